@@ -1,0 +1,281 @@
+//! The battery: streaming statistical tests that share one interface.
+//!
+//! A test is a small state machine. The runner creates its state for one stream
+//! ([`Test::start`]), hands it every chunk of that stream in order ([`TestState::update`]) and
+//! finally asks for its outcomes ([`TestState::finish`]). Chunks can have any length, and the
+//! outcomes must not depend on where the stream was cut: a test that needs context across chunk
+//! boundaries (runs, pairs, blocks) keeps the few symbols it needs in its state. A test knows
+//! nothing of threads, files or reports.
+//!
+//! Every test is one file in this folder plus one line in a battery's list ([`DEFAULT`]). The
+//! CLI, `rngaudit list`, the reports and the registry-wide tests at the bottom of this file pick
+//! it up from there.
+
+pub mod monobit;
+
+use crate::Error;
+
+/// One figure a test reports besides its statistic (for example a min-entropy estimate).
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Figure {
+    pub name: &'static str,
+    pub value: f64,
+}
+
+/// What a test measured on one stream.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Measurement {
+    pub statistic: f64,
+    /// The p-value, in [0, 1]. Upper tails are computed directly so tiny values keep their
+    /// digits; a value that underflows the smallest double is 0 and reports say "< 1e-300".
+    pub p_value: f64,
+    pub figures: Vec<Figure>,
+}
+
+/// One result of one test on one stream: a measurement, or the reason there is none.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Outcome {
+    pub test: &'static str,
+    /// Names one of several results of the same test (a template, a state); empty otherwise.
+    pub label: String,
+    /// `Err` holds why the test was skipped (too little data, an alphabet it does not apply to).
+    pub result: Result<Measurement, String>,
+}
+
+impl Outcome {
+    pub fn measured(test: &'static str, statistic: f64, p_value: f64) -> Self {
+        Outcome {
+            test,
+            label: String::new(),
+            result: Ok(Measurement {
+                statistic,
+                p_value: crate::stats::clamp_probability(p_value),
+                figures: Vec::new(),
+            }),
+        }
+    }
+
+    pub fn skipped(test: &'static str, reason: impl Into<String>) -> Self {
+        Outcome {
+            test,
+            label: String::new(),
+            result: Err(reason.into()),
+        }
+    }
+
+    pub fn with_label(mut self, label: impl Into<String>) -> Self {
+        self.label = label.into();
+        self
+    }
+
+    pub fn with_figure(mut self, name: &'static str, value: f64) -> Self {
+        if let Ok(measurement) = &mut self.result {
+            measurement.figures.push(Figure { name, value });
+        }
+        self
+    }
+
+    /// The p-value, when the test ran.
+    pub fn p_value(&self) -> Option<f64> {
+        self.result.as_ref().ok().map(|m| m.p_value)
+    }
+}
+
+/// The streaming state of one test on one stream.
+pub trait TestState: Send {
+    /// Consumes the next symbols of the stream.
+    fn update(&mut self, symbols: &[u8]);
+    /// Turns everything seen into outcomes (one, or several labelled ones).
+    fn finish(self: Box<Self>) -> Vec<Outcome>;
+}
+
+/// One registered test.
+pub struct Test {
+    pub name: &'static str,
+    pub summary: &'static str,
+    /// Where the statistic and its distribution come from.
+    pub reference: &'static str,
+    /// `Err(reason)` when the test does not apply to streams over this alphabet.
+    pub applies_to: fn(alphabet: u16) -> Result<(), String>,
+    pub start: fn(alphabet: u16) -> Box<dyn TestState>,
+}
+
+impl std::fmt::Debug for Test {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Test").field("name", &self.name).finish()
+    }
+}
+
+/// A named list of tests that `--battery` selects.
+pub struct Battery {
+    pub name: &'static str,
+    pub summary: &'static str,
+    pub tests: &'static [Test],
+}
+
+/// The default battery (v1): frequency, serial, runs, entropy and correlation tests.
+pub static DEFAULT: &[Test] = &[monobit::TEST];
+
+/// Every battery `--battery` accepts.
+pub static BATTERIES: &[Battery] = &[Battery {
+    name: "default",
+    summary: "chi-square, runs, entropy and serial-correlation tests over the source's alphabet",
+    tests: DEFAULT,
+}];
+
+/// Looks a battery up by name.
+pub fn find_battery(name: &str) -> Result<&'static Battery, Error> {
+    BATTERIES.iter().find(|b| b.name == name).ok_or_else(|| {
+        let known: Vec<_> = BATTERIES.iter().map(|b| b.name).collect();
+        Error::Usage(format!(
+            "unknown battery '{name}' (known: {})",
+            known.join(", ")
+        ))
+    })
+}
+
+/// Selects tests of `battery` by a comma-separated list of names; `None` selects all of them.
+pub fn select(battery: &'static Battery, list: Option<&str>) -> Result<Vec<&'static Test>, Error> {
+    let Some(list) = list else {
+        return Ok(battery.tests.iter().collect());
+    };
+    let mut chosen = Vec::new();
+    for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        let test = battery
+            .tests
+            .iter()
+            .find(|t| t.name == name)
+            .ok_or_else(|| Error::UnknownTest(name.to_string()))?;
+        if !chosen.iter().any(|t: &&Test| t.name == test.name) {
+            chosen.push(test);
+        }
+    }
+    if chosen.is_empty() {
+        return Err(Error::Usage("--tests names no test".to_string()));
+    }
+    Ok(chosen)
+}
+
+/// For tests on bits: they read each byte most-significant bit first, so they need bytes.
+pub fn needs_bytes(alphabet: u16) -> Result<(), String> {
+    if alphabet == 256 {
+        Ok(())
+    } else {
+        Err(format!(
+            "works on bits; an alphabet of {alphabet} symbols is not a whole number of bits"
+        ))
+    }
+}
+
+/// For tests that apply to any alphabet.
+pub fn any_alphabet(_alphabet: u16) -> Result<(), String> {
+    Ok(())
+}
+
+/// Runs one test over `symbols` fed in chunks of `chunk` symbols; a helper for unit tests.
+#[cfg(test)]
+pub(crate) fn run_chunked(
+    test: &Test,
+    alphabet: u16,
+    symbols: &[u8],
+    chunk: usize,
+) -> Vec<Outcome> {
+    let mut state = (test.start)(alphabet);
+    for piece in symbols.chunks(chunk.max(1)) {
+        state.update(piece);
+    }
+    state.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+
+    fn seeded_bytes(seed: u64, len: usize) -> Vec<u8> {
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(seed);
+        let mut out = vec![0u8; len];
+        rng.fill_bytes(&mut out);
+        out
+    }
+
+    fn all_tests() -> impl Iterator<Item = &'static Test> {
+        BATTERIES.iter().flat_map(|b| b.tests.iter())
+    }
+
+    #[test]
+    fn test_names_are_unique_within_a_battery() {
+        for battery in BATTERIES {
+            let mut names: Vec<_> = battery.tests.iter().map(|t| t.name).collect();
+            names.sort();
+            names.dedup();
+            assert_eq!(names.len(), battery.tests.len(), "{}", battery.name);
+        }
+    }
+
+    #[test]
+    fn every_test_gives_probabilities_on_a_fixed_stream() {
+        let data = seeded_bytes(11, 1 << 20);
+        for test in all_tests() {
+            for alphabet in [256u16, 62] {
+                if (test.applies_to)(alphabet).is_err() {
+                    continue;
+                }
+                let symbols: Vec<u8> = if alphabet == 256 {
+                    data.clone()
+                } else {
+                    data.iter().filter(|&&b| b < 248).map(|&b| b % 62).collect()
+                };
+                for outcome in run_chunked(test, alphabet, &symbols, 65_536) {
+                    let p = outcome.p_value().unwrap_or_else(|| {
+                        panic!("{} skipped a 1 MiB stream: {:?}", test.name, outcome.result)
+                    });
+                    assert!((0.0..=1.0).contains(&p), "{}: p = {p}", test.name);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn outcomes_do_not_depend_on_chunk_boundaries() {
+        let data = seeded_bytes(12, 300_007);
+        for test in all_tests().filter(|t| (t.applies_to)(256).is_ok()) {
+            let whole = run_chunked(test, 256, &data, data.len());
+            for chunk in [1usize, 7, 8, 4093, 65_536] {
+                assert_eq!(
+                    run_chunked(test, 256, &data, chunk),
+                    whole,
+                    "{} depends on chunk size {chunk}",
+                    test.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn constant_streams_fail_every_applicable_test() {
+        // A stream of one repeated byte is as non-random as data gets; a test that passes it
+        // (or errors on it) is broken. 0x5A keeps bit tests from passing by balance alone.
+        for byte in [0x00u8, 0xFF, 0x5A] {
+            let data = vec![byte; 1 << 18];
+            for test in all_tests().filter(|t| (t.applies_to)(256).is_ok()) {
+                for outcome in run_chunked(test, 256, &data, 4096) {
+                    if let Ok(m) = &outcome.result {
+                        assert!(
+                            m.p_value < 1e-6 || test_tolerates_constant(test.name, byte),
+                            "{} on constant 0x{byte:02x}: p = {}",
+                            test.name,
+                            m.p_value
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// Tests that by construction see only one property of the data may pass some constant
+    /// streams: monobit cannot tell 0x5A (four ones in eight) from random bits.
+    fn test_tolerates_constant(name: &str, byte: u8) -> bool {
+        byte.count_ones() == 4 && matches!(name, "monobit")
+    }
+}

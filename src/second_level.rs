@@ -1,0 +1,325 @@
+//! Second-level analysis: from one outcome per stream to one verdict per (source, test).
+//!
+//! For each cell (a source and one test result label) over its streams this computes what NIST
+//! STS's final analysis report shows (SP 800-22 Rev 1a §4.2): the proportion of streams whose
+//! p-value is at least α = 0.01, with the bounds p̂ ± 3·sqrt(p̂(1 − p̂)/m), p̂ = 1 − α, and the
+//! uniformity of the p-values (10 bins, χ² with 9 degrees of freedom, P = igamc(9/2, χ²/2);
+//! only with at least 10 streams).
+//!
+//! The verdict rule, written out in the README, controls the family-wise error over the whole
+//! run so that a good generator rarely fails anywhere in a report:
+//! 1. each cell gets one p-value `cell_p`: with m ≥ 10 streams, twice the smaller of the
+//!    binomial tail P(X ≥ failures | m, α) and the uniformity p-value (Bonferroni over the two);
+//!    with fewer streams, m times the smallest stream p-value (Bonferroni over the streams);
+//! 2. Holm's step-down procedure at `family_alpha` (0.01 by default) runs over every cell of
+//!    the run; the cells it rejects are `fail`;
+//! 3. a cell it keeps with `cell_p` below [`WEAK_BELOW`] is `weak` (worth a longer run);
+//!    the rest `pass`. A cell with no measured stream is `skipped`.
+//!
+//! Holm controls the family-wise error rate under any dependence between cells (Holm 1979), so
+//! the chance that any good source gets a `fail` in a report is at most `family_alpha`.
+
+use crate::battery::Outcome;
+use crate::runner::StreamReport;
+use crate::source::Kind;
+use crate::stats::{binomial, chi_square};
+
+/// The first-level significance level, as in NIST STS.
+pub const ALPHA: f64 = 0.01;
+/// The default family-wise error rate of `fail` verdicts over a whole run.
+pub const FAMILY_ALPHA: f64 = 0.01;
+/// Cells that survive Holm but have a p-value below this are `weak`.
+pub const WEAK_BELOW: f64 = 0.001;
+/// Fewest streams for which the uniformity of p-values is computed (as STS does).
+pub const MIN_STREAMS_FOR_UNIFORMITY: usize = 10;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Pass,
+    Weak,
+    Fail,
+    Skipped,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Weak => "weak",
+            Verdict::Fail => "fail",
+            Verdict::Skipped => "skipped",
+        }
+    }
+
+    /// The verdict of one p-value at level α, for per-stream rows.
+    pub fn of_p_value(p: f64) -> Verdict {
+        if p >= ALPHA {
+            Verdict::Pass
+        } else {
+            Verdict::Fail
+        }
+    }
+}
+
+/// One (source, test, label) cell over all its streams.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct CellSummary {
+    pub source: String,
+    pub kind: Kind,
+    pub test: &'static str,
+    pub label: String,
+    /// Streams on which the test was measured (skipped streams are left out).
+    pub streams: usize,
+    pub passed: usize,
+    pub pass_proportion: Option<f64>,
+    /// NIST's acceptable range of the pass proportion for this many streams.
+    pub proportion_bounds: Option<(f64, f64)>,
+    pub uniformity_p: Option<f64>,
+    pub cell_p: Option<f64>,
+    pub verdict: Verdict,
+    pub expected: &'static str,
+    /// Why the test did not run, when it never did.
+    pub skip_reason: Option<String>,
+}
+
+impl CellSummary {
+    /// `test` or `test[label]`, the name reports show.
+    pub fn display_name(&self) -> String {
+        if self.label.is_empty() {
+            self.test.to_string()
+        } else {
+            format!("{}[{}]", self.test, self.label)
+        }
+    }
+}
+
+/// One source over all its cells.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct SourceSummary {
+    pub source: String,
+    pub kind: Kind,
+    pub verdict: Verdict,
+    pub expected: &'static str,
+    /// Cells that failed, by display name.
+    pub failing: Vec<String>,
+}
+
+impl SourceSummary {
+    /// Whether the source came out as the report expects (controls caught, the rest not failed).
+    pub fn as_expected(&self) -> bool {
+        match self.kind {
+            Kind::Control => self.verdict == Verdict::Fail,
+            _ => self.verdict != Verdict::Fail,
+        }
+    }
+}
+
+/// NIST's proportion bounds (SP 800-22 §4.2.1) for `m` streams at level α.
+pub fn proportion_bounds(m: usize) -> (f64, f64) {
+    let p_hat = 1.0 - ALPHA;
+    let half_width = 3.0 * (p_hat * ALPHA / m as f64).sqrt();
+    (p_hat - half_width, (p_hat + half_width).min(1.0))
+}
+
+/// NIST's uniformity P-value of p-values (SP 800-22 §4.2.2; STS `assess.c`): ten equal bins on
+/// [0, 1] (a p-value of exactly 1 goes in the last), χ² against m/10 each, igamc(9/2, χ²/2).
+pub fn uniformity_p(p_values: &[f64]) -> Option<f64> {
+    if p_values.len() < MIN_STREAMS_FOR_UNIFORMITY {
+        return None;
+    }
+    let mut bins = [0u64; 10];
+    for &p in p_values {
+        bins[((p * 10.0) as usize).min(9)] += 1;
+    }
+    let expected = p_values.len() as f64 / 10.0;
+    let chi2: f64 = bins
+        .iter()
+        .map(|&count| (count as f64 - expected).powi(2) / expected)
+        .sum();
+    Some(chi_square::igamc(4.5, chi2 / 2.0))
+}
+
+/// The cell's single p-value (rule step 1 in the module documentation).
+fn cell_p_value(p_values: &[f64], failures: usize, uniformity: Option<f64>) -> f64 {
+    let m = p_values.len();
+    match uniformity {
+        Some(uniformity) => {
+            let proportion_p = binomial::upper_tail(failures as u64, m as u64, ALPHA);
+            (2.0 * proportion_p.min(uniformity)).min(1.0)
+        }
+        None => {
+            let smallest = p_values.iter().copied().fold(1.0, f64::min);
+            (m as f64 * smallest).min(1.0)
+        }
+    }
+}
+
+/// Holm's step-down procedure: which of `p_values` are rejected at family-wise level `alpha`.
+pub fn holm_rejections(p_values: &[f64], alpha: f64) -> Vec<bool> {
+    let mut order: Vec<usize> = (0..p_values.len()).collect();
+    order.sort_by(|&a, &b| p_values[a].total_cmp(&p_values[b]));
+    let total = p_values.len();
+    let mut rejected = vec![false; total];
+    for (rank, &index) in order.iter().enumerate() {
+        if p_values[index] <= alpha / (total - rank) as f64 {
+            rejected[index] = true;
+        } else {
+            break;
+        }
+    }
+    rejected
+}
+
+/// Groups stream reports into cells, in first-seen order, and decides every verdict.
+pub fn summarize(reports: &[StreamReport], family_alpha: f64) -> Vec<CellSummary> {
+    let mut cells: Vec<(CellSummary, Vec<f64>)> = Vec::new();
+    for report in reports {
+        for outcome in &report.outcomes {
+            let position = cells.iter().position(|(cell, _)| {
+                cell.source == report.source
+                    && cell.test == outcome.test
+                    && cell.label == outcome.label
+            });
+            let index = position.unwrap_or_else(|| {
+                cells.push((empty_cell(report, outcome), Vec::new()));
+                cells.len() - 1
+            });
+            let (cell, p_values) = &mut cells[index];
+            match &outcome.result {
+                Ok(measurement) => p_values.push(measurement.p_value),
+                Err(reason) => {
+                    cell.skip_reason.get_or_insert_with(|| reason.clone());
+                }
+            }
+        }
+    }
+    let mut summaries: Vec<CellSummary> = cells
+        .into_iter()
+        .map(|(mut cell, p_values)| {
+            if p_values.is_empty() {
+                return cell;
+            }
+            let m = p_values.len();
+            let passed = p_values.iter().filter(|&&p| p >= ALPHA).count();
+            let uniformity = uniformity_p(&p_values);
+            cell.streams = m;
+            cell.passed = passed;
+            cell.pass_proportion = Some(passed as f64 / m as f64);
+            cell.proportion_bounds = Some(proportion_bounds(m));
+            cell.uniformity_p = uniformity;
+            cell.cell_p = Some(cell_p_value(&p_values, m - passed, uniformity));
+            cell
+        })
+        .collect();
+    let measured: Vec<usize> = (0..summaries.len())
+        .filter(|&i| summaries[i].cell_p.is_some())
+        .collect();
+    let cell_ps: Vec<f64> = measured
+        .iter()
+        .filter_map(|&i| summaries[i].cell_p)
+        .collect();
+    for (&index, rejected) in measured.iter().zip(holm_rejections(&cell_ps, family_alpha)) {
+        let cell = &mut summaries[index];
+        let p = cell.cell_p.unwrap_or(1.0);
+        cell.verdict = if rejected {
+            Verdict::Fail
+        } else if p < WEAK_BELOW {
+            Verdict::Weak
+        } else {
+            Verdict::Pass
+        };
+    }
+    summaries
+}
+
+fn empty_cell(report: &StreamReport, outcome: &Outcome) -> CellSummary {
+    CellSummary {
+        source: report.source.clone(),
+        kind: report.kind,
+        test: outcome.test,
+        label: outcome.label.clone(),
+        streams: 0,
+        passed: 0,
+        pass_proportion: None,
+        proportion_bounds: None,
+        uniformity_p: None,
+        cell_p: None,
+        verdict: Verdict::Skipped,
+        expected: report.kind.expected_verdict(),
+        skip_reason: None,
+    }
+}
+
+/// One verdict per source: `fail` if any cell failed, else `weak` if any was weak, else `pass`
+/// (`skipped` when nothing ran). Sources keep their first-seen order.
+pub fn by_source(cells: &[CellSummary]) -> Vec<SourceSummary> {
+    let mut sources: Vec<SourceSummary> = Vec::new();
+    for cell in cells {
+        let index = match sources.iter().position(|s| s.source == cell.source) {
+            Some(index) => index,
+            None => {
+                sources.push(SourceSummary {
+                    source: cell.source.clone(),
+                    kind: cell.kind,
+                    verdict: Verdict::Skipped,
+                    expected: cell.expected,
+                    failing: Vec::new(),
+                });
+                sources.len() - 1
+            }
+        };
+        let source = &mut sources[index];
+        source.verdict = match (source.verdict, cell.verdict) {
+            (_, Verdict::Fail) | (Verdict::Fail, _) => Verdict::Fail,
+            (_, Verdict::Weak) | (Verdict::Weak, _) => Verdict::Weak,
+            (_, Verdict::Pass) | (Verdict::Pass, _) => Verdict::Pass,
+            _ => Verdict::Skipped,
+        };
+        if cell.verdict == Verdict::Fail {
+            source.failing.push(cell.display_name());
+        }
+    }
+    sources
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nist_proportion_bounds_for_100_sequences() {
+        // SP 800-22 §4.2.1 example: m = 1000 gives 0.99 ± 0.0094392 (0.9805608, 0.9994392);
+        // STS's finalAnalysisReport says 96 of 100 is the minimum for m = 100.
+        let (low, high) = proportion_bounds(1000);
+        assert!((low - 0.980_560_8).abs() < 1e-6 && (high - 0.999_439_2).abs() < 1e-6);
+        let (low, _) = proportion_bounds(100);
+        assert_eq!((low * 100.0).floor(), 96.0);
+    }
+
+    #[test]
+    fn uniformity_by_hand() {
+        // Hand-worked: 20 p-values, two in each of the ten bins, gives χ² = 0 and P = igamc(4.5, 0) = 1.
+        let even: Vec<f64> = (0..20).map(|i| (i / 2) as f64 / 10.0 + 0.05).collect();
+        assert_eq!(uniformity_p(&even), Some(1.0));
+        // All 10 in the first bin: χ² = (10-1)²/1 + 9·(0-1)²/1 = 90; igamc(4.5, 45) is
+        // 1.62807e-15 by mpmath (gammainc(4.5, 45, inf, regularized=True) = 1.628070471965621e-15).
+        let bunched = vec![0.001; 10];
+        let p = uniformity_p(&bunched).unwrap();
+        assert!((p / 1.628_070_471_965_621e-15 - 1.0).abs() < 1e-9, "{p}");
+        // Fewer than ten streams: not computed.
+        assert_eq!(uniformity_p(&[0.5; 9]), None);
+        // A p-value of exactly 1 lands in the last bin rather than out of range.
+        assert!(uniformity_p(&[1.0; 10]).is_some());
+    }
+
+    #[test]
+    fn holm_by_hand() {
+        // Holm at 0.05 over (0.01, 0.04, 0.03, 0.005): sorted 0.005 ≤ 0.05/4, 0.01 ≤ 0.05/3,
+        // 0.03 > 0.05/2 stops: the first two are rejected.
+        assert_eq!(
+            holm_rejections(&[0.01, 0.04, 0.03, 0.005], 0.05),
+            vec![true, false, false, true]
+        );
+    }
+}

@@ -1,0 +1,158 @@
+//! Sources: everything that produces a stream of symbols for the battery.
+//!
+//! A source knows how to open a stream (from a seed when it is seeded) and what its alphabet is:
+//! 256 for raw bytes, 62 for `choice62`. It knows nothing of tests. Every source the binary
+//! offers is one entry of [`SOURCES`]; `rngaudit list`, name validation, `dump` and the
+//! registry-wide tests all loop over that one list. Adding a source is one file (or one constant
+//! in a family's file) plus one line there.
+
+pub mod controls;
+pub mod secure;
+pub mod seeded;
+pub mod tokens;
+
+use crate::Error;
+
+/// A stream of symbols, each symbol one byte whose value is below the source's alphabet size.
+/// Streams are opened and read on one thread (`ThreadRng` is per thread), so they need not be `Send`.
+pub trait SymbolStream {
+    /// Fills `out` with the next symbols and returns how many it wrote. Generators always fill
+    /// the whole buffer; only finite input (a file, stdin) returns less, and 0 means the end.
+    /// An error is a failure to read (a file, the OS generator), never a statistical finding.
+    fn fill(&mut self, out: &mut [u8]) -> std::io::Result<usize>;
+}
+
+/// What kind of generator a source is; decides what the reports expect of it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// A deterministic PRNG: the same seed gives the same stream.
+    Seeded,
+    /// A cryptographically secure generator seeded by the OS, not reproducible.
+    Secure,
+    /// Tokens with Python's `secrets`/`uuid` semantics; the battery sees their random payload.
+    Token,
+    /// A known-bad generator that every report must catch.
+    Control,
+    /// Bytes from outside: a file or stdin.
+    External,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Seeded => "seeded",
+            Kind::Secure => "secure",
+            Kind::Token => "token",
+            Kind::Control => "control",
+            Kind::External => "external",
+        }
+    }
+
+    /// Whether the stream is determined by its seed (so the seed is worth reporting).
+    pub fn is_reproducible(self) -> bool {
+        matches!(self, Kind::Seeded | Kind::Control)
+    }
+
+    /// The verdict a report expects: controls must be caught, everything else must pass.
+    pub fn expected_verdict(self) -> &'static str {
+        match self {
+            Kind::Control => "fail",
+            _ => "pass",
+        }
+    }
+}
+
+/// One registered source.
+pub struct Source {
+    pub name: &'static str,
+    pub kind: Kind,
+    /// Number of distinct symbol values: 256 for bytes, 62 for `choice62`.
+    pub alphabet: u16,
+    pub summary: &'static str,
+    /// Opens a stream; non-reproducible kinds ignore the seed.
+    pub open: fn(seed: u64) -> Box<dyn SymbolStream>,
+}
+
+impl std::fmt::Debug for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Source").field("name", &self.name).finish()
+    }
+}
+
+/// Every built-in source, in the order reports list them.
+pub static SOURCES: &[Source] = &[
+    seeded::CHACHA8,
+    seeded::CHACHA12,
+    seeded::CHACHA20,
+    seeded::STDRNG,
+    seeded::SMALLRNG,
+    seeded::PCG32,
+    seeded::PCG64,
+    seeded::PCG64MCG,
+    seeded::XOSHIRO256PP,
+    seeded::MT19937,
+    secure::OS,
+    secure::THREADRNG,
+    tokens::TOKEN_BYTES16,
+    tokens::TOKEN_HEX16,
+    tokens::TOKEN_URLSAFE16,
+    tokens::CHOICE62,
+    tokens::UUID4,
+    controls::RANDU,
+    controls::COUNTER,
+    controls::BIAS52,
+    controls::MODULO62,
+    controls::NIBBLE,
+];
+
+/// Looks a source up by name.
+pub fn find(name: &str) -> Result<&'static Source, Error> {
+    SOURCES
+        .iter()
+        .find(|source| source.name == name)
+        .ok_or_else(|| Error::UnknownSource(name.to_string()))
+}
+
+/// A stream over any `rand` generator: its bytes, in the generator's own `fill_bytes` order.
+pub struct RngBytes<R>(pub R);
+
+impl<R: rand::Rng> SymbolStream for RngBytes<R> {
+    fn fill(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        self.0.fill_bytes(out);
+        Ok(out.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_findable() {
+        let mut names: Vec<_> = SOURCES.iter().map(|s| s.name).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), SOURCES.len());
+        for source in SOURCES {
+            assert_eq!(find(source.name).unwrap().name, source.name);
+        }
+        assert!(find("nope").is_err());
+    }
+
+    #[test]
+    fn every_reproducible_source_stays_inside_its_alphabet_and_repeats_by_seed() {
+        for source in SOURCES.iter().filter(|s| s.kind.is_reproducible()) {
+            let mut first = vec![0u8; 4099];
+            let mut again = vec![0u8; 4099];
+            assert_eq!((source.open)(7).fill(&mut first).unwrap(), first.len());
+            (source.open)(7).fill(&mut again).unwrap();
+            assert_eq!(first, again, "{} is not reproducible", source.name);
+            assert!(
+                first.iter().all(|&s| u16::from(s) < source.alphabet),
+                "{} leaves its alphabet",
+                source.name
+            );
+        }
+    }
+}
