@@ -6,7 +6,7 @@
 //! order and every stream's seed is derived from the master seed, the source name and the stream
 //! index (see [`crate::seeds`]), so output does not depend on the thread count.
 
-use crate::battery::{Outcome, Test};
+use crate::battery::{Outcome, Params, Setup, Test};
 use crate::seeds::stream_seed;
 use crate::source::{Kind, Source, SymbolStream};
 use crate::Error;
@@ -27,6 +27,7 @@ pub struct Plan {
     pub master_seed: u64,
     /// Worker threads; 0 means one per core.
     pub threads: usize,
+    pub params: Params,
 }
 
 /// Everything measured on one stream.
@@ -47,13 +48,13 @@ pub struct StreamReport {
 /// alphabet are reported as skipped with their reason.
 pub fn analyse(
     stream: &mut dyn SymbolStream,
-    alphabet: u16,
+    setup: &Setup,
     tests: &[&'static Test],
     limit: u64,
 ) -> std::io::Result<(u64, Vec<Outcome>)> {
     let mut states: Vec<_> = tests
         .iter()
-        .map(|test| (test.applies_to)(alphabet).map(|()| (test.start)(alphabet)))
+        .map(|test| (test.applies_to)(setup.alphabet).map(|()| (test.start)(setup)))
         .collect();
     let mut buffer = vec![0u8; CHUNK_SYMBOLS];
     let mut read = 0u64;
@@ -98,8 +99,13 @@ pub fn run(plan: &Plan, progress: &(dyn Fn(u64) + Sync)) -> Result<Vec<StreamRep
             .map(|&(source, index)| {
                 let seed = stream_seed(plan.master_seed, source.name, index);
                 let mut stream = (source.open)(seed);
+                let setup = Setup {
+                    alphabet: source.alphabet,
+                    length: Some(plan.bytes),
+                    params: plan.params.clone(),
+                };
                 let (bytes, outcomes) =
-                    analyse(stream.as_mut(), source.alphabet, &plan.tests, plan.bytes).map_err(
+                    analyse(stream.as_mut(), &setup, &plan.tests, plan.bytes).map_err(
                         |error| Error::Read {
                             what: format!("source {}", source.name),
                             source: error,

@@ -81,6 +81,71 @@ impl Outcome {
     }
 }
 
+/// Test parameters the user overrides from the CLI (`--param blockfrequency.M=256`), by
+/// `test.NAME` keys; each test reads its own with a default, so unknown keys are caught by
+/// [`Params::check`] against the keys the selected tests declare.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Params(pub std::collections::BTreeMap<String, u64>);
+
+impl Params {
+    /// The value of `test.name`, or `default` when the user did not set it.
+    pub fn get(&self, test: &str, name: &str, default: u64) -> u64 {
+        self.0
+            .get(&format!("{test}.{name}"))
+            .copied()
+            .unwrap_or(default)
+    }
+
+    /// Parses `test.NAME=VALUE`.
+    pub fn parse_assignment(text: &str) -> Result<(String, u64), Error> {
+        let bad = || Error::Usage(format!("--param '{text}': expected TEST.NAME=VALUE"));
+        let (key, value) = text.split_once('=').ok_or_else(bad)?;
+        if !key.contains('.') {
+            return Err(bad());
+        }
+        let value = value.trim().parse().map_err(|_| bad())?;
+        Ok((key.trim().to_string(), value))
+    }
+
+    /// Rejects keys that no selected test reads.
+    pub fn check(&self, tests: &[&Test]) -> Result<(), Error> {
+        for key in self.0.keys() {
+            let known = tests.iter().any(|t| {
+                t.params
+                    .iter()
+                    .any(|p| key == &format!("{}.{}", t.name, p))
+            });
+            if !known {
+                return Err(Error::Usage(format!(
+                    "--param '{key}': no selected test has that parameter"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What a test knows about the stream it is started on.
+#[derive(Clone, Debug)]
+pub struct Setup {
+    /// Number of distinct symbol values (256 for bytes).
+    pub alphabet: u16,
+    /// The stream's length in symbols when it is known in advance (generated streams and fixed
+    /// NIST sequences); `None` for input of unknown length such as a pipe.
+    pub length: Option<u64>,
+    pub params: Params,
+}
+
+impl Setup {
+    pub fn new(alphabet: u16, length: Option<u64>) -> Self {
+        Setup {
+            alphabet,
+            length,
+            params: Params::default(),
+        }
+    }
+}
+
 /// The streaming state of one test on one stream.
 pub trait TestState: Send {
     /// Consumes the next symbols of the stream.
@@ -95,9 +160,11 @@ pub struct Test {
     pub summary: &'static str,
     /// Where the statistic and its distribution come from.
     pub reference: &'static str,
+    /// Names of the parameters the user may override (`--param NAME.PARAM=VALUE`).
+    pub params: &'static [&'static str],
     /// `Err(reason)` when the test does not apply to streams over this alphabet.
     pub applies_to: fn(alphabet: u16) -> Result<(), String>,
-    pub start: fn(alphabet: u16) -> Box<dyn TestState>,
+    pub start: fn(setup: &Setup) -> Box<dyn TestState>,
 }
 
 impl std::fmt::Debug for Test {

@@ -11,6 +11,7 @@ pub const TEST: Test = Test {
     name: "monobit",
     summary: "proportion of ones among all bits",
     reference: "NIST SP 800-22 Rev 1a §2.1 (Frequency)",
+    params: &[],
     applies_to: needs_bytes,
     start: |_| Box::<Monobit>::default(),
 };
