@@ -247,7 +247,7 @@ pub(crate) fn run_chunked(
     symbols: &[u8],
     chunk: usize,
 ) -> Vec<Outcome> {
-    let mut state = (test.start)(alphabet);
+    let mut state = (test.start)(&Setup::new(alphabet, Some(symbols.len() as u64)));
     for piece in symbols.chunks(chunk.max(1)) {
         state.update(piece);
     }
