@@ -11,7 +11,14 @@
 //! CLI, `rngaudit list`, the reports and the registry-wide tests at the bottom of this file pick
 //! it up from there.
 
+pub mod entropy;
+pub mod frequency;
+pub mod longest_run;
 pub mod monobit;
+pub mod runs;
+pub mod serial;
+pub mod serial_correlation;
+pub mod symbol_runs;
 
 use crate::Error;
 
@@ -181,7 +188,16 @@ pub struct Battery {
 }
 
 /// The default battery (v1): frequency, serial, runs, entropy and correlation tests.
-pub static DEFAULT: &[Test] = &[monobit::TEST];
+pub static DEFAULT: &[Test] = &[
+    frequency::TEST,
+    serial::TEST,
+    monobit::TEST,
+    runs::TEST,
+    longest_run::TEST,
+    symbol_runs::TEST,
+    entropy::TEST,
+    serial_correlation::TEST,
+];
 
 /// Every battery `--battery` accepts.
 pub static BATTERIES: &[Battery] = &[Battery {

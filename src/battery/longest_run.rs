@@ -1,0 +1,465 @@
+//! Longest Run of Ones in a Block, NIST SP 800-22 Rev 1a §2.4.
+//!
+//! The bits (most significant first) are cut into N blocks of M bits; each block's longest run
+//! of ones falls into one of K + 1 classes, and χ² = Σ (ν_i − Nπ_i)² / (Nπ_i) over the classes
+//! is χ²(K): P-value = igamc(K/2, χ²/2). M, K, the class boundaries and π follow the standard's
+//! table by n (§2.4.2): M = 8 from 128 bits, M = 128 from 6,272, M = 10⁴ from 750,000. The π
+//! are STS 2.1.2's rounded constants (`assess.c`, `LongestRunOfOnes`), which is what the
+//! reference p-values were computed with (shared/reference/nist-sts/README.md, item 4).
+//!
+//! The stream's length need not be known in advance, so all three block sizes are counted in
+//! the one pass and `finish` picks the one the bit count calls for. The pass works on 128-bit
+//! units (u128, big-endian so bit order is stream order):
+//! - M = 8: for every byte at once, x & x<<1 & x<<2 ... within byte lanes says whether a run of
+//!   2, 3, 4 ones ends at each bit; a byte has such a run iff its lane is non-zero.
+//! - M = 128: the unit is the block; the same masks over the whole unit give runs of 5..=9.
+//! - M = 10⁴: runs cross units, so the ones at the end of the unit carry to the next; only runs
+//!   of 11 or more change the class, and a unit holds one so rarely that their exact length is
+//!   measured only then.
+
+use super::{needs_bytes, Outcome, Test, TestState};
+use crate::stats::chi_square;
+
+pub const TEST: Test = Test {
+    name: "longest_run",
+    summary: "longest run of ones within blocks of bits",
+    reference: "NIST SP 800-22 Rev 1a §2.4 (Longest Run of Ones in a Block), STS 2.1.2 constants",
+    params: &[],
+    applies_to: needs_bytes,
+    start: |_| Box::<LongestRun>::default(),
+};
+
+/// One row of SP 800-22 §2.4.2's table.
+struct BlockSpec {
+    block_bits: u64,
+    /// The row applies from this many bits on.
+    min_bits: u64,
+    /// Longest runs up to this length share the first class; each longer length has its own
+    /// class, and the last class takes everything from `lowest + K` on (K = pi.len() − 1).
+    lowest: u32,
+    pi: &'static [f64],
+}
+
+const BYTE_BLOCKS: BlockSpec = BlockSpec {
+    block_bits: 8,
+    min_bits: 128,
+    lowest: 1,
+    pi: &[0.21484375, 0.3671875, 0.23046875, 0.1875],
+};
+
+const UNIT_BLOCKS: BlockSpec = BlockSpec {
+    block_bits: 128,
+    min_bits: 6272,
+    lowest: 4,
+    pi: &[
+        0.1174035788,
+        0.242955959,
+        0.249363483,
+        0.17517706,
+        0.102701071,
+        0.112398847,
+    ],
+};
+
+const LONG_BLOCKS: BlockSpec = BlockSpec {
+    block_bits: 10_000,
+    min_bits: 750_000,
+    lowest: 10,
+    pi: &[0.0882, 0.2092, 0.2483, 0.1933, 0.1208, 0.0675, 0.0727],
+};
+
+/// Blocks counted by their longest run; `at_least[j]` counts those whose longest run is at least
+/// `lowest + 1 + j`, so the classes are differences of neighbours and the pass only adds 0 or 1.
+#[derive(Default)]
+struct BlockCounts {
+    blocks: u64,
+    at_least: [u64; 6],
+}
+
+impl BlockCounts {
+    fn add_block(&mut self, longest_run: u32, spec: &BlockSpec) {
+        self.blocks += 1;
+        for (j, count) in self.at_least[..spec.pi.len() - 1].iter_mut().enumerate() {
+            *count += u64::from(longest_run > spec.lowest + j as u32);
+        }
+    }
+
+    /// ν_0 ..= ν_K.
+    fn classes(&self, spec: &BlockSpec) -> Vec<u64> {
+        let k = spec.pi.len() - 1;
+        let mut classes = Vec::with_capacity(k + 1);
+        classes.push(self.blocks - self.at_least[0]);
+        for j in 1..k {
+            classes.push(self.at_least[j - 1] - self.at_least[j]);
+        }
+        classes.push(self.at_least[k - 1]);
+        classes
+    }
+}
+
+const UNIT_BYTES: usize = 16;
+
+#[derive(Default)]
+struct LongestRun {
+    /// The start of a unit that the last chunk left unfinished.
+    pending: [u8; UNIT_BYTES],
+    pending_len: usize,
+    bytes: u64,
+    byte_blocks: BlockCounts,
+    unit_blocks: BlockCounts,
+    long_blocks: LongBlocks,
+}
+
+impl LongestRun {
+    fn unit(&mut self, unit: u128) {
+        self.count_byte_blocks(unit);
+        let runs = RunMasks::of(unit);
+        self.unit_blocks.blocks += 1;
+        let unit_thresholds = [runs.five, runs.six, runs.seven, runs.eight, runs.nine];
+        for (count, mask) in self.unit_blocks.at_least.iter_mut().zip(unit_thresholds) {
+            *count += u64::from(mask != 0);
+        }
+        self.long_blocks.feed(unit, 128, runs.eleven != 0);
+    }
+
+    /// Takes in the unfinished unit: it still holds whole bytes (blocks for M = 8) and may
+    /// complete a block of 10⁴ bits. Its missing bytes read as zeros, which count towards nothing.
+    fn end_of_stream(&mut self) {
+        if self.pending_len > 0 {
+            let mut padded = [0u8; UNIT_BYTES];
+            padded[..self.pending_len].copy_from_slice(&self.pending[..self.pending_len]);
+            let unit = u128::from_be_bytes(padded);
+            self.count_byte_blocks(unit);
+            let valid = 8 * self.pending_len as u32;
+            self.long_blocks
+                .feed(unit, valid, RunMasks::of(unit).eleven != 0);
+            self.pending_len = 0;
+        }
+        self.byte_blocks.blocks = self.bytes;
+    }
+
+    fn count_byte_blocks(&mut self, unit: u128) {
+        for word in [(unit >> 64) as u64, unit as u64] {
+            for (count, bytes) in self.byte_blocks.at_least.iter_mut().zip(byte_runs(word)) {
+                *count += bytes;
+            }
+        }
+    }
+}
+
+/// For each of 2, 3 and 4: how many bytes of `word` hold a run of that many ones.
+fn byte_runs(word: u64) -> [u64; 3] {
+    // Shifting by s moves bits across byte lanes too; the masks drop the s bits that came
+    // from the neighbouring byte.
+    let two = word & (word << 1) & 0xFEFE_FEFE_FEFE_FEFE;
+    let three = two & (word << 2) & 0xFCFC_FCFC_FCFC_FCFC;
+    let four = three & (word << 3) & 0xF8F8_F8F8_F8F8_F8F8;
+    [two, three, four].map(non_zero_bytes)
+}
+
+fn non_zero_bytes(word: u64) -> u64 {
+    // Adding 0x7F to a byte's low seven bits carries into its top bit iff one of them is set,
+    // and never out of the byte.
+    const LOW_SEVEN: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    let top_bits = (((word & LOW_SEVEN) + LOW_SEVEN) | word) & !LOW_SEVEN;
+    u64::from(top_bits.count_ones())
+}
+
+/// Bit i of `k` is set when bits i, i−1, ..., i−k+1 of the unit are all ones (a run of at
+/// least k ends there, counting towards the least significant end).
+struct RunMasks {
+    five: u128,
+    six: u128,
+    seven: u128,
+    eight: u128,
+    nine: u128,
+    eleven: u128,
+}
+
+impl RunMasks {
+    fn of(x: u128) -> Self {
+        let two = x & x << 1;
+        let four = two & two << 2;
+        let five = four & x << 4;
+        let six = five & x << 5;
+        let seven = six & x << 6;
+        let eight = seven & x << 7;
+        let nine = eight & x << 8;
+        let eleven = nine & two << 9;
+        RunMasks {
+            five,
+            six,
+            seven,
+            eight,
+            nine,
+            eleven,
+        }
+    }
+}
+
+/// The longest run of ones in `x`, by peeling one bit off every run per step; only called on
+/// the rare unit that holds a run of 11 or more.
+fn longest_run_in(mut x: u128) -> u32 {
+    let mut length = 0;
+    while x != 0 {
+        x &= x << 1;
+        length += 1;
+    }
+    length
+}
+
+/// The state of the M = 10⁴ count, whose blocks are not aligned to units.
+#[derive(Default)]
+struct LongBlocks {
+    bits_in_block: u32,
+    /// Ones at the end of what the current block has shown so far.
+    run: u32,
+    /// The longest run that ended in the current block, where it can matter (≥ 11).
+    longest: u32,
+    counts: BlockCounts,
+}
+
+impl LongBlocks {
+    const BLOCK_BITS: u32 = LONG_BLOCKS.block_bits as u32;
+
+    /// Takes the `valid` (1..=128) most significant bits of `x`; the rest must be zero.
+    fn feed(&mut self, x: u128, valid: u32, has_long_run: bool) {
+        let room = Self::BLOCK_BITS - self.bits_in_block;
+        if valid < room {
+            self.scan(x, valid, has_long_run);
+            self.bits_in_block += valid;
+            return;
+        }
+        let head = x & !u128::MAX.checked_shr(room).unwrap_or(0);
+        self.scan(head, room, RunMasks::of(head).eleven != 0);
+        self.close_block();
+        let rest = valid - room;
+        if rest > 0 {
+            let tail = x << room;
+            self.scan(tail, rest, RunMasks::of(tail).eleven != 0);
+        }
+        self.bits_in_block = rest;
+    }
+
+    fn scan(&mut self, x: u128, valid: u32, has_long_run: bool) {
+        let leading = x.leading_ones();
+        if leading >= valid {
+            self.run += valid;
+            return;
+        }
+        self.longest = self.longest.max(self.run + leading);
+        if has_long_run {
+            self.longest = self.longest.max(longest_run_in(x));
+        }
+        self.run = (x >> (128 - valid)).trailing_ones();
+    }
+
+    fn close_block(&mut self) {
+        let longest = self.longest.max(self.run);
+        self.counts.add_block(longest, &LONG_BLOCKS);
+        self.run = 0;
+        self.longest = 0;
+    }
+}
+
+impl TestState for LongestRun {
+    fn update(&mut self, bytes: &[u8]) {
+        self.bytes += bytes.len() as u64;
+        let mut rest = bytes;
+        if self.pending_len > 0 {
+            let take = (UNIT_BYTES - self.pending_len).min(rest.len());
+            self.pending[self.pending_len..self.pending_len + take].copy_from_slice(&rest[..take]);
+            self.pending_len += take;
+            rest = &rest[take..];
+            if self.pending_len < UNIT_BYTES {
+                return;
+            }
+            self.unit(u128::from_be_bytes(self.pending));
+            self.pending_len = 0;
+        }
+        let mut units = rest.chunks_exact(UNIT_BYTES);
+        for unit in &mut units {
+            self.unit(u128::from_be_bytes(unit.try_into().expect("chunks of 16")));
+        }
+        let tail = units.remainder();
+        self.pending[..tail.len()].copy_from_slice(tail);
+        self.pending_len = tail.len();
+    }
+
+    fn finish(mut self: Box<Self>) -> Vec<Outcome> {
+        let bits = 8 * self.bytes;
+        if bits < BYTE_BLOCKS.min_bits {
+            return vec![Outcome::skipped(
+                TEST.name,
+                format!("needs at least {} bits, got {bits}", BYTE_BLOCKS.min_bits),
+            )];
+        }
+        self.end_of_stream();
+        let (spec, counts) = if bits >= LONG_BLOCKS.min_bits {
+            (&LONG_BLOCKS, &self.long_blocks.counts)
+        } else if bits >= UNIT_BLOCKS.min_bits {
+            (&UNIT_BLOCKS, &self.unit_blocks)
+        } else {
+            (&BYTE_BLOCKS, &self.byte_blocks)
+        };
+        vec![longest_run_outcome(spec, counts)]
+    }
+}
+
+fn longest_run_outcome(spec: &BlockSpec, counts: &BlockCounts) -> Outcome {
+    let blocks = counts.blocks as f64;
+    let statistic: f64 = counts
+        .classes(spec)
+        .iter()
+        .zip(spec.pi)
+        .map(|(&observed, &pi)| {
+            let expected = blocks * pi;
+            (observed as f64 - expected).powi(2) / expected
+        })
+        .sum();
+    let degrees_of_freedom = (spec.pi.len() - 1) as f64;
+    let p_value = chi_square::upper_tail(statistic, degrees_of_freedom);
+    Outcome::measured(TEST.name, statistic, p_value)
+        .with_figure("block_bits", spec.block_bits as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::battery::run_chunked;
+    use crate::battery::runs::{pack_bits, sts_data_bits};
+    use crate::stats::tolerance::{MPMATH, SIX_DECIMALS};
+    use rand::{Rng, SeedableRng};
+
+    /// Against STS 2.1.2's own doubles (`p_value_full`, 17 digits): our igamc is not cephes',
+    /// so the last few digits may differ.
+    const STS_FULL_DIGITS: f64 = 1e-12;
+
+    #[test]
+    fn sp800_22_example() {
+        // SP 800-22 Rev 1a §2.4.8: n = 128, M = 8: ν = [4, 9, 3, 0], P-value = 0.180609 (STS
+        // 2.1.2 agrees; shared/reference/nist-sts/worked_examples.csv). The document's
+        // χ² = 4.882605 comes from its 4-digit π; with STS's π, python3
+        // sum((nu[i] - 16*pi[i])**2 / (16*pi[i]) for i in range(4)) = 4.882457463200341.
+        let epsilon = "11001100000101010110110001001100111000000000001001001101010100010001001111010110100000001101011111001100111001101101100010110010";
+        let bits: Vec<u8> = epsilon.bytes().map(|c| c - b'0').collect();
+        let bytes = pack_bits(&bits);
+        let mut state = Box::<LongestRun>::default();
+        state.update(&bytes);
+        assert_eq!(state.byte_blocks.at_least, [9 + 3, 3, 0, 0, 0, 0]);
+        let outcome = &state.finish()[0];
+        let measured = outcome.result.as_ref().unwrap();
+        assert!(
+            (measured.statistic - 4.882_457_463_200_341).abs() < MPMATH,
+            "{measured:?}"
+        );
+        assert!(
+            (measured.p_value - 0.180_609).abs() < SIX_DECIMALS,
+            "{measured:?}"
+        );
+        // 120 bits are below the 128 the table starts at.
+        let outcome = &run_chunked(&TEST, 256, &bytes[..15], 4)[0];
+        assert_eq!(
+            outcome.result,
+            Err("needs at least 128 bits, got 120".into())
+        );
+    }
+
+    #[test]
+    fn sts_million_bit_files_use_blocks_of_ten_thousand() {
+        // STS 2.1.2 on the first 1,000,000 bits of data.e and data.pi (p_value_full column of
+        // shared/reference/nist-sts/reference_pvalues.csv, label "M=10000 K=6"). For pi, the
+        // README notes that exact π constants would give 0.027295 instead of 0.024390.
+        for (file, expected) in [
+            ("data.e", 0.718_945_329_898_765_4),
+            ("data.pi", 0.024_389_698_533_896_585),
+        ] {
+            let bytes = pack_bits(&sts_data_bits(file, 1_000_000));
+            let outcome = &run_chunked(&TEST, 256, &bytes, 4093)[0];
+            let measured = outcome.result.as_ref().unwrap();
+            assert!(
+                (measured.p_value - expected).abs() < STS_FULL_DIGITS,
+                "{file}: {measured:?}"
+            );
+            assert_eq!(measured.figures[0].value, 10_000.0);
+        }
+    }
+
+    #[test]
+    fn blocks_of_128_on_the_first_100000_bits_of_e() {
+        // python3, a plain per-bit loop over the first 100,000 bits of data.e: N = 781 blocks,
+        // longest run per block, classes <=4, 5, 6, 7, 8, >=9 with STS's π:
+        // ν = [98, 165, 214, 133, 68, 103], χ² = sum((nu[i] - N*pi[i])**2/(N*pi[i])) =
+        // 10.166490785202669; mpmath 1.3 at 30 digits:
+        // gammainc(mpf(5)/2, mpf(chi2)/2, inf, regularized=True) = 0.0706529296938950830030210044662
+        let bytes = pack_bits(&sts_data_bits("data.e", 100_000));
+        let mut state = Box::<LongestRun>::default();
+        for piece in bytes.chunks(7) {
+            state.update(piece);
+        }
+        assert_eq!(
+            state.unit_blocks.classes(&UNIT_BLOCKS),
+            [98, 165, 214, 133, 68, 103]
+        );
+        let outcome = &state.finish()[0];
+        let measured = outcome.result.as_ref().unwrap();
+        assert_eq!(measured.figures[0].value, 128.0);
+        assert!(
+            (measured.statistic - 10.166_490_785_202_669).abs() < MPMATH,
+            "{measured:?}"
+        );
+        assert!(
+            (measured.p_value - 0.070_652_929_693_895_08).abs() < MPMATH,
+            "{measured:?}"
+        );
+    }
+
+    /// SP 800-22's definition, bit by bit: the class counts ν for blocks of `block_bits`.
+    fn classes_by_definition(bytes: &[u8], spec: &BlockSpec) -> Vec<u64> {
+        let bits: Vec<u8> = bytes
+            .iter()
+            .flat_map(|&byte| (0..8).rev().map(move |i| (byte >> i) & 1))
+            .collect();
+        let k = spec.pi.len() - 1;
+        let mut classes = vec![0u64; k + 1];
+        for block in bits.chunks_exact(spec.block_bits as usize) {
+            let (mut run, mut longest) = (0u32, 0u32);
+            for &bit in block {
+                run = if bit == 1 { run + 1 } else { 0 };
+                longest = longest.max(run);
+            }
+            let class = longest.clamp(spec.lowest, spec.lowest + k as u32) - spec.lowest;
+            classes[class as usize] += 1;
+        }
+        classes
+    }
+
+    #[test]
+    fn word_tricks_agree_with_the_definition_at_every_block_size() {
+        // Random bytes, with long runs of ones planted so the rare exact path is taken, at a
+        // length that ends mid-unit and mid-block, fed in awkward chunk sizes.
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        let mut data = vec![0u8; 250_003];
+        rng.fill_bytes(&mut data);
+        for start in (0..data.len() - 8).step_by(997) {
+            let length = 1 + start % 5;
+            data[start..start + length].fill(0xFF);
+        }
+        let expected: Vec<_> = [&BYTE_BLOCKS, &UNIT_BLOCKS, &LONG_BLOCKS]
+            .map(|spec| classes_by_definition(&data, spec))
+            .into();
+        for chunk in [1usize, 5, 16, 4093] {
+            let mut state = Box::<LongestRun>::default();
+            for piece in data.chunks(chunk) {
+                state.update(piece);
+            }
+            state.end_of_stream();
+            let counted = vec![
+                state.byte_blocks.classes(&BYTE_BLOCKS),
+                state.unit_blocks.classes(&UNIT_BLOCKS),
+                state.long_blocks.counts.classes(&LONG_BLOCKS),
+            ];
+            assert_eq!(counted, expected, "chunk {chunk}");
+        }
+    }
+}

@@ -1,0 +1,201 @@
+//! Runs test, NIST SP 800-22 Rev 1a §2.3: do ones and zeros alternate as often as they should?
+//!
+//! π = (#ones)/n; V_n = 1 + #{k : ε_k ≠ ε_k+1}; P-value = erfc(|V_n − 2nπ(1−π)| / (2√(2n) π(1−π))).
+//! The test presumes the frequency test passed: when |π − 1/2| > 2/√n it gives P-value 0.0
+//! without looking at runs, as STS 2.1.2 does (`runs.c`; the document writes ≥, STS compares with
+//! > in doubles, and STS is what the reference values come from).
+//!
+//! Bits are read most-significant first. A word w and the bit before it give every transition
+//! at once: w ^ (w >> 1 | previous << 63) has a one wherever a bit differs from the one before,
+//! so the count is a popcount per 64 bits and only the last bit crosses chunk boundaries.
+
+use super::{needs_bytes, Outcome, Test, TestState};
+use crate::stats::normal;
+
+pub const TEST: Test = Test {
+    name: "runs",
+    summary: "number of runs of identical bits",
+    reference: "NIST SP 800-22 Rev 1a §2.3 (Runs)",
+    params: &[],
+    applies_to: needs_bytes,
+    start: |_| Box::<Runs>::default(),
+};
+
+/// SP 800-22 §2.3.7 recommends at least 100 bits.
+const MIN_BITS: u64 = 100;
+
+#[derive(Default)]
+struct Runs {
+    ones: u64,
+    bits: u64,
+    /// Places where a bit differs from the one before it; V_n is one more.
+    transitions: u64,
+    /// The last bit seen (0 or 1).
+    last_bit: u64,
+}
+
+impl Runs {
+    /// Takes the `count` (1..=64) most significant bits of `word`; the others must be zero.
+    fn push_bits(&mut self, word: u64, count: u32) {
+        if self.bits == 0 {
+            // The first bit has no predecessor: pretend it had itself, which adds no transition.
+            self.last_bit = word >> 63;
+        }
+        let previous_bits = word >> 1 | self.last_bit << 63;
+        let valid = u64::MAX << (64 - count);
+        self.transitions += u64::from(((word ^ previous_bits) & valid).count_ones());
+        self.ones += u64::from(word.count_ones());
+        self.last_bit = (word >> (64 - count)) & 1;
+        self.bits += u64::from(count);
+    }
+}
+
+impl TestState for Runs {
+    fn update(&mut self, bytes: &[u8]) {
+        let mut words = bytes.chunks_exact(8);
+        for word in &mut words {
+            self.push_bits(
+                u64::from_be_bytes(word.try_into().expect("chunks of 8")),
+                64,
+            );
+        }
+        let tail = words.remainder();
+        if !tail.is_empty() {
+            let mut padded = [0u8; 8];
+            padded[..tail.len()].copy_from_slice(tail);
+            self.push_bits(u64::from_be_bytes(padded), 8 * tail.len() as u32);
+        }
+    }
+
+    fn finish(self: Box<Self>) -> Vec<Outcome> {
+        vec![runs_outcome(&self)]
+    }
+}
+
+fn runs_outcome(runs: &Runs) -> Outcome {
+    let n = runs.bits;
+    if n < MIN_BITS {
+        return Outcome::skipped(
+            TEST.name,
+            format!("needs at least {MIN_BITS} bits, got {n}"),
+        );
+    }
+    let observed_runs = (runs.transitions + 1) as f64;
+    let n = n as f64;
+    let proportion = runs.ones as f64 / n;
+    // The same expression in doubles as STS, so the borderline case falls the same way.
+    if (proportion - 0.5).abs() > 2.0 / n.sqrt() {
+        return Outcome::measured(TEST.name, observed_runs, 0.0);
+    }
+    let balance = proportion * (1.0 - proportion);
+    let z = (observed_runs - 2.0 * n * balance) / (2.0 * n.sqrt() * balance);
+    Outcome::measured(TEST.name, observed_runs, normal::two_sided(z))
+}
+
+/// The first `n` bits of an STS 2.1.2 data file (`data.e`, `data.pi`) in
+/// shared/reference/nist-sts, one 0/1 value per bit.
+#[cfg(test)]
+pub(crate) fn sts_data_bits(file: &str, n: usize) -> Vec<u8> {
+    let path = format!(
+        "{}/../shared/reference/nist-sts/{file}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read(&path).unwrap_or_else(|error| panic!("{path}: {error}"));
+    let bits: Vec<u8> = text
+        .iter()
+        .filter(|&&c| c == b'0' || c == b'1')
+        .map(|&c| c - b'0')
+        .take(n)
+        .collect();
+    assert_eq!(bits.len(), n, "{path} is shorter than {n} bits");
+    bits
+}
+
+/// Packs 0/1 values into bytes, most significant bit first (a whole number of bytes).
+#[cfg(test)]
+pub(crate) fn pack_bits(bits: &[u8]) -> Vec<u8> {
+    assert_eq!(bits.len() % 8, 0);
+    bits.chunks(8)
+        .map(|byte| byte.iter().fold(0u8, |acc, &bit| acc << 1 | bit))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::battery::run_chunked;
+    use crate::stats::tolerance::SIX_DECIMALS;
+
+    /// Against STS 2.1.2's own doubles (`p_value_full`, 17 digits): our erfc is not STS's, so
+    /// the last few digits may differ.
+    const STS_FULL_DIGITS: f64 = 1e-12;
+
+    fn runs_of_bit_string(text: &str) -> Runs {
+        let bits: Vec<u8> = text.bytes().map(|c| c - b'0').collect();
+        let mut runs = Runs::default();
+        for piece in bits.chunks(64) {
+            let word = piece
+                .iter()
+                .enumerate()
+                .fold(0u64, |acc, (i, &bit)| acc | u64::from(bit) << (63 - i));
+            runs.push_bits(word, piece.len() as u32);
+        }
+        runs
+    }
+
+    #[test]
+    fn sp800_22_examples() {
+        // SP 800-22 Rev 1a §2.3.8: the first 100 bits of data.pi, P-value = 0.500798 (STS 2.1.2
+        // agrees; shared/reference/nist-sts/worked_examples.csv). V_n(obs) = 52 by counting
+        // (python3: 1 + sum(e[i] != e[i+1] for i in range(99))).
+        let epsilon = "1100100100001111110110101010001000100001011010001100001000110100110001001100011001100010100010111000";
+        let outcome = runs_outcome(&runs_of_bit_string(epsilon));
+        let measured = outcome.result.unwrap();
+        assert_eq!(measured.statistic, 52.0);
+        assert!(
+            (measured.p_value - 0.500_798).abs() < SIX_DECIMALS,
+            "{measured:?}"
+        );
+        // §2.3.4: 1001101011 has only 10 bits, below the 100 the test needs: skipped rather
+        // than computed (the document's value there is 0.147232).
+        assert!(runs_outcome(&runs_of_bit_string("1001101011"))
+            .result
+            .is_err());
+    }
+
+    #[test]
+    fn sts_million_bit_files() {
+        // STS 2.1.2 on the first 1,000,000 bits of data.e and data.pi (p_value_full column of
+        // shared/reference/nist-sts/reference_pvalues.csv): 0.56191688503025439 and
+        // 0.41926842044315493.
+        for (file, expected) in [
+            ("data.e", 0.561_916_885_030_254_4),
+            ("data.pi", 0.419_268_420_443_154_93),
+        ] {
+            let bytes = pack_bits(&sts_data_bits(file, 1_000_000));
+            let p = run_chunked(&TEST, 256, &bytes, 4093)[0].p_value().unwrap();
+            assert!((p - expected).abs() < STS_FULL_DIGITS, "{file}: {p}");
+        }
+    }
+
+    #[test]
+    fn unbalanced_stream_fails_the_prerequisite() {
+        // 0x01 bytes: π = 1/8, far beyond 2/√n; STS gives 0.0 without counting runs.
+        let outcome = &run_chunked(&TEST, 256, &[0x01; 1000], 64)[0];
+        assert_eq!(outcome.p_value(), Some(0.0));
+    }
+
+    #[test]
+    fn transitions_cross_words_and_chunks() {
+        // 0xF0 0x0F 0xFF = 11110000 00001111 11111111: transitions after bit 4, 12: V_n = 3.
+        let mut runs = Runs::default();
+        runs.update(&[0xF0]);
+        runs.update(&[0x0F, 0xFF]);
+        assert_eq!((runs.transitions, runs.ones, runs.bits), (2, 16, 24));
+        // Eight bytes then one: the word path and the tail path meet at bit 64, where 1 meets 1;
+        // the only transitions are 0→1 at bit 63 and 1→0 after bit 64.
+        let mut runs = Runs::default();
+        runs.update(&[0, 0, 0, 0, 0, 0, 0, 1, 0x80]);
+        assert_eq!(runs.transitions, 2);
+    }
+}
