@@ -5,6 +5,12 @@
 //! decided in `second_level`. Files are written through [`write_atomically`], so a killed run
 //! never leaves a half-written report behind, only the previous one.
 
+pub mod csv;
+pub mod json;
+pub mod markdown;
+pub mod png;
+pub mod terminal;
+
 use crate::runner::StreamReport;
 use crate::second_level::{CellSummary, SourceSummary};
 use crate::Error;
@@ -40,6 +46,15 @@ pub trait Sink {
     fn files(&self) -> &'static [&'static str];
     /// Writes the report into `dir`.
     fn write(&self, report: &Report, dir: &Path) -> Result<(), Error>;
+}
+
+/// Every sink that writes files, in the order the CLI runs them.
+pub fn file_sinks() -> Vec<Box<dyn Sink>> {
+    vec![
+        Box::new(csv::CsvSink),
+        Box::new(png::PngSink),
+        Box::new(markdown::MarkdownSink),
+    ]
 }
 
 /// Writes `path` by writing a temporary file beside it and renaming it into place, so readers
@@ -104,5 +119,136 @@ mod tests {
         assert_eq!(format_p(0.0), "< 1e-300");
         assert_eq!(format_p(0.5), "0.500000");
         assert_eq!(format_p(1.5e-9), "1.50e-9");
+    }
+}
+
+/// Hand-built reports the sinks' tests share, so every format is checked on the same data.
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use super::Report;
+    use crate::battery::Outcome;
+    use crate::runner::StreamReport;
+    use crate::second_level::{by_source, summarize, Verdict, FAMILY_ALPHA};
+    use crate::source::{Kind, SOURCES};
+
+    fn finish(battery: &str, bytes: u64, streams: u32, results: Vec<StreamReport>) -> Report {
+        let cells = summarize(&results, FAMILY_ALPHA);
+        let sources = by_source(&cells);
+        Report {
+            battery: battery.to_string(),
+            bytes,
+            streams,
+            master_seed: 42,
+            family_alpha: FAMILY_ALPHA,
+            results,
+            cells,
+            sources,
+        }
+    }
+
+    /// Two sources (one seeded, one control), two tests (one labelled), three streams, one
+    /// skipped outcome, a figure, and p-values of exactly 0 and of a subnormal double.
+    pub(crate) fn small() -> Report {
+        let good = [(0.42, 0.5), (0.73, 0.91), (0.15, f64::NAN)];
+        let bad = [(0.0, 0.002), (1e-310, 0.0), (1e-12, 3e-5)];
+        let mut results = Vec::new();
+        for (name, kind, rows) in [
+            ("chacha20", Kind::Seeded, good),
+            ("counter", Kind::Control, bad),
+        ] {
+            for (stream, (monobit, serial)) in rows.into_iter().enumerate() {
+                let serial = if serial.is_nan() {
+                    Outcome::skipped("serial", "needs at least 100 bits, got 64")
+                } else {
+                    Outcome::measured("serial", 3.25, serial)
+                };
+                results.push(StreamReport {
+                    source: name.to_string(),
+                    kind,
+                    stream: stream as u32,
+                    seed: kind
+                        .is_reproducible()
+                        .then_some(0x9e37_79b9_7f4a_7c15 ^ stream as u64),
+                    bytes: 1 << 20,
+                    outcomes: vec![
+                        Outcome::measured("monobit", 1.5 + stream as f64, monobit)
+                            .with_figure("ones_fraction", 0.5001),
+                        serial.with_label("m=2"),
+                    ],
+                });
+            }
+        }
+        finish("default", 1 << 20, 3, results)
+    }
+
+    /// SplitMix64: enough randomness for made-up p-values without depending on `rand`'s API.
+    struct SplitMix(u64);
+
+    impl SplitMix {
+        fn uniform(&mut self) -> f64 {
+            self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^= z >> 31;
+            (z >> 11) as f64 / (1u64 << 53) as f64
+        }
+    }
+
+    /// Every built-in source over eight tests, the way a real run looks: good sources uniform,
+    /// controls caught by some tests, bit tests skipped on 62-symbol sources, one weak cell.
+    pub(crate) fn realistic(streams: u32) -> Report {
+        const TESTS: &[(&str, &str, bool)] = &[
+            ("monobit", "", true),
+            ("blockfrequency", "", true),
+            ("runs", "", true),
+            ("longestrun", "", true),
+            ("serial", "m=2", true),
+            ("serial", "m=3", true),
+            ("chisquare", "", false),
+            ("entropy", "shannon", false),
+            ("entropy", "min", false),
+            ("serialcorrelation", "", false),
+            ("gap", "", false),
+        ];
+        let mut random = SplitMix(7);
+        let mut results = Vec::new();
+        for source in SOURCES {
+            for stream in 0..streams {
+                let mut outcomes = Vec::new();
+                for (index, &(test, label, bits)) in TESTS.iter().enumerate() {
+                    let outcome = if bits && source.alphabet != 256 {
+                        Outcome::skipped(test, "works on bits")
+                    } else {
+                        let u = random.uniform();
+                        let caught = source.kind == Kind::Control
+                            && !(index + source.name.len()).is_multiple_of(3);
+                        let p = if caught { (u * 1e-3).powi(3) } else { u };
+                        Outcome::measured(test, -2.0 * u.max(1e-300).ln(), p)
+                            .with_figure("min_entropy", 7.9 + u / 10.0)
+                    };
+                    outcomes.push(outcome.with_label(label));
+                }
+                results.push(StreamReport {
+                    source: source.name.to_string(),
+                    kind: source.kind,
+                    stream,
+                    seed: source.kind.is_reproducible().then_some(u64::from(stream)),
+                    bytes: 1 << 20,
+                    outcomes,
+                });
+            }
+        }
+        let mut report = finish("default", 1 << 20, streams, results);
+        if let Some(cell) = report
+            .cells
+            .iter_mut()
+            .find(|c| c.source == "smallrng" && c.test == "runs")
+        {
+            cell.verdict = Verdict::Weak;
+            cell.cell_p = Some(4e-4);
+        }
+        report.sources = by_source(&report.cells);
+        report
     }
 }

@@ -1,0 +1,1018 @@
+//! The PNG sink: `verdicts.png` (a sources × tests heatmap of verdicts) and `pvalues.png` (per
+//! test, histograms of the per-stream p-values of good sources and of controls).
+//!
+//! The charts are what a reader looks at first on the report page, so they must render the same
+//! anywhere: text uses the DejaVu Sans font bundled in the binary (registered with plotters
+//! once), never a system font, which a CI machine or a container may not have. Layout is
+//! computed from the measured width of the text, so long source or test names widen the image
+//! rather than overlapping their neighbours.
+//!
+//! plotters writes a bitmap file only when it is presented, by path; to keep the
+//! old-or-whole-new guarantee of [`super::write_atomically`] the image is drawn to a temporary
+//! file beside the target and renamed into place.
+
+use super::terminal::{grid, mark, short, Grid};
+use super::{Report, Sink};
+use crate::second_level::{Verdict, WEAK_BELOW};
+use crate::size::format_size;
+use crate::source::Kind;
+use crate::Error;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use plotters::style::{register_font, FontStyle};
+use std::path::Path;
+use std::sync::OnceLock;
+
+pub const VERDICTS_FILE: &str = "verdicts.png";
+pub const PVALUES_FILE: &str = "pvalues.png";
+
+/// The bundled font (DejaVu Sans; its licence is `assets/DejaVuSans-LICENSE.txt`).
+static FONT: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
+/// The family every text on the charts asks for; resolved to [`FONT`].
+const FAMILY: &str = "sans-serif";
+
+const MARGIN: i32 = 24;
+// Even sizes: plotters places a glyph's top at half the size above the baseline, truncated,
+// so an odd size moves some glyphs (the full stop) a pixel off the line.
+const TITLE_SIZE: f64 = 24.0;
+const TEXT_SIZE: f64 = 16.0;
+const SMALL_SIZE: f64 = 14.0;
+const ROW_HEIGHT: i32 = 26;
+/// Extra space between kinds, so groups read apart.
+const GROUP_GAP: i32 = 10;
+/// Padding inside a column on each side of its widest text.
+const PAD: i32 = 10;
+
+const PASS_COLOUR: RGBColor = RGBColor(0x66, 0xbb, 0x6a);
+const WEAK_COLOUR: RGBColor = RGBColor(0xff, 0xb3, 0x00);
+const FAIL_COLOUR: RGBColor = RGBColor(0xe5, 0x39, 0x35);
+const SKIPPED_COLOUR: RGBColor = RGBColor(0xbd, 0xbd, 0xbd);
+const LINE_COLOUR: RGBColor = RGBColor(0x9e, 0x9e, 0x9e);
+const MUTED_TEXT: RGBColor = RGBColor(0x61, 0x61, 0x61);
+const GOOD_COLOUR: RGBColor = RGBColor(0x1f, 0x77, 0xb4);
+const CONTROL_COLOUR: RGBColor = RGBColor(0xd9, 0x5f, 0x02);
+
+/// Bins of the p-value histograms (NIST's uniformity check uses ten too).
+const BINS: usize = 10;
+const PANEL_WIDTH: i32 = 380;
+const PANEL_HEIGHT: i32 = 230;
+const MAX_PANEL_COLUMNS: usize = 4;
+/// Space between one test's pair of panels and the next row's, so pairs read as one.
+const BLOCK_GAP: i32 = 28;
+/// Title and subtitle above the panels.
+const HEADER_HEIGHT: i32 = 64;
+
+/// Writes `verdicts.png` and `pvalues.png`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PngSink;
+
+impl Sink for PngSink {
+    fn files(&self) -> &'static [&'static str] {
+        &[VERDICTS_FILE, PVALUES_FILE]
+    }
+
+    fn write(&self, report: &Report, dir: &Path) -> Result<(), Error> {
+        let path = dir.join(VERDICTS_FILE);
+        let layout = Heatmap::new(report).map_err(|e| write_error(&path, e))?;
+        write_png(&path, layout.size(), |area| layout.draw(area))?;
+        let path = dir.join(PVALUES_FILE);
+        let panels = Panels::new(report);
+        write_png(&path, panels.size(), |area| panels.draw(area))
+    }
+}
+
+fn write_error(path: &Path, message: String) -> Error {
+    Error::Write {
+        path: path.to_path_buf(),
+        source: std::io::Error::other(message),
+    }
+}
+
+/// Registers the bundled font under [`FAMILY`] the first time a chart is drawn.
+fn ensure_font() -> Result<(), String> {
+    static REGISTERED: OnceLock<bool> = OnceLock::new();
+    if *REGISTERED.get_or_init(|| register_font(FAMILY, FontStyle::Normal, FONT).is_ok()) {
+        Ok(())
+    } else {
+        Err("the bundled font could not be loaded".to_string())
+    }
+}
+
+/// Draws into a temporary PNG beside `path` and renames it into place.
+fn write_png(
+    path: &Path,
+    size: (u32, u32),
+    draw: impl FnOnce(&DrawingArea<BitMapBackend<'_>, Shift>) -> Result<(), String>,
+) -> Result<(), Error> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "chart.png".to_string());
+    // The encoder picks the format from the extension, so the temporary name ends in `.png`.
+    let temporary = path.with_file_name(format!(".{name}.{}.tmp.png", std::process::id()));
+    let drawn = (|| {
+        ensure_font()?;
+        let area = BitMapBackend::new(&temporary, size).into_drawing_area();
+        area.fill(&WHITE).map_err(|e| e.to_string())?;
+        draw(&area)?;
+        area.present().map_err(|e| e.to_string())
+    })();
+    let result = drawn.map_err(|e| write_error(path, e)).and_then(|()| {
+        std::fs::rename(&temporary, path).map_err(|source| Error::Write {
+            path: path.to_path_buf(),
+            source,
+        })
+    });
+    if result.is_err() {
+        // A failed draw may still have left a partial image (the backend saves on drop).
+        let _ = std::fs::remove_file(&temporary);
+    }
+    result
+}
+
+fn font(size: f64) -> FontDesc<'static> {
+    FontDesc::new(FontFamily::Name(FAMILY), size, FontStyle::Normal)
+}
+
+/// Horizontal metrics of the bundled font, read from its own tables.
+///
+/// plotters' ab_glyph renderer draws each glyph at the pen position truncated to a whole pixel
+/// and without its left side bearing, so letters jitter by a pixel or two ("tok en",
+/// "blockfrequ en cy"). Drawing one glyph at a time at positions computed from these metrics
+/// puts every glyph where the font wants it (to the nearest pixel). Only the `cmap` format 4
+/// subtable is read: every character the charts print is in the Basic Multilingual Plane.
+struct Metrics {
+    /// Font units per pixel of plotters' font size (ab_glyph scales by ascent − descent).
+    height: f64,
+    hmtx: usize,
+    long_metrics: usize,
+    cmap: usize,
+}
+
+fn read_u16(font: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_be_bytes(font.get(at..at + 2)?.try_into().ok()?))
+}
+
+fn read_u32(font: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_be_bytes(font.get(at..at + 4)?.try_into().ok()?))
+}
+
+impl Metrics {
+    fn parse(font: &[u8]) -> Option<Metrics> {
+        let tables = usize::from(read_u16(font, 4)?);
+        let table = |tag: &[u8; 4]| {
+            (0..tables).find_map(|i| {
+                let record = 12 + 16 * i;
+                (font.get(record..record + 4)? == tag)
+                    .then(|| read_u32(font, record + 8))
+                    .flatten()
+                    .map(|offset| offset as usize)
+            })
+        };
+        let hhea = table(b"hhea")?;
+        let ascent = f64::from(read_u16(font, hhea + 4)? as i16);
+        let descent = f64::from(read_u16(font, hhea + 6)? as i16);
+        let long_metrics = usize::from(read_u16(font, hhea + 34)?);
+        let cmap_table = table(b"cmap")?;
+        let encodings = usize::from(read_u16(font, cmap_table + 2)?);
+        let cmap = (0..encodings).find_map(|i| {
+            let record = cmap_table + 4 + 8 * i;
+            let platform = read_u16(font, record)?;
+            let encoding = read_u16(font, record + 2)?;
+            let offset = cmap_table + read_u32(font, record + 4)? as usize;
+            let unicode = platform == 0 || (platform == 3 && encoding == 1);
+            (unicode && read_u16(font, offset)? == 4).then_some(offset)
+        })?;
+        (long_metrics > 0 && ascent > descent).then_some(Metrics {
+            height: ascent - descent,
+            hmtx: table(b"hmtx")?,
+            long_metrics,
+            cmap,
+        })
+    }
+
+    /// The glyph of `c` (0, the missing glyph, when the font has none).
+    fn glyph(&self, font: &[u8], c: char) -> Option<usize> {
+        let code = u16::try_from(u32::from(c)).ok()?;
+        let segments = usize::from(read_u16(font, self.cmap + 6)? / 2);
+        let ends = self.cmap + 14;
+        let starts = ends + 2 * segments + 2;
+        let deltas = starts + 2 * segments;
+        let ranges = deltas + 2 * segments;
+        for segment in 0..segments {
+            if code > read_u16(font, ends + 2 * segment)? {
+                continue;
+            }
+            let start = read_u16(font, starts + 2 * segment)?;
+            if code < start {
+                return Some(0);
+            }
+            let delta = read_u16(font, deltas + 2 * segment)?;
+            let range_at = ranges + 2 * segment;
+            let range = usize::from(read_u16(font, range_at)?);
+            if range == 0 {
+                return Some(usize::from(code.wrapping_add(delta)));
+            }
+            let at = range_at + range + 2 * usize::from(code - start);
+            let glyph = read_u16(font, at)?;
+            return Some(if glyph == 0 {
+                0
+            } else {
+                usize::from(glyph.wrapping_add(delta))
+            });
+        }
+        Some(0)
+    }
+
+    /// Advance and left side bearing of `c`, in pixels at font size `size`.
+    fn horizontal(&self, font: &[u8], c: char, size: f64) -> Option<(f64, f64)> {
+        let glyph = self.glyph(font, c)?;
+        let scale = size / self.height;
+        let last = self.long_metrics - 1;
+        let advance = read_u16(font, self.hmtx + 4 * glyph.min(last))?;
+        let bearing_at = if glyph <= last {
+            self.hmtx + 4 * glyph + 2
+        } else {
+            self.hmtx + 4 * self.long_metrics + 2 * (glyph - self.long_metrics)
+        };
+        let bearing = read_u16(font, bearing_at)? as i16;
+        Some((f64::from(advance) * scale, f64::from(bearing) * scale))
+    }
+
+    /// Where each character of `text` goes (left edge of its ink, relative to the start of
+    /// the text, in whole pixels, as plotters draws a lone glyph) and the text's width.
+    fn layout(&self, font: &[u8], text: &str, size: f64) -> Option<(Vec<(char, i32)>, f64)> {
+        let mut pen = 0.0f64;
+        let mut glyphs = Vec::with_capacity(text.len());
+        for c in text.chars() {
+            let (advance, bearing) = self.horizontal(font, c, size)?;
+            if !c.is_whitespace() {
+                glyphs.push((c, pen.round() as i32 + bearing.floor() as i32));
+            }
+            pen += advance;
+        }
+        Some((glyphs, pen))
+    }
+}
+
+fn metrics() -> Option<&'static Metrics> {
+    static METRICS: OnceLock<Option<Metrics>> = OnceLock::new();
+    METRICS.get_or_init(|| Metrics::parse(FONT)).as_ref()
+}
+
+/// Width in pixels of `text` at `size`.
+fn text_width(text: &str, size: f64) -> Result<i32, String> {
+    ensure_font()?;
+    if let Some((_, width)) = metrics().and_then(|m| m.layout(FONT, text, size)) {
+        return Ok(width.ceil() as i32);
+    }
+    let (width, _) = font(size).box_size(text).map_err(|e| e.to_string())?;
+    Ok(width as i32)
+}
+
+fn style(size: f64, colour: &RGBColor, h: HPos) -> TextStyle<'_> {
+    font(size).color(colour).pos(Pos::new(h, VPos::Center))
+}
+
+/// Draws `text` with its left edge, centre or right edge (`h`) at `x`, vertically centred on
+/// `y`, one glyph at a time (see [`Metrics`]); whole strings through plotters if the font's
+/// tables cannot be read.
+fn text<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    text: &str,
+    (x, y): (i32, i32),
+    size: f64,
+    colour: &RGBColor,
+    h: HPos,
+) -> Result<(), String> {
+    let failed = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    let Some((glyphs, width)) = metrics().and_then(|m| m.layout(FONT, text, size)) else {
+        let element = Text::new(text.to_string(), (x, y), style(size, colour, h));
+        return area.draw(&element).map_err(failed);
+    };
+    let left = match h {
+        HPos::Left => x,
+        HPos::Center => x - (width / 2.0).round() as i32,
+        HPos::Right => x - width.round() as i32,
+    };
+    let style = style(size, colour, HPos::Left);
+    for (c, offset) in glyphs {
+        let element = Text::new(c.to_string(), (left + offset, y), style.clone());
+        area.draw(&element).map_err(failed)?;
+    }
+    Ok(())
+}
+
+fn filled_box<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    (x, y): (i32, i32),
+    (w, h): (i32, i32),
+    colour: &RGBColor,
+) -> Result<(), String> {
+    area.draw(&Rectangle::new([(x, y), (x + w, y + h)], colour.filled()))
+        .map_err(|e| e.to_string())
+}
+
+fn verdict_colour(verdict: Verdict) -> RGBColor {
+    match verdict {
+        Verdict::Pass => PASS_COLOUR,
+        Verdict::Weak => WEAK_COLOUR,
+        Verdict::Fail => FAIL_COLOUR,
+        Verdict::Skipped => SKIPPED_COLOUR,
+    }
+}
+
+/// Text on a filled cell: white on red, black elsewhere, for contrast.
+fn verdict_text_colour(verdict: Verdict) -> RGBColor {
+    if verdict == Verdict::Fail {
+        WHITE
+    } else {
+        BLACK
+    }
+}
+
+/// The heatmap's geometry, measured from its text before anything is drawn.
+struct Heatmap<'a> {
+    grid: Grid<'a>,
+    title: String,
+    subtitle: String,
+    name_width: i32,
+    kind_width: i32,
+    test_widths: Vec<i32>,
+    overall_width: i32,
+    legend: Vec<(Option<Verdict>, String, i32)>,
+    width: i32,
+    height: i32,
+}
+
+impl<'a> Heatmap<'a> {
+    fn new(report: &'a Report) -> Result<Self, String> {
+        let grid = grid(report);
+        let expected = report.sources.iter().filter(|s| s.as_expected()).count();
+        let title = format!(
+            "Verdict per source and test: battery {}, {} bytes × {} streams per source",
+            report.battery,
+            format_size(report.bytes),
+            report.streams
+        );
+        let subtitle = format!(
+            "{expected} of {} sources as expected (✓). A cell is the worst verdict over the \
+             test's labels. Master seed {}.",
+            report.sources.len(),
+            report.master_seed
+        );
+        let column = |header: &str, values: &mut dyn Iterator<Item = String>| {
+            let mut widest = text_width(header, TEXT_SIZE)?;
+            for value in values {
+                widest = widest.max(text_width(&value, TEXT_SIZE)?);
+            }
+            Ok::<i32, String>(widest + 2 * PAD)
+        };
+        let name_width = column(
+            "source",
+            &mut grid.rows.iter().map(|(s, _)| s.source.clone()),
+        )?;
+        let kind_width = column(
+            "kind",
+            &mut grid.rows.iter().map(|(s, _)| s.kind.as_str().to_string()),
+        )?;
+        let cell_minimum = column("WEAK", &mut std::iter::empty())?;
+        let test_widths = grid
+            .tests
+            .iter()
+            .map(|t| Ok(column(t, &mut std::iter::empty())?.max(cell_minimum)))
+            .collect::<Result<Vec<i32>, String>>()?;
+        // The widest text an overall cell can hold, whatever this report's verdicts.
+        let overall_width = column("overall", &mut std::iter::once("WEAK ✗".to_string()))?;
+        let legend = [
+            (Some(Verdict::Pass), "pass".to_string()),
+            (
+                Some(Verdict::Weak),
+                format!("weak (kept by Holm, p < {WEAK_BELOW})"),
+            ),
+            (Some(Verdict::Fail), "fail (rejected by Holm)".to_string()),
+            (
+                Some(Verdict::Skipped),
+                "skipped (test does not apply)".to_string(),
+            ),
+            (
+                None,
+                "✓ / ✗ = as expected or not (controls must fail)".to_string(),
+            ),
+        ]
+        .into_iter()
+        .map(|(v, label)| text_width(&label, SMALL_SIZE).map(|width| (v, label, width)))
+        .collect::<Result<Vec<_>, String>>()?;
+
+        let table_width =
+            name_width + kind_width + test_widths.iter().sum::<i32>() + PAD + overall_width;
+        let legend_width: i32 = legend.iter().map(|(_, _, w)| w + 40).sum();
+        let width = [
+            table_width,
+            text_width(&title, TITLE_SIZE)?,
+            text_width(&subtitle, SMALL_SIZE)?,
+            legend_width.min(table_width.max(600)),
+        ]
+        .into_iter()
+        .max()
+        .unwrap_or(table_width)
+            + 2 * MARGIN;
+        let mut heatmap = Heatmap {
+            grid,
+            title,
+            subtitle,
+            name_width,
+            kind_width,
+            test_widths,
+            overall_width,
+            legend,
+            width,
+            height: 0,
+        };
+        let (_, legend_bottom) = heatmap.legend_positions();
+        heatmap.height = legend_bottom + MARGIN;
+        Ok(heatmap)
+    }
+
+    fn size(&self) -> (u32, u32) {
+        (self.width as u32, self.height as u32)
+    }
+
+    /// The top of the header row, below the title and subtitle.
+    fn header_y(&self) -> i32 {
+        MARGIN + 62
+    }
+
+    /// The top of each row, with a gap where the kind changes.
+    fn row_tops(&self) -> Vec<i32> {
+        let mut y = self.header_y() + ROW_HEIGHT;
+        let mut previous: Option<Kind> = None;
+        self.grid
+            .rows
+            .iter()
+            .map(|(source, _)| {
+                if previous.is_some_and(|kind| kind != source.kind) {
+                    y += GROUP_GAP;
+                }
+                previous = Some(source.kind);
+                let top = y;
+                y += ROW_HEIGHT;
+                top
+            })
+            .collect()
+    }
+
+    /// Where each legend entry starts (wrapping to the image width) and the legend's bottom.
+    fn legend_positions(&self) -> (Vec<(i32, i32)>, i32) {
+        let rows_bottom = self
+            .row_tops()
+            .last()
+            .map_or(self.header_y() + ROW_HEIGHT, |top| top + ROW_HEIGHT);
+        let mut x = MARGIN;
+        let mut y = rows_bottom + 20;
+        let mut positions = Vec::new();
+        for (verdict, _, width) in &self.legend {
+            let entry = width + if verdict.is_some() { 26 } else { 0 } + 24;
+            if x > MARGIN && x + entry > self.width - MARGIN {
+                x = MARGIN;
+                y += 24;
+            }
+            positions.push((x, y));
+            x += entry;
+        }
+        (positions, y + 24)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        text(
+            area,
+            &self.title,
+            (MARGIN, MARGIN + 10),
+            TITLE_SIZE,
+            &BLACK,
+            HPos::Left,
+        )?;
+        text(
+            area,
+            &self.subtitle,
+            (MARGIN, MARGIN + 38),
+            SMALL_SIZE,
+            &MUTED_TEXT,
+            HPos::Left,
+        )?;
+
+        let header_middle = self.header_y() + ROW_HEIGHT / 2;
+        let tests_left = MARGIN + self.name_width + self.kind_width;
+        let overall_left = tests_left + self.test_widths.iter().sum::<i32>() + PAD;
+        text(
+            area,
+            "source",
+            (MARGIN + PAD, header_middle),
+            TEXT_SIZE,
+            &BLACK,
+            HPos::Left,
+        )?;
+        let kind_left = MARGIN + self.name_width;
+        text(
+            area,
+            "kind",
+            (kind_left + PAD, header_middle),
+            TEXT_SIZE,
+            &BLACK,
+            HPos::Left,
+        )?;
+        let mut x = tests_left;
+        for (test, &width) in self.grid.tests.iter().zip(&self.test_widths) {
+            text(
+                area,
+                test,
+                (x + width / 2, header_middle),
+                TEXT_SIZE,
+                &BLACK,
+                HPos::Center,
+            )?;
+            x += width;
+        }
+        let overall_middle = overall_left + self.overall_width / 2;
+        text(
+            area,
+            "overall",
+            (overall_middle, header_middle),
+            TEXT_SIZE,
+            &BLACK,
+            HPos::Center,
+        )?;
+        let line_y = self.header_y() + ROW_HEIGHT - 1;
+        area.draw(&PathElement::new(
+            [
+                (MARGIN, line_y),
+                (overall_left + self.overall_width, line_y),
+            ],
+            LINE_COLOUR,
+        ))
+        .map_err(|e| e.to_string())?;
+
+        for ((source, verdicts), top) in self.grid.rows.iter().zip(self.row_tops()) {
+            let middle = top + ROW_HEIGHT / 2;
+            text(
+                area,
+                &source.source,
+                (MARGIN + PAD, middle),
+                TEXT_SIZE,
+                &BLACK,
+                HPos::Left,
+            )?;
+            let kind = source.kind.as_str();
+            text(
+                area,
+                kind,
+                (kind_left + PAD, middle),
+                TEXT_SIZE,
+                &MUTED_TEXT,
+                HPos::Left,
+            )?;
+            let mut x = tests_left;
+            for (verdict, &width) in verdicts.iter().zip(&self.test_widths) {
+                self.cell(area, (x, top), width, *verdict, None)?;
+                x += width;
+            }
+            let overall = (overall_left, top);
+            self.cell(
+                area,
+                overall,
+                self.overall_width,
+                Some(source.verdict),
+                Some(mark(source)),
+            )?;
+        }
+
+        let (positions, _) = self.legend_positions();
+        for ((verdict, label, _), (x, y)) in self.legend.iter().zip(positions) {
+            let mut x = x;
+            if let Some(verdict) = verdict {
+                filled_box(area, (x, y - 9), (18, 18), &verdict_colour(*verdict))?;
+                x += 26;
+            }
+            text(area, label, (x, y), SMALL_SIZE, &BLACK, HPos::Left)?;
+        }
+        Ok(())
+    }
+
+    /// One coloured cell with its verdict, plus `suffix` (the ✓/✗ of the overall column).
+    fn cell<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        (x, top): (i32, i32),
+        width: i32,
+        verdict: Option<Verdict>,
+        suffix: Option<&str>,
+    ) -> Result<(), String> {
+        let Some(verdict) = verdict else {
+            // Never ran (not even skipped): an empty outlined cell.
+            let corners = [(x + 2, top + 2), (x + width - 2, top + ROW_HEIGHT - 2)];
+            return area
+                .draw(&Rectangle::new(corners, LINE_COLOUR.stroke_width(1)))
+                .map_err(|e| e.to_string());
+        };
+        filled_box(
+            area,
+            (x + 2, top + 2),
+            (width - 4, ROW_HEIGHT - 4),
+            &verdict_colour(verdict),
+        )?;
+        let label = match suffix {
+            Some(suffix) => format!("{} {suffix}", short(verdict)),
+            None => short(verdict).to_string(),
+        };
+        let middle = (x + width / 2, top + ROW_HEIGHT / 2);
+        text(
+            area,
+            &label,
+            middle,
+            TEXT_SIZE,
+            &verdict_text_colour(verdict),
+            HPos::Center,
+        )
+    }
+}
+
+/// Per-test histograms of p-values: for each test a panel of good sources above a panel of
+/// controls, each with its own scale (controls pile into the first bin and would flatten the
+/// good sources' bars on a shared one).
+struct Panels {
+    /// Test name, and the bin counts of good sources and of controls.
+    tests: Vec<(&'static str, [u64; BINS], [u64; BINS])>,
+    columns: usize,
+    title: String,
+    subtitle: String,
+}
+
+impl Panels {
+    fn new(report: &Report) -> Self {
+        let tests = grid(report)
+            .tests
+            .into_iter()
+            .map(|test| {
+                let mut good = [0u64; BINS];
+                let mut controls = [0u64; BINS];
+                for stream in &report.results {
+                    let bins = if stream.kind == Kind::Control {
+                        &mut controls
+                    } else {
+                        &mut good
+                    };
+                    for p in stream
+                        .outcomes
+                        .iter()
+                        .filter(|o| o.test == test)
+                        .filter_map(|o| o.p_value())
+                    {
+                        // A p-value of exactly 1 belongs in the last bin, as in NIST's count.
+                        let bin = ((p * BINS as f64) as usize).min(BINS - 1);
+                        bins[bin] += 1;
+                    }
+                }
+                (test, good, controls)
+            })
+            .collect::<Vec<_>>();
+        // As many rows as four columns need, then as few columns as those rows need, so the
+        // last row is not left with one lonely panel (nine tests: 3 × 3, not 4 + 4 + 1).
+        let rows = tests.len().div_ceil(MAX_PANEL_COLUMNS).max(1);
+        let columns = tests.len().div_ceil(rows).max(1);
+        let title = "Per-stream p-values by test".to_string();
+        let subtitle = format!(
+            "{BINS} bins; blue: good sources, orange: controls; dashed line: the uniform \
+             expectation, which a good generator's bars hug. Battery {}, {} bytes per stream.",
+            report.battery,
+            format_size(report.bytes)
+        );
+        Panels {
+            tests,
+            columns,
+            title,
+            subtitle,
+        }
+    }
+
+    fn block_rows(&self) -> usize {
+        self.tests.len().div_ceil(self.columns).max(1)
+    }
+
+    /// The top of the pair of panels of the test at `index`.
+    fn block_top(&self, index: usize) -> i32 {
+        let row = (index / self.columns) as i32;
+        MARGIN + HEADER_HEIGHT + row * (2 * PANEL_HEIGHT + BLOCK_GAP)
+    }
+
+    fn size(&self) -> (u32, u32) {
+        let mut width = self.columns as i32 * PANEL_WIDTH;
+        for (line, size) in [(&self.title, TITLE_SIZE), (&self.subtitle, SMALL_SIZE)] {
+            width = width.max(text_width(line, size).unwrap_or(0));
+        }
+        let rows = self.block_rows() as i32;
+        let height = HEADER_HEIGHT + rows * 2 * PANEL_HEIGHT + (rows - 1) * BLOCK_GAP;
+        ((width + 2 * MARGIN) as u32, (height + 2 * MARGIN) as u32)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        text(
+            area,
+            &self.title,
+            (MARGIN, MARGIN + 10),
+            TITLE_SIZE,
+            &BLACK,
+            HPos::Left,
+        )?;
+        let subtitle_at = (MARGIN, MARGIN + 38);
+        text(
+            area,
+            &self.subtitle,
+            subtitle_at,
+            SMALL_SIZE,
+            &MUTED_TEXT,
+            HPos::Left,
+        )?;
+        if self.tests.is_empty() {
+            let at = (MARGIN, MARGIN + HEADER_HEIGHT + 20);
+            return text(
+                area,
+                "no tests in this report",
+                at,
+                TEXT_SIZE,
+                &MUTED_TEXT,
+                HPos::Left,
+            );
+        }
+        for (index, (test, good, controls)) in self.tests.iter().enumerate() {
+            let left = MARGIN + (index % self.columns) as i32 * PANEL_WIDTH;
+            let top = self.block_top(index);
+            for (offset, counts, colour, group) in [
+                (0, good, GOOD_COLOUR, "good sources"),
+                (PANEL_HEIGHT, controls, CONTROL_COLOUR, "controls"),
+            ] {
+                let panel = area.clone().shrink(
+                    (left, top + offset),
+                    (PANEL_WIDTH as u32, PANEL_HEIGHT as u32),
+                );
+                histogram(&panel, test, group, counts, &colour)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One histogram panel with the uniform expectation as a dashed line.
+fn histogram<DB: DrawingBackend>(
+    panel: &DrawingArea<DB, Shift>,
+    test: &str,
+    group: &str,
+    counts: &[u64; BINS],
+    colour: &RGBColor,
+) -> Result<(), String> {
+    let total: u64 = counts.iter().sum();
+    let caption = format!("{test}: {group} ({total} p-values)");
+    let failed = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    if total == 0 {
+        let caption = format!("{test}: {group}");
+        text(
+            panel,
+            &caption,
+            (PANEL_WIDTH / 2, 20),
+            TEXT_SIZE,
+            &BLACK,
+            HPos::Center,
+        )?;
+        let middle = (PANEL_WIDTH / 2, PANEL_HEIGHT / 2);
+        return text(
+            panel,
+            "no measured streams",
+            middle,
+            SMALL_SIZE,
+            &MUTED_TEXT,
+            HPos::Center,
+        );
+    }
+    let expected = total as f64 / BINS as f64;
+    let highest = counts.iter().copied().max().unwrap_or(0) as f64;
+    let top = highest.max(expected) * 1.15;
+    // The caption is drawn here rather than by ChartBuilder so it gets the same glyph
+    // placement as every other text (see `Metrics`).
+    text(
+        panel,
+        &caption,
+        (PANEL_WIDTH / 2, 16),
+        TEXT_SIZE,
+        &BLACK,
+        HPos::Center,
+    )?;
+    let mut chart = ChartBuilder::on(panel)
+        .margin(8)
+        .margin_top(34)
+        .margin_right(16)
+        .x_label_area_size(36)
+        .y_label_area_size(52)
+        .build_cartesian_2d(0f64..1f64, 0f64..top)
+        .map_err(failed)?;
+    // Counts are whole; fractional key points would print the same label twice.
+    let whole = |y: &f64| {
+        if y.fract() == 0.0 {
+            format!("{y:.0}")
+        } else {
+            String::new()
+        }
+    };
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(6)
+        .y_labels(5)
+        .x_label_formatter(&|x| format!("{x:.1}"))
+        .y_label_formatter(&whole)
+        .y_desc("streams")
+        .label_style(font(SMALL_SIZE - 2.0))
+        .axis_desc_style(font(SMALL_SIZE))
+        // Light lines between every count make the controls' tall scale look like hatching.
+        .max_light_lines(0)
+        .draw()
+        .map_err(failed)?;
+    let width = 1.0 / BINS as f64;
+    chart
+        .draw_series(counts.iter().enumerate().map(|(bin, &count)| {
+            let left = bin as f64 * width;
+            Rectangle::new(
+                [
+                    (left + width * 0.06, 0.0),
+                    (left + width * 0.94, count as f64),
+                ],
+                colour.filled(),
+            )
+        }))
+        .map_err(failed)?;
+    chart
+        .draw_series(DashedLineSeries::new(
+            [(0.0, expected), (1.0, expected)],
+            8,
+            5,
+            BLACK.stroke_width(2),
+        ))
+        .map_err(failed)?;
+    // The x description is drawn here, centred under the plot, for the same glyph placement as
+    // the caption; the rotated y description stays with plotters.
+    let (plot_x, _) = chart.plotting_area().get_pixel_range();
+    let (panel_x, _) = panel.get_pixel_range();
+    let centre = (plot_x.start + plot_x.end) / 2 - panel_x.start;
+    let at = (centre, PANEL_HEIGHT - 14);
+    text(panel, "p-value", at, SMALL_SIZE, &BLACK, HPos::Center)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::fixtures;
+
+    const PNG_SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
+
+    /// Draws into memory and returns the RGB pixels.
+    fn pixels(
+        size: (u32, u32),
+        draw: impl FnOnce(&DrawingArea<BitMapBackend<'_>, Shift>) -> Result<(), String>,
+    ) -> Vec<u8> {
+        ensure_font().unwrap();
+        let mut buffer = vec![0u8; size.0 as usize * size.1 as usize * 3];
+        {
+            let area = BitMapBackend::with_buffer(&mut buffer, size).into_drawing_area();
+            area.fill(&WHITE).unwrap();
+            draw(&area).unwrap();
+            area.present().unwrap();
+        }
+        buffer
+    }
+
+    /// Dark pixels (text is the only black on the charts) in rows `rows` of an RGB image.
+    fn dark_pixels(buffer: &[u8], width: u32, rows: std::ops::Range<u32>) -> usize {
+        let row_bytes = width as usize * 3;
+        buffer[rows.start as usize * row_bytes..rows.end as usize * row_bytes]
+            .chunks(3)
+            .filter(|p| p.iter().all(|&c| c < 90))
+            .count()
+    }
+
+    #[test]
+    fn titles_render_as_text_without_system_fonts() {
+        let report = fixtures::small();
+        let heatmap = Heatmap::new(&report).unwrap();
+        let size = heatmap.size();
+        let buffer = pixels(size, |area| heatmap.draw(area));
+        // The title band holds only the title's glyphs; a missing font would leave it white.
+        let title = dark_pixels(&buffer, size.0, MARGIN as u32..MARGIN as u32 + 24);
+        assert!(title > 300, "{title} dark pixels in the title band");
+        let panels = Panels::new(&report);
+        let size = panels.size();
+        let buffer = pixels(size, |area| panels.draw(area));
+        let title = dark_pixels(&buffer, size.0, MARGIN as u32..MARGIN as u32 + 20);
+        assert!(title > 300, "{title} dark pixels in the title band");
+    }
+
+    #[test]
+    fn font_metrics_agree_with_plotters() {
+        // Our glyph placement and plotters' own layout must agree on how wide text is, or
+        // centred labels would drift; plotters truncates to whole pixels and applies kerning.
+        ensure_font().unwrap();
+        let metrics = metrics().expect("the bundled font's tables parse");
+        for sample in [
+            "chacha20",
+            "serialcorrelation",
+            "token_urlsafe16",
+            "FAIL ✓",
+            "0.42",
+        ] {
+            let (_, ours) = metrics.layout(FONT, sample, TEXT_SIZE).unwrap();
+            let (theirs, _) = font(TEXT_SIZE).box_size(sample).unwrap();
+            assert!(
+                (ours - f64::from(theirs)).abs() <= 2.0,
+                "{sample}: {ours} vs {theirs}"
+            );
+        }
+        assert_ne!(metrics.glyph(FONT, '✓'), Some(0));
+        assert_ne!(metrics.glyph(FONT, 'α'), Some(0));
+    }
+
+    #[test]
+    fn heatmap_cells_are_coloured_by_verdict() {
+        let report = fixtures::small();
+        let heatmap = Heatmap::new(&report).unwrap();
+        let size = heatmap.size();
+        let buffer = pixels(size, |area| heatmap.draw(area));
+        let colour_at = |x: i32, y: i32| {
+            let at = (y as usize * size.0 as usize + x as usize) * 3;
+            RGBColor(buffer[at], buffer[at + 1], buffer[at + 2])
+        };
+        let tops = heatmap.row_tops();
+        let first_cell = MARGIN + heatmap.name_width + heatmap.kind_width + 4;
+        // chacha20's monobit cell passes; counter's fails (probed at the cell's top-left
+        // corner, clear of the text).
+        assert_eq!(colour_at(first_cell, tops[0] + 4), PASS_COLOUR);
+        assert_eq!(colour_at(first_cell, tops[1] + 4), FAIL_COLOUR);
+    }
+
+    #[test]
+    fn sink_writes_valid_pngs_atomically() {
+        let dir = tempfile::tempdir().unwrap();
+        let report = fixtures::realistic(20);
+        PngSink.write(&report, dir.path()).unwrap();
+        for name in PngSink.files() {
+            let bytes = std::fs::read(dir.path().join(name)).unwrap();
+            assert!(bytes.starts_with(PNG_SIGNATURE), "{name}");
+            // Several kilobytes of compressed text and colour, not an empty canvas.
+            assert!(bytes.len() > 10_000, "{name}: {} bytes", bytes.len());
+        }
+        let entries: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(entries.len(), 2, "temporaries left behind: {entries:?}");
+        // Drawing is deterministic, so a rewrite gives the same bytes.
+        let first = std::fs::read(dir.path().join(VERDICTS_FILE)).unwrap();
+        PngSink.write(&report, dir.path()).unwrap();
+        assert_eq!(
+            std::fs::read(dir.path().join(VERDICTS_FILE)).unwrap(),
+            first
+        );
+    }
+
+    #[test]
+    fn unwritable_directory_is_a_write_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("missing");
+        match PngSink.write(&fixtures::small(), &missing) {
+            Err(Error::Write { path, .. }) => assert_eq!(path, missing.join(VERDICTS_FILE)),
+            other => panic!("expected Error::Write, got {other:?}"),
+        }
+        assert!(!missing.exists());
+    }
+
+    #[test]
+    fn empty_report_still_draws() {
+        let mut report = fixtures::small();
+        report.results.clear();
+        report.cells.clear();
+        report.sources.clear();
+        let dir = tempfile::tempdir().unwrap();
+        PngSink.write(&report, dir.path()).unwrap();
+    }
+
+    /// Writes every file sink's output for a realistic and for the small report into
+    /// /tmp/rngaudit-png/ for a person to look at: `cargo test --lib report::png -- --ignored`.
+    #[test]
+    #[ignore]
+    fn render_reports_for_inspection() {
+        let dir = Path::new("/tmp/rngaudit-png");
+        let small = dir.join("small");
+        std::fs::create_dir_all(&small).unwrap();
+        for sink in crate::report::file_sinks() {
+            sink.write(&fixtures::realistic(100), dir).unwrap();
+            sink.write(&fixtures::small(), &small).unwrap();
+        }
+    }
+}
