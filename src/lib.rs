@@ -9,8 +9,8 @@
 //! Statistical tests find non-randomness; they never prove a generator secure.
 
 pub mod battery;
-pub mod report;
 pub mod error;
+pub mod report;
 pub mod runner;
 pub mod second_level;
 pub mod seeds;

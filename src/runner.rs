@@ -104,13 +104,11 @@ pub fn run(plan: &Plan, progress: &(dyn Fn(u64) + Sync)) -> Result<Vec<StreamRep
                     length: Some(plan.bytes),
                     params: plan.params.clone(),
                 };
-                let (bytes, outcomes) =
-                    analyse(stream.as_mut(), &setup, &plan.tests, plan.bytes).map_err(
-                        |error| Error::Read {
-                            what: format!("source {}", source.name),
-                            source: error,
-                        },
-                    )?;
+                let (bytes, outcomes) = analyse(stream.as_mut(), &setup, &plan.tests, plan.bytes)
+                    .map_err(|error| Error::Read {
+                    what: format!("source {}", source.name),
+                    source: error,
+                })?;
                 progress(bytes);
                 Ok(StreamReport {
                     source: source.name.to_string(),

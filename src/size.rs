@@ -42,7 +42,7 @@ pub fn parse_size(input: &str) -> Result<u64, Error> {
 /// Formats a byte count the way `parse_size` reads it back, using the largest exact suffix.
 pub fn format_size(bytes: u64) -> String {
     for (shift, suffix) in [(40, "T"), (30, "G"), (20, "M"), (10, "K")] {
-        if bytes >= 1 << shift && bytes % (1 << shift) == 0 {
+        if bytes >= 1 << shift && bytes.is_multiple_of(1 << shift) {
             return format!("{}{}", bytes >> shift, suffix);
         }
     }

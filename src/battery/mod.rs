@@ -117,11 +117,9 @@ impl Params {
     /// Rejects keys that no selected test reads.
     pub fn check(&self, tests: &[&Test]) -> Result<(), Error> {
         for key in self.0.keys() {
-            let known = tests.iter().any(|t| {
-                t.params
-                    .iter()
-                    .any(|p| key == &format!("{}.{}", t.name, p))
-            });
+            let known = tests
+                .iter()
+                .any(|t| t.params.iter().any(|p| key == &format!("{}.{}", t.name, p)));
             if !known {
                 return Err(Error::Usage(format!(
                     "--param '{key}': no selected test has that parameter"

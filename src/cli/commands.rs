@@ -1,0 +1,220 @@
+//! One function per subcommand. Each builds a plan from its arguments, runs it through the
+//! library and hands the report to the sinks; the exit code says whether every source came
+//! out as expected.
+
+use super::args::{Cli, Command, CommonArgs, DumpArgs, ReportArgs, RunArgs};
+use super::{EXIT_OK, EXIT_STATISTICAL_FAILURE};
+use anyhow::{Context, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use rngaudit::battery::{self, Params};
+use rngaudit::report::{self, Report, Sink};
+use rngaudit::runner::{self, Plan};
+use rngaudit::second_level::{self, FAMILY_ALPHA};
+use rngaudit::size::parse_size;
+use rngaudit::source::{self, SOURCES};
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+/// The default plan of `report`: every source, the default battery, 100 streams of 1 MiB.
+pub const REPORT_BYTES: &str = "1M";
+pub const REPORT_STREAMS: u32 = 100;
+/// `report --quick`: the same tests on 20 streams.
+pub const QUICK_STREAMS: u32 = 20;
+
+pub fn dispatch(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::List => list(),
+        Command::Run(args) => run(args),
+        Command::Report(args) => report_command(args),
+        Command::Dump(args) => dump(args),
+    }
+}
+
+fn list() -> Result<ExitCode> {
+    let mut out = String::new();
+    out.push_str("SOURCES (name, kind, alphabet, what it is)\n");
+    for source in SOURCES {
+        out.push_str(&format!(
+            "  {:<16} {:<8} {:>4}  {}\n",
+            source.name,
+            source.kind.as_str(),
+            source.alphabet,
+            source.summary
+        ));
+    }
+    for battery in battery::BATTERIES {
+        out.push_str(&format!(
+            "\nBATTERY {} ({})\n",
+            battery.name, battery.summary
+        ));
+        for test in battery.tests {
+            out.push_str(&format!(
+                "  {:<24} {}  [{}]\n",
+                test.name, test.summary, test.reference
+            ));
+        }
+    }
+    print_stdout(&out)?;
+    Ok(ExitCode::from(EXIT_OK))
+}
+
+fn run(args: RunArgs) -> Result<ExitCode> {
+    let sources = if args.sources.is_empty() {
+        SOURCES.iter().collect()
+    } else {
+        args.sources
+            .iter()
+            .map(|name| source::find(name))
+            .collect::<Result<Vec<_>, _>>()?
+    };
+    let battery = battery::find_battery(&args.battery)?;
+    let tests = battery::select(battery, args.tests.as_deref())?;
+    let params = parse_params(&args.common, &tests)?;
+    let plan = Plan {
+        sources,
+        tests,
+        bytes: args.bytes,
+        streams: args.streams,
+        master_seed: args.seed,
+        threads: args.common.threads,
+        params,
+    };
+    let report = execute(&plan, battery.name)?;
+    if let Some(dir) = &args.common.out {
+        prepare_dir(dir)?;
+        report::csv::CsvSink.write(&report, dir)?;
+    }
+    emit(&report, &args.common)?;
+    Ok(exit_code(&report))
+}
+
+fn report_command(args: ReportArgs) -> Result<ExitCode> {
+    let battery = battery::find_battery("default")?;
+    let plan = Plan {
+        sources: SOURCES.iter().collect(),
+        tests: battery.tests.iter().collect(),
+        bytes: parse_size(REPORT_BYTES)?,
+        streams: if args.quick {
+            QUICK_STREAMS
+        } else {
+            REPORT_STREAMS
+        },
+        master_seed: args.seed,
+        threads: args.threads,
+        params: Params::default(),
+    };
+    let report = execute(&plan, battery.name)?;
+    prepare_dir(&args.out)?;
+    for sink in report::file_sinks() {
+        sink.write(&report, &args.out)?;
+    }
+    print_stdout(&report::terminal::render(&report))?;
+    eprintln!("rngaudit: reports written to {}", args.out.display());
+    Ok(exit_code(&report))
+}
+
+fn dump(args: DumpArgs) -> Result<ExitCode> {
+    let source = source::find(&args.source)?;
+    let mut stream = (source.open)(args.seed);
+    let mut buffer = vec![0u8; 1 << 16];
+    let mut remaining = args.bytes.unwrap_or(u64::MAX);
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    while remaining > 0 {
+        let want = remaining.min(buffer.len() as u64) as usize;
+        let got = stream
+            .fill(&mut buffer[..want])
+            .with_context(|| format!("reading source {}", source.name))?;
+        match out.write_all(&buffer[..got]) {
+            Ok(()) => {}
+            // The reader closed the pipe (`| head`): that ends a dump, it is not an error.
+            Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => {
+                return Ok(ExitCode::from(EXIT_OK))
+            }
+            Err(error) => return Err(error).context("writing to stdout"),
+        }
+        remaining -= got as u64;
+    }
+    match out.flush() {
+        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(error).context("writing to stdout")
+        }
+        _ => Ok(ExitCode::from(EXIT_OK)),
+    }
+}
+
+/// Runs a plan with a progress bar on stderr (when it is a terminal) and summarises it.
+fn execute(plan: &Plan, battery: &str) -> Result<Report> {
+    let total = plan.bytes * u64::from(plan.streams) * plan.sources.len() as u64;
+    let bar = progress_bar(total);
+    let results = runner::run(plan, &|bytes| bar.inc(bytes))?;
+    bar.finish_and_clear();
+    let cells = second_level::summarize(&results, FAMILY_ALPHA);
+    let sources = second_level::by_source(&cells);
+    Ok(Report {
+        battery: battery.to_string(),
+        bytes: plan.bytes,
+        streams: plan.streams,
+        master_seed: plan.master_seed,
+        family_alpha: FAMILY_ALPHA,
+        results,
+        cells,
+        sources,
+    })
+}
+
+/// The one progress-bar factory: bytes analysed, hidden unless stderr is a terminal.
+fn progress_bar(total_bytes: u64) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(total_bytes);
+    if let Ok(style) = ProgressStyle::with_template(
+        "{spinner} [{elapsed_precise}] {wide_bar} {binary_bytes}/{binary_total_bytes} ({binary_bytes_per_sec}, eta {eta})",
+    ) {
+        bar.set_style(style);
+    }
+    bar
+}
+
+fn parse_params(common: &CommonArgs, tests: &[&battery::Test]) -> Result<Params> {
+    let mut params = Params::default();
+    for assignment in &common.params {
+        let (key, value) = Params::parse_assignment(assignment)?;
+        params.0.insert(key, value);
+    }
+    params.check(tests)?;
+    Ok(params)
+}
+
+fn prepare_dir(dir: &std::path::Path) -> Result<()> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create output directory {}", dir.display()))
+}
+
+fn emit(report: &Report, common: &CommonArgs) -> Result<()> {
+    if common.json {
+        let document = serde_json::to_string_pretty(&report::json::render(report))?;
+        print_stdout(&format!("{document}\n"))
+    } else {
+        print_stdout(&report::terminal::render(report))
+    }
+}
+
+fn print_stdout(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(error).context("writing to stdout")
+        }
+        _ => Ok(()),
+    }
+}
+
+fn exit_code(report: &Report) -> ExitCode {
+    if report.as_expected() {
+        ExitCode::from(EXIT_OK)
+    } else {
+        ExitCode::from(EXIT_STATISTICAL_FAILURE)
+    }
+}
