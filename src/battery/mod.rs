@@ -15,6 +15,7 @@ pub mod entropy;
 pub mod frequency;
 pub mod longest_run;
 pub mod monobit;
+pub mod nist;
 pub mod runs;
 pub mod serial;
 pub mod serial_correlation;
@@ -198,11 +199,19 @@ pub static DEFAULT: &[Test] = &[
 ];
 
 /// Every battery `--battery` accepts.
-pub static BATTERIES: &[Battery] = &[Battery {
-    name: "default",
-    summary: "chi-square, runs, entropy and serial-correlation tests over the source's alphabet",
-    tests: DEFAULT,
-}];
+pub static BATTERIES: &[Battery] = &[
+    Battery {
+        name: "default",
+        summary:
+            "chi-square, runs, entropy and serial-correlation tests over the source's alphabet",
+        tests: DEFAULT,
+    },
+    Battery {
+        name: "nist",
+        summary: "NIST SP 800-22 Rev 1a, the 15 tests of STS 2.1.2 over packed-bit sequences",
+        tests: nist::TESTS,
+    },
+];
 
 /// Looks a battery up by name.
 pub fn find_battery(name: &str) -> Result<&'static Battery, Error> {

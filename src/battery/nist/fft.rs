@@ -1,0 +1,153 @@
+//! Discrete Fourier transform (spectral) test, SP 800-22 Rev 1a §2.6; STS 2.1.2
+//! `DiscreteFourierTransform()`.
+//!
+//! X_k = 2ε_k − 1, S = DFT(X). STS counts, among |S_0| (the DC term) and |S_1| .. |S_{n/2−1}|,
+//! the N_1 moduli below T = sqrt(2.995732274 n) (= sqrt(ln(1/0.05) n) rounded); N_0 = 0.95 n/2,
+//! d = (N_1 − N_0) / sqrt(0.95 · 0.05 · n/4), P = erfc(|d| / √2). Counting the DC term is STS's
+//! (its magnitude array starts at S_0); it is why SP 800-22's §2.6.4 and §2.6.8 examples
+//! (0.029523, 0.168669) differ from STS's (0.468160, 0.646355), which this test matches.
+//!
+//! STS uses its own real FFT (`__ogg_fdrf`); any accurate FFT gives the same counts unless a
+//! modulus falls within rounding of T. This one is `realfft` in f64, planned once per length and
+//! thread. The test buffers the sequence (packed, n/8 bytes).
+
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use realfft::num_complex::Complex;
+use realfft::{RealFftPlanner, RealToComplex};
+
+use super::{packed_bits_only, skip_all, BitTest};
+use crate::battery::{Outcome, Setup, Test};
+use crate::stats::normal;
+
+pub const TEST: Test = Test {
+    name: "FFT",
+    summary: "peaks in the discrete Fourier transform of the ±1 sequence",
+    reference: "NIST SP 800-22 Rev 1a §2.6; STS 2.1.2 DiscreteFourierTransform",
+    params: &[],
+    applies_to: packed_bits_only,
+    start: |setup: &Setup| {
+        let capacity = setup.length.map_or(0, |n| n.div_ceil(64).min(1 << 24)) as usize;
+        super::start(
+            Fft {
+                words: Vec::with_capacity(capacity),
+            },
+            setup,
+        )
+    },
+};
+
+/// STS's threshold constant: ln(1/0.05) rounded.
+const THRESHOLD_FACTOR: f64 = 2.995732274;
+
+struct Fft {
+    words: Vec<u64>,
+}
+
+/// A thread's plan and buffers for the length it last transformed: planning and first-touching
+/// the buffers cost more than the transform for n = 10^6.
+struct Workspace {
+    plan: Arc<dyn RealToComplex<f64>>,
+    input: Vec<f64>,
+    output: Vec<Complex<f64>>,
+    scratch: Vec<Complex<f64>>,
+}
+
+thread_local! {
+    static PLANNER: RefCell<RealFftPlanner<f64>> = RefCell::new(RealFftPlanner::new());
+    static WORKSPACE: RefCell<Option<Workspace>> = const { RefCell::new(None) };
+}
+
+/// How many of the moduli STS examines (|S_0| .. |S_{n/2−1}|) lie below the threshold.
+fn count_below_threshold(words: &[u64], n: usize) -> u64 {
+    WORKSPACE.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if slot.as_ref().is_none_or(|w| w.input.len() != n) {
+            let plan = PLANNER.with(|p| p.borrow_mut().plan_fft_forward(n));
+            *slot = Some(Workspace {
+                input: plan.make_input_vec(),
+                output: plan.make_output_vec(),
+                scratch: plan.make_scratch_vec(),
+                plan,
+            });
+        }
+        let work = slot.as_mut().expect("workspace just made");
+        for (chunk, &word) in work.input.chunks_mut(64).zip(words) {
+            for (i, x) in chunk.iter_mut().enumerate() {
+                *x = if (word >> (63 - i)) & 1 == 1 {
+                    1.0
+                } else {
+                    -1.0
+                };
+            }
+        }
+        work.plan
+            .process_with_scratch(&mut work.input, &mut work.output, &mut work.scratch)
+            .expect("buffers made by the plan have its sizes");
+        let bound = THRESHOLD_FACTOR * n as f64;
+        work.output[..n / 2]
+            .iter()
+            .filter(|s| s.norm_sqr() < bound)
+            .count() as u64
+    })
+}
+
+impl BitTest for Fft {
+    const NAME: &'static str = "FFT";
+
+    #[inline]
+    fn push(&mut self, word: u64, _len: u32) {
+        self.words.push(word);
+    }
+
+    fn labels(&self, _n: u64) -> Vec<String> {
+        vec![String::new()]
+    }
+
+    fn finish(self, n: u64) -> Vec<Outcome> {
+        if n < 2 {
+            let reason = format!("needs at least 2 bits, got {n}");
+            return skip_all(Self::NAME, self.labels(n), &reason);
+        }
+        let Ok(size) = usize::try_from(n) else {
+            return skip_all(
+                Self::NAME,
+                self.labels(n),
+                "sequence too long to transform here",
+            );
+        };
+        let below = count_below_threshold(&self.words, size) as f64;
+        let n_f = n as f64;
+        let expected = 0.95 * n_f / 2.0;
+        let d = (below - expected) / (n_f / 4.0 * 0.95 * 0.05).sqrt();
+        vec![Outcome::measured(Self::NAME, d, normal::two_sided(d)).with_figure("N_1", below)]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{p_of, run_str};
+    use super::*;
+    use crate::stats::tolerance::SIX_DECIMALS;
+
+    #[test]
+    fn sts_on_the_sp800_22_examples() {
+        // worked_examples.csv "FFT n=10" (§2.6.4): STS 0.468160 with N_1 = 5 (the document's
+        // 0.029523 has N_1 = 4 without the DC term).
+        let short = run_str(&TEST, "1001010011", &[]);
+        assert_eq!(short[0].result.as_ref().unwrap().figures[0].value, 5.0);
+        assert!((p_of(&short, 0) - 0.468_160).abs() < SIX_DECIMALS);
+        // "FFT n=100" (§2.6.8): STS 0.646355, N_1 = 48.
+        let pi100 = "1100100100001111110110101010001000100001011010001100001000110100110001001100011001100010100010111000";
+        let pi = run_str(&TEST, pi100, &[]);
+        assert_eq!(pi[0].result.as_ref().unwrap().figures[0].value, 48.0);
+        assert!((p_of(&pi, 0) - 0.646_355).abs() < SIX_DECIMALS);
+    }
+
+    #[test]
+    fn odd_lengths_transform() {
+        let outcomes = run_str(&TEST, "1101001", &[]);
+        assert!(p_of(&outcomes, 0) <= 1.0);
+    }
+}

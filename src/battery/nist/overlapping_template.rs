@@ -1,0 +1,178 @@
+//! Overlapping template matching test, SP 800-22 Rev 1a §2.8; STS 2.1.2
+//! `OverlappingTemplateMatchings()`.
+//!
+//! The template is m ones (the parameter `m`, default 9). N = n / 1032 blocks of M = 1032 bits;
+//! W counts the (overlapping) windows of m ones inside a block, classed 0, 1, 2, 3, 4, ≥5.
+//! With λ = (M − m + 1)/2^m and η = λ/2 the class probabilities are STS's `Pr(u, η)`:
+//! π_0 = e^{−η}, π_u = e^{−η} 2^{−u} Σ_{l=1}^{u} C(u−1, l−1) η^l / l! (u = 1..4),
+//! π_5 = 1 − Σ π_u — for m = 9: 0.367879, 0.183940, 0.137955, 0.099634, 0.069935, 0.140657,
+//! which are not the corrected values of SP 800-22 §3.8 (STS 2.1.2 uses these).
+//! χ² = Σ (ν_u − Nπ_u)²/(Nπ_u), P = igamc(5/2, χ²/2).
+//!
+//! Windows of m ones are found a word at a time: AND the block with itself shifted by 1..m−1.
+
+use super::bits::Blocks;
+use super::{packed_bits_only, skip_all, BitTest};
+use crate::battery::{Outcome, Setup, Test};
+use crate::stats::chi_square;
+
+pub const TEST: Test = Test {
+    name: "OverlappingTemplate",
+    summary: "occurrences of a run of m ones, overlapping, in blocks of 1032 bits",
+    reference: "NIST SP 800-22 Rev 1a §2.8; STS 2.1.2 OverlappingTemplateMatchings",
+    params: &["m"],
+    applies_to: packed_bits_only,
+    start: |setup: &Setup| super::start(Overlapping::new(setup), setup),
+};
+
+const DEFAULT_M: u64 = 9;
+const BLOCK_BITS: usize = 1032;
+const CLASSES: usize = 6;
+
+struct Overlapping {
+    m: u32,
+    unusable: Option<String>,
+    blocks: Blocks,
+    nu: [u64; CLASSES],
+    n_blocks: u64,
+}
+
+impl Overlapping {
+    fn new(setup: &Setup) -> Self {
+        let m = setup.params.get(TEST.name, "m", DEFAULT_M);
+        let unusable =
+            (!(1..=64).contains(&m)).then(|| format!("template length m = {m} outside 1..=64"));
+        Overlapping {
+            m: m.clamp(1, 64) as u32,
+            unusable,
+            blocks: Blocks::new(BLOCK_BITS),
+            nu: [0; CLASSES],
+            n_blocks: 0,
+        }
+    }
+}
+
+/// Windows of `m` ones (1..=64) in a block packed from bit 0, zero after its end and with a spare
+/// zero word.
+fn windows_of_ones(block: &[u64], m: u32) -> u32 {
+    let mut total = 0;
+    for pair in block.windows(2) {
+        let (word, next) = (pair[0], pair[1]);
+        let mut all = word;
+        for shift in 1..m {
+            all &= (word << shift) | (next >> (64 - shift));
+        }
+        total += all.count_ones();
+    }
+    total
+}
+
+/// STS's `Pr(u, η)`.
+fn class_probability(u: u32, eta: f64) -> f64 {
+    if u == 0 {
+        return (-eta).exp();
+    }
+    let mut sum = 0.0;
+    let mut binomial = 1.0; // C(u−1, l−1)
+    let mut power_over_factorial = 1.0; // η^l / l!
+    for l in 1..=u {
+        power_over_factorial *= eta / f64::from(l);
+        sum += binomial * power_over_factorial;
+        binomial *= f64::from(u - l) / f64::from(l);
+    }
+    (-eta).exp() * sum / 2f64.powi(u as i32)
+}
+
+/// The six class probabilities for templates of `m` ones in blocks of 1032 bits.
+fn class_probabilities(m: u32) -> [f64; CLASSES] {
+    let lambda = (BLOCK_BITS as f64 - f64::from(m) + 1.0) / 2f64.powi(m as i32);
+    let eta = lambda / 2.0;
+    let mut pi = [0.0; CLASSES];
+    for u in 0..CLASSES as u32 - 1 {
+        pi[u as usize] = class_probability(u, eta);
+    }
+    pi[CLASSES - 1] = 1.0 - pi[..CLASSES - 1].iter().sum::<f64>();
+    pi
+}
+
+impl BitTest for Overlapping {
+    const NAME: &'static str = "OverlappingTemplate";
+
+    #[inline]
+    fn push(&mut self, word: u64, len: u32) {
+        if self.unusable.is_some() {
+            return;
+        }
+        let (m, nu, n_blocks) = (self.m, &mut self.nu, &mut self.n_blocks);
+        self.blocks.push(word, len, |block| {
+            let w = windows_of_ones(block, m) as usize;
+            nu[w.min(CLASSES - 1)] += 1;
+            *n_blocks += 1;
+        });
+    }
+
+    fn labels(&self, n: u64) -> Vec<String> {
+        vec![format!(
+            "m={} B={} M={BLOCK_BITS} N={} K={}",
+            self.m,
+            "1".repeat(self.m as usize),
+            n / BLOCK_BITS as u64,
+            CLASSES - 1
+        )]
+    }
+
+    fn finish(self, n: u64) -> Vec<Outcome> {
+        if let Some(reason) = &self.unusable {
+            return skip_all(Self::NAME, self.labels(n), reason);
+        }
+        if self.n_blocks == 0 {
+            let reason = format!("needs at least {BLOCK_BITS} bits (one block), got {n}");
+            return skip_all(Self::NAME, self.labels(n), &reason);
+        }
+        let blocks = self.n_blocks as f64;
+        let chi2: f64 = class_probabilities(self.m)
+            .iter()
+            .zip(self.nu)
+            .map(|(&pi, count)| (count as f64 - blocks * pi).powi(2) / (blocks * pi))
+            .sum();
+        let p = chi_square::igamc((CLASSES - 1) as f64 / 2.0, chi2 / 2.0);
+        vec![Outcome::measured(Self::NAME, chi2, p).with_label(self.labels(n).remove(0))]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{data_e, p_of, run_chunked};
+    use super::*;
+    use crate::battery::Params;
+
+    #[test]
+    fn probabilities_are_stss() {
+        // shared/reference/nist-sts/README.md item 3: STS's Pr() for m = 9.
+        let expected = [0.367879, 0.183940, 0.137955, 0.099634, 0.069935, 0.140657];
+        for (pi, e) in class_probabilities(9).iter().zip(expected) {
+            assert!((pi - e).abs() < 5e-7, "{pi} vs {e}");
+        }
+    }
+
+    #[test]
+    fn windows_by_hand() {
+        // 0111 1110 ...: six ones hold four windows of three ones.
+        assert_eq!(windows_of_ones(&[0x7E00_0000_0000_0000, 0], 3), 4);
+        // Ones across a word boundary: bits 62..=65 hold two windows of three.
+        assert_eq!(windows_of_ones(&[0b11, 0xC000_0000_0000_0000, 0], 3), 2);
+        assert_eq!(windows_of_ones(&[!0, 0], 64), 1);
+    }
+
+    #[test]
+    fn sp800_22_example() {
+        // worked_examples.csv "OverlappingTemplate first 1,000,000 bits of data.e" (§2.8.8):
+        // STS counts ν = 329, 164, 150, 111, 78, 136, χ² = 8.965859, P = 0.110434.
+        let (packed, n) = data_e(1_000_000);
+        let outcomes = run_chunked(&TEST, &packed, n, &Params::default(), 1 << 16);
+        assert_eq!(outcomes[0].label, "m=9 B=111111111 M=1032 N=968 K=5");
+        let chi2 = outcomes[0].result.as_ref().unwrap().statistic;
+        assert!((chi2 - 8.965_859).abs() < 1e-6, "{chi2}");
+        assert!((p_of(&outcomes, 0) - 0.110_434).abs() < 1e-6);
+    }
+}

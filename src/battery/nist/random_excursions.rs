@@ -1,0 +1,253 @@
+//! Random excursions test, SP 800-22 Rev 1a §2.14; STS 2.1.2 `RandomExcursions()`.
+//!
+//! The ±1 random walk is cut into J cycles at its returns to 0 (a walk that does not end at 0
+//! closes one last cycle). For each state x = −4..−1, +1..+4, ν_k(x) counts the cycles that visit
+//! x exactly k times (k = 0..4, and ≥5); χ²(x) = Σ_k (ν_k(x) − Jπ_k(x))² / (Jπ_k(x)) and
+//! P = igamc(5/2, χ²/2), with STS's π table (rounded to 10 decimals).
+//!
+//! With J < max(0.005 √n, 500) the test is not applicable: STS writes 0 for every state, its
+//! final analysis then leaves those zeros out; here each state's outcome is skipped.
+//!
+//! The walk skips a whole word when it is too far from 0 for any step of the word to reach a
+//! state of interest, and a byte likewise; only near 0 does it step bit by bit.
+
+use super::{packed_bits_only, skip_all, BitTest};
+use crate::battery::{Outcome, Setup, Test};
+use crate::stats::chi_square;
+
+pub const TEST: Test = Test {
+    name: "RandomExcursions",
+    summary: "visits to states -4..4 per cycle of the ±1 random walk",
+    reference: "NIST SP 800-22 Rev 1a §2.14; STS 2.1.2 RandomExcursions",
+    params: &[],
+    applies_to: packed_bits_only,
+    start: |setup: &Setup| super::start(RandomExcursions::default(), setup),
+};
+
+const STATES: [i64; 8] = [-4, -3, -2, -1, 1, 2, 3, 4];
+
+/// π_k(x) for |x| = 1..4, k = 0..5 (SP 800-22 §3.14's table as STS codes it).
+const PI: [[f64; 6]; 4] = [
+    [
+        0.5000000000,
+        0.25000000000,
+        0.12500000000,
+        0.06250000000,
+        0.03125000000,
+        0.0312500000,
+    ],
+    [
+        0.7500000000,
+        0.06250000000,
+        0.04687500000,
+        0.03515625000,
+        0.02636718750,
+        0.0791015625,
+    ],
+    [
+        0.8333333333,
+        0.02777777778,
+        0.02314814815,
+        0.01929012346,
+        0.01607510288,
+        0.0803755144,
+    ],
+    [
+        0.8750000000,
+        0.01562500000,
+        0.01367187500,
+        0.01196289063,
+        0.01046752930,
+        0.0732727051,
+    ],
+];
+
+/// Net step of each byte value: ones minus zeros.
+pub(crate) const BYTE_STEP: [i8; 256] = byte_steps();
+
+const fn byte_steps() -> [i8; 256] {
+    let mut table = [0i8; 256];
+    let mut value = 0;
+    while value < 256 {
+        table[value] = 2 * (value as u32).count_ones() as i8 - 8;
+        value += 1;
+    }
+    table
+}
+
+/// A ±1 walk that only looks closely where it can reach |S| ≤ `NEAR`.
+pub(crate) struct Walk<const NEAR: i64> {
+    pub sum: i64,
+}
+
+impl<const NEAR: i64> Walk<NEAR> {
+    /// Walks the `len` bits of `word`, calling `step(S)` after each step that lands on
+    /// |S| ≤ NEAR (0 included).
+    #[inline]
+    pub fn push(&mut self, word: u64, len: u32, mut step: impl FnMut(i64)) {
+        if self.sum.abs() > NEAR + i64::from(len) {
+            self.sum += 2 * i64::from(word.count_ones()) - i64::from(len);
+            return;
+        }
+        let whole = len / 8;
+        for byte in word.to_be_bytes().into_iter().take(whole as usize) {
+            if self.sum.abs() > NEAR + 8 {
+                self.sum += i64::from(BYTE_STEP[byte as usize]);
+                continue;
+            }
+            for b in 0..8 {
+                self.sum += if (byte >> (7 - b)) & 1 == 1 { 1 } else { -1 };
+                if self.sum.abs() <= NEAR {
+                    step(self.sum);
+                }
+            }
+        }
+        for b in 8 * whole..len {
+            self.sum += if (word >> (63 - b)) & 1 == 1 { 1 } else { -1 };
+            if self.sum.abs() <= NEAR {
+                step(self.sum);
+            }
+        }
+    }
+}
+
+#[derive(Default)]
+struct Cycles {
+    /// Visits to each state in the current cycle.
+    visits: [u32; 8],
+    /// ν_k(x): cycles with k visits (k = 5 for five or more), per state.
+    nu: [[u64; 8]; 6],
+    cycles: u64,
+}
+
+impl Cycles {
+    fn close(&mut self) {
+        for (state, visits) in self.visits.iter_mut().enumerate() {
+            self.nu[(*visits as usize).min(5)][state] += 1;
+            *visits = 0;
+        }
+        self.cycles += 1;
+    }
+}
+
+struct RandomExcursions {
+    walk: Walk<4>,
+    cycles: Cycles,
+}
+
+impl Default for RandomExcursions {
+    fn default() -> Self {
+        RandomExcursions {
+            walk: Walk { sum: 0 },
+            cycles: Cycles::default(),
+        }
+    }
+}
+
+/// The least number of cycles for which STS applies the random excursion tests.
+pub(crate) fn cycles_needed(n: u64) -> f64 {
+    (0.005 * (n as f64).sqrt()).max(500.0)
+}
+
+impl BitTest for RandomExcursions {
+    const NAME: &'static str = "RandomExcursions";
+
+    #[inline]
+    fn push(&mut self, word: u64, len: u32) {
+        let cycles = &mut self.cycles;
+        self.walk.push(word, len, |s| {
+            if s == 0 {
+                cycles.close();
+            } else {
+                let index = if s < 0 { s + 4 } else { s + 3 };
+                cycles.visits[index as usize] += 1;
+            }
+        });
+    }
+
+    fn labels(&self, _n: u64) -> Vec<String> {
+        STATES.iter().map(|x| format!("x={x:+}")).collect()
+    }
+
+    fn finish(mut self, n: u64) -> Vec<Outcome> {
+        if n > 0 && self.walk.sum != 0 {
+            self.cycles.close();
+        }
+        let j = self.cycles.cycles;
+        let needed = cycles_needed(n);
+        if (j as f64) < needed {
+            let reason = format!(
+                "not applicable: J = {j} cycles, fewer than the {needed} STS requires \
+                 (STS writes 0; a random sequence has about sqrt(2n/pi) cycles)"
+            );
+            return skip_all(Self::NAME, self.labels(n), &reason);
+        }
+        let j_f = j as f64;
+        STATES
+            .iter()
+            .enumerate()
+            .zip(self.labels(n))
+            .map(|((i, x), label)| {
+                let pi = &PI[(x.unsigned_abs() - 1) as usize];
+                let chi2: f64 = (0..6)
+                    .map(|k| {
+                        let expected = j_f * pi[k];
+                        (self.cycles.nu[k][i] as f64 - expected).powi(2) / expected
+                    })
+                    .sum();
+                Outcome::measured(Self::NAME, chi2, chi_square::igamc(2.5, chi2 / 2.0))
+                    .with_figure("J", j_f)
+                    .with_label(label)
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{data_e, p_of, run_chunked, run_str};
+    use super::*;
+    use crate::battery::Params;
+
+    #[test]
+    fn too_few_cycles_is_not_applicable() {
+        // worked_examples.csv "RandomExcursions n=10" (§2.14.4): J = 3 < 500, STS writes 0; the
+        // document's 0.502529 ignores the constraint.
+        let outcomes = run_str(&TEST, "0110110101", &[]);
+        assert_eq!(outcomes.len(), 8);
+        assert_eq!(outcomes[4].label, "x=+1");
+        assert!(outcomes.iter().all(|o| o.result.is_err()));
+    }
+
+    #[test]
+    fn cycles_by_hand() {
+        // §2.14.4: 0110110101 walks -1 0 1 0 1 2 1 2 1 2, J = 3 cycles; state +1 is visited
+        // 0, 1 and 3 times (ν_0 = ν_1 = ν_3 = 1), state +2 0, 0 and 3 times.
+        let mut test = RandomExcursions::default();
+        test.push(0b0110110101 << 54, 10);
+        test.cycles.close();
+        assert_eq!(test.cycles.cycles, 3);
+        let plus_one: Vec<u64> = (0..6).map(|k| test.cycles.nu[k][4]).collect();
+        assert_eq!(plus_one, vec![1, 1, 0, 1, 0, 0]);
+        let plus_two: Vec<u64> = (0..6).map(|k| test.cycles.nu[k][5]).collect();
+        assert_eq!(plus_two, vec![2, 0, 0, 1, 0, 0]);
+    }
+
+    #[test]
+    fn sp800_22_data_e_example() {
+        // worked_examples.csv "RandomExcursions first 1,000,000 bits of data.e" (§2.14.8),
+        // J = 1490; STS 2.1.2: x=-4 0.573306, x=-1 0.007779, x=+1 0.786868, x=+4 0.778186.
+        let (packed, n) = data_e(1_000_000);
+        let outcomes = run_chunked(&TEST, &packed, n, &Params::default(), 1 << 16);
+        let m = outcomes[0].result.as_ref().unwrap();
+        assert_eq!(m.figures[0].value, 1490.0);
+        for (index, expected) in [
+            (0, 0.573_306),
+            (3, 0.007_779),
+            (4, 0.786_868),
+            (7, 0.778_186),
+        ] {
+            assert!((p_of(&outcomes, index) - expected).abs() < 1e-6, "{index}");
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! Runs test, SP 800-22 Rev 1a §2.3; STS 2.1.2 `Runs()`.
+//!
+//! π = ones / n. When the frequency prerequisite |π − 1/2| ≥ τ = 2/√n fails (STS tests `>`), the
+//! test is not run and STS writes P-value 0 (§2.3.4 step 2: "the test need not be performed"):
+//! so does this battery, which counts it as a failure as STS's final analysis does. Otherwise
+//! V_n = 1 + #{k : ε_k ≠ ε_{k+1}} and P = erfc(|V_n − 2nπ(1−π)| / (2√(2n) π(1−π))).
+//! Transitions are counted a word at a time: popcount(w XOR (w >> 1 with the previous bit)).
+
+use super::{packed_bits_only, skip_all, BitTest};
+use crate::battery::{Outcome, Setup, Test};
+use crate::stats::normal;
+use std::f64::consts::SQRT_2;
+
+pub const TEST: Test = Test {
+    name: "Runs",
+    summary: "number of runs of identical bits",
+    reference: "NIST SP 800-22 Rev 1a §2.3; STS 2.1.2 Runs",
+    params: &[],
+    applies_to: packed_bits_only,
+    start: |setup: &Setup| super::start(Runs::default(), setup),
+};
+
+#[derive(Default)]
+struct Runs {
+    ones: u64,
+    transitions: u64,
+    /// The last bit seen, once there is one.
+    last: Option<u64>,
+}
+
+impl BitTest for Runs {
+    const NAME: &'static str = "Runs";
+
+    #[inline]
+    fn push(&mut self, word: u64, len: u32) {
+        self.ones += u64::from(word.count_ones());
+        // The first bit of the sequence has no predecessor: pretend it repeats itself.
+        let before = self.last.unwrap_or(word >> 63);
+        let shifted = (word >> 1) | (before << 63);
+        self.transitions += u64::from(((word ^ shifted) & super::bits::top_mask(len)).count_ones());
+        self.last = Some((word >> (64 - len)) & 1);
+    }
+
+    fn labels(&self, _n: u64) -> Vec<String> {
+        vec![String::new()]
+    }
+
+    fn finish(self, n: u64) -> Vec<Outcome> {
+        if n == 0 {
+            return skip_all(Self::NAME, self.labels(n), "needs at least 1 bit, got 0");
+        }
+        let n_f = n as f64;
+        let pi = self.ones as f64 / n_f;
+        let v_obs = (self.transitions + 1) as f64;
+        let spread = pi * (1.0 - pi);
+        let p = if (pi - 0.5).abs() > 2.0 / n_f.sqrt() || spread == 0.0 {
+            0.0
+        } else {
+            let arg = (v_obs - 2.0 * n_f * spread).abs() / (2.0 * (2.0 * n_f).sqrt() * spread);
+            // erfc(arg) is the two-sided normal tail at arg·√2.
+            normal::two_sided(arg * SQRT_2)
+        };
+        vec![Outcome::measured(Self::NAME, v_obs, p).with_figure("pi", pi)]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{p_of, run_str};
+    use super::*;
+    use crate::stats::tolerance::SIX_DECIMALS;
+
+    #[test]
+    fn sp800_22_examples() {
+        // worked_examples.csv "Runs n=10" (§2.3.4): V_n = 7, STS 0.147232.
+        let short = run_str(&TEST, "1001101011", &[]);
+        assert_eq!(short[0].result.as_ref().unwrap().statistic, 7.0);
+        assert!((p_of(&short, 0) - 0.147_232).abs() < SIX_DECIMALS);
+        // "Runs n=100" (§2.3.8): STS 0.500798.
+        let pi100 = "1100100100001111110110101010001000100001011010001100001000110100110001001100011001100010100010111000";
+        assert!((p_of(&run_str(&TEST, pi100, &[]), 0) - 0.500_798).abs() < SIX_DECIMALS);
+    }
+
+    #[test]
+    fn failed_prerequisite_gives_zero() {
+        // 90 ones in 100 bits: |0.9 − 0.5| > 2/√100, STS writes 0.
+        let bits = format!("{}{}", "1".repeat(90), "0".repeat(10));
+        assert_eq!(p_of(&run_str(&TEST, &bits, &[]), 0), 0.0);
+    }
+}

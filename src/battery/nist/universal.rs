@@ -1,0 +1,182 @@
+//! Maurer's "universal statistical" test, SP 800-22 Rev 1a §2.9; STS 2.1.2 `Universal()`.
+//!
+//! L is chosen from n as STS does (L = 6 from n = 387,840, 7 from 904,960, ... 16 from
+//! 1,059,061,760; shorter sequences are not tested); Q = 10·2^L initialisation blocks and
+//! K = ⌊n/L⌋ − Q test blocks of L bits. For each test block i the distance to the previous
+//! occurrence of its pattern is added as log2(i − T[pattern]); f_n = sum / K.
+//! c = 0.7 − 0.8/L + (4 + 32/L) K^{−3/L} / 15, σ = c sqrt(variance(L)/K) and
+//! P = erfc(|f_n − expected(L)| / (√2 σ)), with STS's tables of expected value and variance.
+
+use super::{packed_bits_only, skip_all, BitTest, NEEDS_LENGTH};
+use crate::battery::{Outcome, Setup, Test};
+use crate::stats::normal;
+
+pub const TEST: Test = Test {
+    name: "Universal",
+    summary: "Maurer's compressibility statistic over L-bit blocks",
+    reference: "NIST SP 800-22 Rev 1a §2.9; STS 2.1.2 Universal",
+    params: &[],
+    applies_to: packed_bits_only,
+    start: |setup: &Setup| super::start(Universal::new(setup.length), setup),
+};
+
+/// The smallest n for each L = 6..=16 (STS's table; n ≥ 1010·2^L·L roughly).
+const FROM_N: [u64; 11] = [
+    387_840,
+    904_960,
+    2_068_480,
+    4_654_080,
+    10_342_400,
+    22_753_280,
+    49_643_520,
+    107_560_960,
+    231_669_760,
+    496_435_200,
+    1_059_061_760,
+];
+/// expected(L) and variance(L) for L = 6..=16, as STS has them.
+const EXPECTED: [f64; 11] = [
+    5.2177052, 6.1962507, 7.1836656, 8.1764248, 9.1723243, 10.170032, 11.168765, 12.168070,
+    13.167693, 14.167488, 15.167379,
+];
+const VARIANCE: [f64; 11] = [
+    2.954, 3.125, 3.238, 3.311, 3.356, 3.384, 3.401, 3.410, 3.416, 3.419, 3.421,
+];
+
+/// Natural logarithms of small distances, which are most of them (the mean distance is 2^L).
+const LN_TABLE_SIZE: usize = 1 << 12;
+
+fn ln_table() -> &'static [f64] {
+    static TABLE: std::sync::OnceLock<Vec<f64>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| (0..LN_TABLE_SIZE).map(|d| (d.max(1) as f64).ln()).collect())
+}
+
+struct Universal {
+    /// (L, Q, K) when the length is known and long enough.
+    plan: Option<(u32, u64, u64)>,
+    /// Bits not yet cut into a block, at the top.
+    pending: u128,
+    pending_bits: u32,
+    /// 1-based index of the next block.
+    next_block: u64,
+    last_seen: Vec<u64>,
+    /// Σ ln(distance), converted to log2 at the end.
+    sum_ln: f64,
+}
+
+impl Universal {
+    fn new(length: Option<u64>) -> Self {
+        let plan = length.and_then(|n| {
+            let l = FROM_N.iter().rposition(|&from| n >= from)? as u32 + 6;
+            let q = 10u64 << l;
+            let k = (n / u64::from(l)).checked_sub(q)?;
+            Some((l, q, k))
+        });
+        Universal {
+            plan,
+            pending: 0,
+            pending_bits: 0,
+            next_block: 1,
+            last_seen: vec![0; plan.map_or(0, |(l, _, _)| 1usize << l)],
+            sum_ln: 0.0,
+        }
+    }
+}
+
+impl BitTest for Universal {
+    const NAME: &'static str = "Universal";
+
+    #[inline]
+    fn push(&mut self, word: u64, len: u32) {
+        let Some((l, q, k)) = self.plan else {
+            return;
+        };
+        if self.next_block > q + k {
+            return;
+        }
+        self.pending |= (u128::from(word) << 64) >> self.pending_bits;
+        self.pending_bits += len;
+        let table = ln_table();
+        while self.pending_bits >= l {
+            let pattern = (self.pending >> (128 - l)) as usize;
+            self.pending <<= l;
+            self.pending_bits -= l;
+            let i = self.next_block;
+            if i > q {
+                if i > q + k {
+                    break;
+                }
+                let distance = i - self.last_seen[pattern];
+                self.sum_ln += match table.get(distance as usize) {
+                    Some(&ln) => ln,
+                    None => (distance as f64).ln(),
+                };
+            }
+            self.last_seen[pattern] = i;
+            self.next_block += 1;
+        }
+    }
+
+    fn labels(&self, n: u64) -> Vec<String> {
+        let plan = self.plan.or_else(|| Universal::new(Some(n)).plan);
+        vec![match plan {
+            Some((l, q, _)) => format!("L={l} Q={q}"),
+            None => String::new(),
+        }]
+    }
+
+    fn finish(self, n: u64) -> Vec<Outcome> {
+        let Some((l, _, k)) = self.plan else {
+            let reason = if n < FROM_N[0] {
+                format!("needs at least {} bits (L = 6), got {n}", FROM_N[0])
+            } else {
+                NEEDS_LENGTH.to_string()
+            };
+            return skip_all(Self::NAME, self.labels(n), &reason);
+        };
+        let index = (l - 6) as usize;
+        let (l_f, k_f) = (f64::from(l), k as f64);
+        let f_n = self.sum_ln / std::f64::consts::LN_2 / k_f;
+        let c = 0.7 - 0.8 / l_f + (4.0 + 32.0 / l_f) * k_f.powf(-3.0 / l_f) / 15.0;
+        let sigma = c * (VARIANCE[index] / k_f).sqrt();
+        let z = (f_n - EXPECTED[index]) / sigma;
+        vec![Outcome::measured(Self::NAME, f_n, normal::two_sided(z))
+            .with_label(self.labels(n).remove(0))]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{data_e, p_of, run_chunked, run_str};
+    use super::*;
+    use crate::battery::Params;
+
+    #[test]
+    fn reference_row() {
+        // reference_pvalues.csv "data.e,Universal,0,L=7 Q=1280": 0.28256794782574407 (also
+        // SP 800-22 Appendix B: 0.282568).
+        let (packed, n) = data_e(1_000_000);
+        let outcomes = run_chunked(&TEST, &packed, n, &Params::default(), 1 << 16);
+        assert_eq!(outcomes[0].label, "L=7 Q=1280");
+        assert!((p_of(&outcomes, 0) - 0.282_567_947_825_744_07).abs() < 1e-6);
+    }
+
+    #[test]
+    fn block_length_follows_n() {
+        assert_eq!(
+            Universal::new(Some(1_000_000)).plan,
+            Some((7, 1280, 141_577))
+        );
+        assert_eq!(Universal::new(Some(387_840)).plan, Some((6, 640, 64_000)));
+        assert_eq!(Universal::new(Some(387_839)).plan, None);
+        assert_eq!(Universal::new(None).plan, None);
+    }
+
+    #[test]
+    fn short_sequences_are_skipped_with_the_length_needed() {
+        // worked_examples.csv "Universal n=20 L=2 Q=4" (§2.9.4) is not runnable in STS.
+        let outcomes = run_str(&TEST, "01011010011101010111", &[]);
+        let reason = outcomes[0].result.as_ref().unwrap_err();
+        assert!(reason.contains("387840"), "{reason}");
+    }
+}
