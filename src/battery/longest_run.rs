@@ -8,14 +8,15 @@
 //! reference p-values were computed with (shared/reference/nist-sts/README.md, item 4).
 //!
 //! The stream's length need not be known in advance, so all three block sizes are counted in
-//! the one pass and `finish` picks the one the bit count calls for. The pass works on 128-bit
-//! units (u128, big-endian so bit order is stream order):
+//! the one pass and `finish` picks the one the bit count calls for. Once 750,000 bits have gone
+//! by, only M = 10⁴ can still be chosen, and the two shorter counts stop. The pass works on
+//! 128-bit units (u128, big-endian so bit order is stream order):
 //! - M = 8: for every byte at once, x & x<<1 & x<<2 ... within byte lanes says whether a run of
 //!   2, 3, 4 ones ends at each bit; a byte has such a run iff its lane is non-zero.
 //! - M = 128: the unit is the block; the same masks over the whole unit give runs of 5..=9.
-//! - M = 10⁴: runs cross units, so the ones at the end of the unit carry to the next; only runs
-//!   of 11 or more change the class, and a unit holds one so rarely that their exact length is
-//!   measured only then.
+//! - M = 10⁴: runs cross words, so the ones at the end of each 64-bit word carry to the next;
+//!   only runs of 11 or more change the class, and a word holds one so rarely that their exact
+//!   length is measured only then.
 
 use super::{needs_bytes, Outcome, Test, TestState};
 use crate::stats::chi_square;
@@ -99,6 +100,9 @@ impl BlockCounts {
 
 const UNIT_BYTES: usize = 16;
 
+/// From this many bytes on the stream is long enough for M = 10⁴, whatever follows.
+const SHORT_BLOCKS_UNTIL_BYTES: u64 = LONG_BLOCKS.min_bits / 8;
+
 #[derive(Default)]
 struct LongestRun {
     /// The start of a unit that the last chunk left unfinished.
@@ -111,6 +115,18 @@ struct LongestRun {
 }
 
 impl LongestRun {
+    /// Counts whole units (`bytes` is a multiple of 16 long).
+    fn units(&mut self, bytes: &[u8], short_blocks_matter: bool) {
+        if short_blocks_matter {
+            for unit in bytes.chunks_exact(UNIT_BYTES) {
+                self.unit(u128::from_be_bytes(unit.try_into().expect("chunks of 16")));
+            }
+        } else {
+            self.long_blocks.words(bytes);
+        }
+    }
+
+    /// Counts one unit at every block size.
     fn unit(&mut self, unit: u128) {
         self.count_byte_blocks(unit);
         let runs = RunMasks::of(unit);
@@ -119,7 +135,7 @@ impl LongestRun {
         for (count, mask) in self.unit_blocks.at_least.iter_mut().zip(unit_thresholds) {
             *count += u64::from(mask != 0);
         }
-        self.long_blocks.feed(unit, 128, runs.eleven != 0);
+        self.long_blocks.words(&unit.to_be_bytes());
     }
 
     /// Takes in the unfinished unit: it still holds whole bytes (blocks for M = 8) and may
@@ -131,8 +147,10 @@ impl LongestRun {
             let unit = u128::from_be_bytes(padded);
             self.count_byte_blocks(unit);
             let valid = 8 * self.pending_len as u32;
-            self.long_blocks
-                .feed(unit, valid, RunMasks::of(unit).eleven != 0);
+            self.long_blocks.feed((unit >> 64) as u64, valid.min(64));
+            if valid > 64 {
+                self.long_blocks.feed(unit as u64, valid - 64);
+            }
             self.pending_len = 0;
         }
         self.byte_blocks.blocks = self.bytes;
@@ -173,7 +191,6 @@ struct RunMasks {
     seven: u128,
     eight: u128,
     nine: u128,
-    eleven: u128,
 }
 
 impl RunMasks {
@@ -185,30 +202,38 @@ impl RunMasks {
         let seven = six & x << 6;
         let eight = seven & x << 7;
         let nine = eight & x << 8;
-        let eleven = nine & two << 9;
         RunMasks {
             five,
             six,
             seven,
             eight,
             nine,
-            eleven,
         }
     }
 }
 
-/// The longest run of ones in `x`, by peeling one bit off every run per step; only called on
-/// the rare unit that holds a run of 11 or more.
-fn longest_run_in(mut x: u128) -> u32 {
+/// Whether `word` holds a run of at least 11 ones: by doubling to 8, then a run of 8 ending at
+/// bit i and a run of 4 ending at bit i − 7 overlap in one bit and cover i − 10 ..= i.
+fn has_run_of_eleven(word: u64) -> bool {
+    let two = word & word << 1;
+    let four = two & two << 2;
+    let eight = four & four << 4;
+    eight & four << 7 != 0
+}
+
+/// The longest run of ones in `word`, by peeling one bit off every run per step; only called
+/// on the rare word that holds a run of 11 or more.
+fn longest_run_in(mut word: u64) -> u32 {
     let mut length = 0;
-    while x != 0 {
-        x &= x << 1;
+    while word != 0 {
+        word &= word << 1;
         length += 1;
     }
     length
 }
 
-/// The state of the M = 10⁴ count, whose blocks are not aligned to units.
+/// The state of the M = 10⁴ count, whose blocks are not aligned to units; it reads 64-bit
+/// words, most significant bit first.
 #[derive(Default)]
 struct LongBlocks {
     bits_in_block: u32,
@@ -222,36 +247,64 @@ struct LongBlocks {
 impl LongBlocks {
     const BLOCK_BITS: u32 = LONG_BLOCKS.block_bits as u32;
 
-    /// Takes the `valid` (1..=128) most significant bits of `x`; the rest must be zero.
-    fn feed(&mut self, x: u128, valid: u32, has_long_run: bool) {
+    /// Whole words, big-endian, from `bytes` (a multiple of 8 long). The state lives in locals
+    /// here: kept in the struct, every word would wait for the previous word's store of `run`.
+    fn words(&mut self, bytes: &[u8]) {
+        let (mut bits_in_block, mut run, mut longest) =
+            (self.bits_in_block, self.run, self.longest);
+        for word in bytes.chunks_exact(8) {
+            let word = u64::from_be_bytes(word.try_into().expect("chunks of 8"));
+            if bits_in_block + 64 < Self::BLOCK_BITS {
+                bits_in_block += 64;
+                let leading = word.leading_ones();
+                if leading == 64 {
+                    run += 64;
+                    continue;
+                }
+                longest = longest.max(run + leading);
+                if has_run_of_eleven(word) {
+                    longest = longest.max(longest_run_in(word));
+                }
+                run = word.trailing_ones();
+            } else {
+                (self.bits_in_block, self.run, self.longest) = (bits_in_block, run, longest);
+                self.feed(word, 64);
+                (bits_in_block, run, longest) = (self.bits_in_block, self.run, self.longest);
+            }
+        }
+        (self.bits_in_block, self.run, self.longest) = (bits_in_block, run, longest);
+    }
+
+    /// Takes the `valid` (1..=64) most significant bits of `word`; the rest must be zero.
+    fn feed(&mut self, word: u64, valid: u32) {
         let room = Self::BLOCK_BITS - self.bits_in_block;
         if valid < room {
-            self.scan(x, valid, has_long_run);
+            self.scan(word, valid);
             self.bits_in_block += valid;
             return;
         }
-        let head = x & !u128::MAX.checked_shr(room).unwrap_or(0);
-        self.scan(head, room, RunMasks::of(head).eleven != 0);
+        let head = word & !u64::MAX.checked_shr(room).unwrap_or(0);
+        self.scan(head, room);
         self.close_block();
         let rest = valid - room;
         if rest > 0 {
-            let tail = x << room;
-            self.scan(tail, rest, RunMasks::of(tail).eleven != 0);
+            self.scan(word << room, rest);
         }
         self.bits_in_block = rest;
     }
 
-    fn scan(&mut self, x: u128, valid: u32, has_long_run: bool) {
-        let leading = x.leading_ones();
+    #[inline]
+    fn scan(&mut self, word: u64, valid: u32) {
+        let leading = word.leading_ones();
         if leading >= valid {
             self.run += valid;
             return;
         }
         self.longest = self.longest.max(self.run + leading);
-        if has_long_run {
-            self.longest = self.longest.max(longest_run_in(x));
+        if has_run_of_eleven(word) {
+            self.longest = self.longest.max(longest_run_in(word));
         }
-        self.run = (x >> (128 - valid)).trailing_ones();
+        self.run = (word >> (64 - valid)).trailing_ones();
     }
 
     fn close_block(&mut self) {
@@ -264,6 +317,9 @@ impl LongBlocks {
 
 impl TestState for LongestRun {
     fn update(&mut self, bytes: &[u8]) {
+        // Decided per chunk: counting a little past the point where the short counts stop
+        // mattering is harmless, and it keeps the check out of the loop.
+        let short_blocks_matter = self.bytes < SHORT_BLOCKS_UNTIL_BYTES;
         self.bytes += bytes.len() as u64;
         let mut rest = bytes;
         if self.pending_len > 0 {
@@ -274,14 +330,13 @@ impl TestState for LongestRun {
             if self.pending_len < UNIT_BYTES {
                 return;
             }
-            self.unit(u128::from_be_bytes(self.pending));
+            let pending = self.pending;
+            self.units(&pending, short_blocks_matter);
             self.pending_len = 0;
         }
-        let mut units = rest.chunks_exact(UNIT_BYTES);
-        for unit in &mut units {
-            self.unit(u128::from_be_bytes(unit.try_into().expect("chunks of 16")));
-        }
-        let tail = units.remainder();
+        let whole_units = rest.len() / UNIT_BYTES * UNIT_BYTES;
+        self.units(&rest[..whole_units], short_blocks_matter);
+        let tail = &rest[whole_units..];
         self.pending[..tail.len()].copy_from_slice(tail);
         self.pending_len = tail.len();
     }
@@ -435,9 +490,21 @@ mod tests {
     }
 
     #[test]
+    fn runs_of_eleven_are_found_anywhere_in_a_word() {
+        for length in [10u32, 11, 12] {
+            for shift in 0..=64 - length {
+                let word = (u64::MAX >> (64 - length)) << shift;
+                assert_eq!(has_run_of_eleven(word), length >= 11, "{length} at {shift}");
+                assert_eq!(longest_run_in(word), length);
+            }
+        }
+    }
+
+    #[test]
     fn word_tricks_agree_with_the_definition_at_every_block_size() {
-        // Random bytes, with long runs of ones planted so the rare exact path is taken, at a
-        // length that ends mid-unit and mid-block, fed in awkward chunk sizes.
+        // Random bytes, with long runs of ones planted so the rare exact path is taken, at
+        // lengths that end mid-unit and mid-block, fed in awkward chunk sizes. The short
+        // counts are checked on streams short enough to use them.
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
         let mut data = vec![0u8; 250_003];
         rng.fill_bytes(&mut data);
@@ -445,21 +512,23 @@ mod tests {
             let length = 1 + start % 5;
             data[start..start + length].fill(0xFF);
         }
-        let expected: Vec<_> = [&BYTE_BLOCKS, &UNIT_BLOCKS, &LONG_BLOCKS]
-            .map(|spec| classes_by_definition(&data, spec))
-            .into();
-        for chunk in [1usize, 5, 16, 4093] {
-            let mut state = Box::<LongestRun>::default();
-            for piece in data.chunks(chunk) {
-                state.update(piece);
+        for length in [783, 93_749, 250_003] {
+            let data = &data[..length];
+            for chunk in [1usize, 5, 16, 4093] {
+                let mut state = Box::<LongestRun>::default();
+                for piece in data.chunks(chunk) {
+                    state.update(piece);
+                }
+                state.end_of_stream();
+                let long = state.long_blocks.counts.classes(&LONG_BLOCKS);
+                assert_eq!(long, classes_by_definition(data, &LONG_BLOCKS));
+                if length < 93_750 {
+                    let unit = state.unit_blocks.classes(&UNIT_BLOCKS);
+                    let byte = state.byte_blocks.classes(&BYTE_BLOCKS);
+                    assert_eq!(unit, classes_by_definition(data, &UNIT_BLOCKS));
+                    assert_eq!(byte, classes_by_definition(data, &BYTE_BLOCKS));
+                }
             }
-            state.end_of_stream();
-            let counted = vec![
-                state.byte_blocks.classes(&BYTE_BLOCKS),
-                state.unit_blocks.classes(&UNIT_BLOCKS),
-                state.long_blocks.counts.classes(&LONG_BLOCKS),
-            ];
-            assert_eq!(counted, expected, "chunk {chunk}");
         }
     }
 }

@@ -5,9 +5,11 @@
 //! without looking at runs, as STS 2.1.2 does (`runs.c`; the document writes ≥, STS compares with
 //! > in doubles, and STS is what the reference values come from).
 //!
-//! Bits are read most-significant first. A word w and the bit before it give every transition
-//! at once: w ^ (w >> 1 | previous << 63) has a one wherever a bit differs from the one before,
-//! so the count is a popcount per 64 bits and only the last bit crosses chunk boundaries.
+//! Bits are read most-significant first. Eight bytes are loaded as one little-endian word, with
+//! no byte swap: inside byte lanes, w ^ (w >> 1) compares each bit with the next one in stream
+//! order, and (w << 7) ^ (w >> 8) compares the last bit of each byte with the first of the
+//! byte after it. One popcount per word then counts every transition in it; only the last bit
+//! crosses words and chunks.
 
 use super::{needs_bytes, Outcome, Test, TestState};
 use crate::stats::normal;
@@ -34,36 +36,50 @@ struct Runs {
     last_bit: u64,
 }
 
+/// In a little-endian word, bits 0..=6 of each byte: where a bit is compared with the next bit
+/// of the same byte.
+const WITHIN_BYTES: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+/// Bit 7 of bytes 0..=6: where the last bit of a byte is compared with the first of the next.
+const ACROSS_BYTES: u64 = 0x0080_8080_8080_8080;
+
 impl Runs {
-    /// Takes the `count` (1..=64) most significant bits of `word`; the others must be zero.
-    fn push_bits(&mut self, word: u64, count: u32) {
-        if self.bits == 0 {
-            // The first bit has no predecessor: pretend it had itself, which adds no transition.
-            self.last_bit = word >> 63;
-        }
-        let previous_bits = word >> 1 | self.last_bit << 63;
-        let valid = u64::MAX << (64 - count);
-        self.transitions += u64::from(((word ^ previous_bits) & valid).count_ones());
-        self.ones += u64::from(word.count_ones());
-        self.last_bit = (word >> (64 - count)) & 1;
-        self.bits += u64::from(count);
+    /// Counts one byte, for the bytes that do not fill a word.
+    fn push_byte(&mut self, byte: u8) {
+        let byte = u64::from(byte);
+        let first_bit = byte >> 7;
+        self.transitions += u64::from(((byte ^ (byte >> 1)) & 0x7F).count_ones());
+        self.transitions += self.last_bit ^ first_bit;
+        self.ones += u64::from(byte.count_ones());
+        self.last_bit = byte & 1;
+        self.bits += 8;
     }
 }
 
 impl TestState for Runs {
     fn update(&mut self, bytes: &[u8]) {
-        let mut words = bytes.chunks_exact(8);
-        for word in &mut words {
-            self.push_bits(
-                u64::from_be_bytes(word.try_into().expect("chunks of 8")),
-                64,
-            );
+        let Some(&head) = bytes.first() else {
+            return;
+        };
+        if self.bits == 0 {
+            // The first bit has no predecessor: pretend it had itself, which adds no transition.
+            self.last_bit = u64::from(head >> 7);
         }
-        let tail = words.remainder();
-        if !tail.is_empty() {
-            let mut padded = [0u8; 8];
-            padded[..tail.len()].copy_from_slice(tail);
-            self.push_bits(u64::from_be_bytes(padded), 8 * tail.len() as u32);
+        let mut words = bytes.chunks_exact(8);
+        let (mut transitions, mut ones, mut last_bit) = (0, 0, self.last_bit);
+        for word in &mut words {
+            let word = u64::from_le_bytes(word.try_into().expect("chunks of 8"));
+            let changes = ((word ^ (word >> 1)) & WITHIN_BYTES)
+                | (((word << 7) ^ (word >> 8)) & ACROSS_BYTES);
+            transitions += u64::from(changes.count_ones()) + ((last_bit ^ (word >> 7)) & 1);
+            ones += u64::from(word.count_ones());
+            last_bit = word >> 56 & 1;
+        }
+        self.transitions += transitions;
+        self.ones += ones;
+        self.last_bit = last_bit;
+        self.bits += 64 * (bytes.len() / 8) as u64;
+        for &byte in words.remainder() {
+            self.push_byte(byte);
         }
     }
 
@@ -130,15 +146,21 @@ mod tests {
     /// the last few digits may differ.
     const STS_FULL_DIGITS: f64 = 1e-12;
 
+    /// Counts a bit string that need not fill whole bytes: the whole bytes through `update`, the
+    /// last few bits by the definition.
     fn runs_of_bit_string(text: &str) -> Runs {
         let bits: Vec<u8> = text.bytes().map(|c| c - b'0').collect();
+        let whole = bits.len() / 8 * 8;
         let mut runs = Runs::default();
-        for piece in bits.chunks(64) {
-            let word = piece
-                .iter()
-                .enumerate()
-                .fold(0u64, |acc, (i, &bit)| acc | u64::from(bit) << (63 - i));
-            runs.push_bits(word, piece.len() as u32);
+        runs.update(&pack_bits(&bits[..whole]));
+        for &bit in &bits[whole..] {
+            let bit = u64::from(bit);
+            if runs.bits > 0 {
+                runs.transitions += runs.last_bit ^ bit;
+            }
+            runs.ones += bit;
+            runs.last_bit = bit;
+            runs.bits += 1;
         }
         runs
     }

@@ -8,8 +8,9 @@
 //! p-value. A constant stream, where ENT prints "undefined (all values equal!)", is reported as
 //! C = 1 (every value predicts the next perfectly) with p-value 0.
 //!
-//! The three sums are exact integers; they are formed over blocks of 65,536 symbols in u32 lanes
-//! (the largest, 65,536 · 255², still fits) so the compiler can vectorise them, then widened.
+//! The three sums are exact integers, formed in one pass over neighbouring pairs: over blocks of
+//! 65,536 pairs in u32 lanes (the largest, 65,536 · 255², still fits), so the compiler can
+//! vectorise them, then widened.
 
 use super::{any_alphabet, Outcome, Test, TestState};
 use crate::stats::normal;
@@ -26,7 +27,7 @@ pub const TEST: Test = Test {
 /// Knuth's moments hold for n > 2; the normal shape takes more. 100 as for the bit tests.
 const MIN_SYMBOLS: u64 = 100;
 
-/// Symbols summed in u32 before widening: 65,536 · 255² < 2³².
+/// Pairs summed in u32 before widening: 65,536 · 255² < 2³².
 const BLOCK: usize = 1 << 16;
 
 #[derive(Default)]
@@ -50,24 +51,22 @@ impl TestState for SerialCorrelation {
         } else {
             self.sum_of_products += u64::from(self.previous) * u64::from(head);
         }
+        self.sum += u64::from(head);
+        self.sum_of_squares += u64::from(head) * u64::from(head);
+        // Every later symbol is the second of a pair (x, y): one pass adds y, y² and x·y, in
+        // u16 products (255² fits) summed in u32 lanes over at most BLOCK pairs.
         let mut start = 0;
-        while start < symbols.len() {
-            let end = (start + BLOCK).min(symbols.len());
-            let block = &symbols[start..end];
-            self.sum += u64::from(block.iter().map(|&x| u32::from(x)).sum::<u32>());
-            self.sum_of_squares += u64::from(
-                block
-                    .iter()
-                    .map(|&x| u32::from(x) * u32::from(x))
-                    .sum::<u32>(),
-            );
-            // The pairs that start in this block, including the one that reaches into the next.
-            let pairs_end = (end + 1).min(symbols.len());
-            let products: u32 = symbols[start..pairs_end - 1]
-                .iter()
-                .zip(&symbols[start + 1..pairs_end])
-                .map(|(&a, &b)| u32::from(a) * u32::from(b))
-                .sum();
+        while start + 1 < symbols.len() {
+            let end = (start + BLOCK).min(symbols.len() - 1);
+            let (mut sum, mut squares, mut products) = (0u32, 0u32, 0u32);
+            for (&x, &y) in symbols[start..end].iter().zip(&symbols[start + 1..=end]) {
+                let (x, y) = (u16::from(x), u16::from(y));
+                sum += u32::from(y);
+                squares += u32::from(y * y);
+                products += u32::from(x * y);
+            }
+            self.sum += u64::from(sum);
+            self.sum_of_squares += u64::from(squares);
             self.sum_of_products += u64::from(products);
             start = end;
         }

@@ -63,17 +63,27 @@ impl TestState for SymbolRuns {
         let Some(&head) = symbols.first() else {
             return;
         };
-        // Doubling the symbol compares against k/2 exactly, odd k included.
-        let alphabet = self.alphabet;
-        let is_high = |symbol: u8| 2 * u16::from(symbol) >= alphabet;
+        // s ≥ k/2 exactly when s ≥ ⌈k/2⌉, odd k included.
+        let threshold = self.alphabet.div_ceil(2);
+        let is_high = |symbol: u8| u16::from(symbol) >= threshold;
         if self.symbols > 0 {
             self.changes += u64::from(self.last_is_high != is_high(head));
         }
-        self.changes += symbols
-            .windows(2)
-            .map(|pair| u64::from(is_high(pair[0]) != is_high(pair[1])))
-            .sum::<u64>();
-        self.highs += symbols.iter().map(|&s| u64::from(is_high(s))).sum::<u64>();
+        // u32 sums over blocks, so the compiler can keep them in vector lanes.
+        for block in symbols.chunks(1 << 16) {
+            let highs: u32 = block.iter().map(|&s| u32::from(is_high(s))).sum();
+            let changes: u32 = block
+                .iter()
+                .zip(&block[1..])
+                .map(|(&a, &b)| u32::from(is_high(a) != is_high(b)))
+                .sum();
+            self.highs += u64::from(highs);
+            self.changes += u64::from(changes);
+        }
+        // Neighbours that straddle two blocks of this chunk.
+        for boundary in (1 << 16..symbols.len()).step_by(1 << 16) {
+            self.changes += u64::from(is_high(symbols[boundary - 1]) != is_high(symbols[boundary]));
+        }
         self.last_is_high = is_high(symbols[symbols.len() - 1]);
         self.symbols += symbols.len() as u64;
     }
@@ -110,6 +120,7 @@ mod tests {
     use super::*;
     use crate::battery::run_chunked;
     use crate::stats::tolerance::MPMATH;
+    use rand::{RngExt, SeedableRng};
 
     /// The first 120 decimal digits of π (mpmath 1.3: nstr(pi, 125) at 130 digits).
     const PI_DIGITS: &str = "314159265358979323846264338327950288419716939937510582097494459230781640628620899862803482534211706798214808651328230664";
@@ -154,6 +165,26 @@ mod tests {
             .p_value()
             .unwrap();
         assert!(p < 1e-6, "{p}");
+    }
+
+    #[test]
+    fn counts_agree_with_the_definition_across_blocks_and_chunks() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(62);
+        let symbols: Vec<u8> = (0..200_003).map(|_| rng.random_range(0..61u8)).collect();
+        let high: Vec<bool> = symbols.iter().map(|&s| 2 * u16::from(s) >= 61).collect();
+        let expected_changes = high.windows(2).filter(|w| w[0] != w[1]).count() as u64;
+        let expected_highs = high.iter().filter(|&&h| h).count() as u64;
+        for chunk in [1usize, 7, 65_535, 65_536, 200_003] {
+            let mut state = SymbolRuns::new(&Setup::new(61, None));
+            for piece in symbols.chunks(chunk) {
+                state.update(piece);
+            }
+            assert_eq!(
+                (state.highs, state.changes),
+                (expected_highs, expected_changes),
+                "{chunk}"
+            );
+        }
     }
 
     #[test]
