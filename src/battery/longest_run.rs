@@ -4,7 +4,7 @@
 //! of ones falls into one of K + 1 classes, and χ² = Σ (ν_i − Nπ_i)² / (Nπ_i) over the classes
 //! is χ²(K): P-value = igamc(K/2, χ²/2). M, K, the class boundaries and π follow the standard's
 //! table by n (§2.4.2): M = 8 from 128 bits, M = 128 from 6,272, M = 10⁴ from 750,000. The π
-//! are STS 2.1.2's rounded constants (`assess.c`, `LongestRunOfOnes`), which is what the
+//! are STS 2.1.2's rounded constants (its `LongestRunOfOnes()`), which is what the
 //! reference p-values were computed with (shared/reference/nist-sts/README.md, item 4).
 //!
 //! The stream's length need not be known in advance, so all three block sizes are counted in
@@ -247,32 +247,18 @@ struct LongBlocks {
 impl LongBlocks {
     const BLOCK_BITS: u32 = LONG_BLOCKS.block_bits as u32;
 
-    /// Whole words, big-endian, from `bytes` (a multiple of 8 long). The state lives in locals
-    /// here: kept in the struct, every word would wait for the previous word's store of `run`.
+    /// Whole words, big-endian, from `bytes` (a multiple of 8 long).
     fn words(&mut self, bytes: &[u8]) {
-        let (mut bits_in_block, mut run, mut longest) =
-            (self.bits_in_block, self.run, self.longest);
         for word in bytes.chunks_exact(8) {
             let word = u64::from_be_bytes(word.try_into().expect("chunks of 8"));
-            if bits_in_block + 64 < Self::BLOCK_BITS {
-                bits_in_block += 64;
-                let leading = word.leading_ones();
-                if leading == 64 {
-                    run += 64;
-                    continue;
-                }
-                longest = longest.max(run + leading);
-                if has_run_of_eleven(word) {
-                    longest = longest.max(longest_run_in(word));
-                }
-                run = word.trailing_ones();
+            // Nearly every word ends before its block does.
+            if self.bits_in_block + 64 < Self::BLOCK_BITS {
+                self.bits_in_block += 64;
+                self.scan(word, 64);
             } else {
-                (self.bits_in_block, self.run, self.longest) = (bits_in_block, run, longest);
                 self.feed(word, 64);
-                (bits_in_block, run, longest) = (self.bits_in_block, self.run, self.longest);
             }
         }
-        (self.bits_in_block, self.run, self.longest) = (bits_in_block, run, longest);
     }
 
     /// Takes the `valid` (1..=64) most significant bits of `word`; the rest must be zero.

@@ -2,8 +2,8 @@
 //!
 //! π = (#ones)/n; V_n = 1 + #{k : ε_k ≠ ε_k+1}; P-value = erfc(|V_n − 2nπ(1−π)| / (2√(2n) π(1−π))).
 //! The test presumes the frequency test passed: when |π − 1/2| > 2/√n it gives P-value 0.0
-//! without looking at runs, as STS 2.1.2 does (`runs.c`; the document writes ≥, STS compares with
-//! > in doubles, and STS is what the reference values come from).
+//! without looking at runs, as STS 2.1.2's `Runs()` does. The document writes "≥"; STS compares
+//! with a strict "greater than" in doubles, and STS is what the reference values come from.
 //!
 //! Bits are read most-significant first. Eight bytes are loaded as one little-endian word, with
 //! no byte swap: inside byte lanes, w ^ (w >> 1) compares each bit with the next one in stream
