@@ -6,10 +6,9 @@
 //! in 7 classes (≤ −2.5, (−2.5, −1.5], ..., > 2.5); χ² = Σ (ν_k − Nπ_k)²/(Nπ_k) with STS's
 //! rounded π = 0.01047, 0.03125, 0.125, 0.5, 0.25, 0.0625, 0.020833, P = igamc(3, χ²/2).
 //!
-//! Berlekamp–Massey runs on packed words: the connection polynomials C and B are bit vectors
-//! (coefficient i in bit i), and the block is stored reversed so that the discrepancy
-//! Σ_i c_i s_{N−i} is the parity of C AND a 64-bit-aligned read of the block — O(L/64) word
-//! operations per bit instead of O(L).
+//! Berlekamp–Massey runs on packed words: the block and the connection polynomials are
+//! fixed-width bit vectors aligned so that each bit costs one AND-parity, one XOR and one shift
+//! over M/64 + 1 words (9 for M = 500) instead of O(L) bit operations.
 
 use super::bits::Blocks;
 use super::{packed_bits_only, skip_all, BitTest};
@@ -32,87 +31,76 @@ const PI: [f64; 7] = [
     0.01047, 0.03125, 0.12500, 0.50000, 0.25000, 0.06250, 0.020833,
 ];
 
-/// Reusable buffers for Berlekamp–Massey on blocks of a fixed length.
-struct Massey {
-    bits: usize,
-    /// The block in reversed word order: bit k (from the least significant bit of word 0) is
-    /// s_{P−1−k}, P = 64·words of the block.
-    reversed: Vec<u64>,
-    c: Vec<u64>,
-    b: Vec<u64>,
-    t: Vec<u64>,
+/// Shifts the bit vector `v` (bit i in word i/64, bit i%64) up by one.
+#[inline(always)]
+fn shift_up(v: &mut [u64]) {
+    for j in (1..v.len()).rev() {
+        v[j] = (v[j] << 1) | (v[j - 1] >> 63);
+    }
+    v[0] <<= 1;
 }
 
-impl Massey {
-    fn new(bits: usize) -> Self {
-        let words = bits.div_ceil(64);
-        Massey {
-            bits,
-            reversed: vec![0; 2 * words + 4],
-            c: vec![0; words + 3],
-            b: vec![0; words + 3],
-            t: vec![0; words + 3],
-        }
+/// Berlekamp–Massey over the `bits` bits of a block packed from bit 0, on bit vectors of
+/// `c.len()` words (at least ⌈bits/64⌉ + 1).
+///
+/// Polynomials are kept in the time frame of the sequence: at step N, coefficient i of C sits
+/// at position N − i, next to s_{N−i}, so the discrepancy Σ c_i s_{N−i} is the parity of
+/// C AND S. B, last set at step m, sits with coefficient j at m − j, which is exactly where
+/// B·x^{N−m} lands in C's frame at step N: the update C ← C + B·x^{N−m} is a plain XOR, and
+/// the only shift per step is C's move to the next frame. Position p is stored at bit p + 64
+/// (deg C ≤ L ≤ N + 1 puts C's last coefficient as low as position −1).
+#[inline(always)]
+fn massey(block: &[u64], bits: usize, s: &mut [u64], c: &mut [u64], b: &mut [u64]) -> usize {
+    let words = bits.div_ceil(64);
+    for (slot, word) in s[1..=words].iter_mut().zip(block) {
+        *slot = word.reverse_bits();
     }
+    c[1] = 1; // C = 1 at step 0: position 0
+    b[0] = 1 << 63; // B = 1 set at m = −1: position −1
+    let mut l = 0usize;
+    for n in 0..bits {
+        let parity = c
+            .iter()
+            .zip(s.iter())
+            .fold(0u64, |acc, (&c, &s)| acc ^ (c & s));
+        // Branch-free: the discrepancy is a coin toss on random data.
+        let discrepancy = u64::from(parity.count_ones() & 1);
+        let lengthens = discrepancy & u64::from(2 * l <= n);
+        let (update, swap) = (discrepancy.wrapping_neg(), lengthens.wrapping_neg());
+        for (c, b) in c.iter_mut().zip(b.iter_mut()) {
+            let old = *c;
+            *c ^= *b & update;
+            *b ^= (*b ^ old) & swap;
+        }
+        if lengthens == 1 {
+            l = n + 1 - l;
+        }
+        shift_up(c);
+    }
+    l
+}
 
-    /// The linear complexity of a block packed from bit 0 (`block` holds at least the block's
-    /// words).
-    fn complexity(&mut self, block: &[u64]) -> usize {
-        let words = self.bits.div_ceil(64);
-        let top = 64 * words - 1;
-        for (slot, &word) in self.reversed.iter_mut().zip(block[..words].iter().rev()) {
-            *slot = word;
+/// [`massey`] on stack arrays of `W` words, which the compiler unrolls and vectorises.
+fn massey_fixed<const W: usize>(block: &[u64], bits: usize) -> usize {
+    let (mut s, mut c, mut b) = ([0u64; W], [0u64; W], [0u64; W]);
+    massey(block, bits, &mut s, &mut c, &mut b)
+}
+
+/// The linear complexity of a block of `bits` bits packed from bit 0.
+fn linear_complexity(block: &[u64], bits: usize) -> usize {
+    match bits.div_ceil(64) + 1 {
+        0..=2 => massey_fixed::<2>(block, bits),
+        3..=4 => massey_fixed::<4>(block, bits),
+        5..=9 => massey_fixed::<9>(block, bits),
+        10..=17 => massey_fixed::<17>(block, bits),
+        18..=33 => massey_fixed::<33>(block, bits),
+        34..=81 => massey_fixed::<81>(block, bits),
+        words => {
+            let mut vectors = vec![0u64; 3 * words];
+            let (s, rest) = vectors.split_at_mut(words);
+            let (c, b) = rest.split_at_mut(words);
+            massey(block, bits, s, c, b)
         }
-        let poly_words = self.c.len();
-        self.c.fill(0);
-        self.b.fill(0);
-        self.c[0] = 1;
-        self.b[0] = 1;
-        let (mut c_len, mut b_len) = (1usize, 1usize);
-        let mut l = 0usize;
-        let mut last_change = -1isize;
-        for n in 0..self.bits {
-            // Bits o.. of `reversed` are s_N, s_{N−1}, ...; past s_0 they are zero.
-            let o = top - n;
-            let mut acc = 0u64;
-            for (i, &c) in self.c[..c_len].iter().enumerate() {
-                let pos = o + 64 * i;
-                let (q, r) = (pos / 64, (pos % 64) as u32);
-                let window = if r == 0 {
-                    self.reversed[q]
-                } else {
-                    (self.reversed[q] >> r) | (self.reversed[q + 1] << (64 - r))
-                };
-                acc ^= c & window;
-            }
-            if acc.count_ones() & 1 == 0 {
-                continue;
-            }
-            let lengthens = 2 * l <= n;
-            let t_len = c_len;
-            if lengthens {
-                self.t[..c_len].copy_from_slice(&self.c[..c_len]);
-            }
-            let shift = (n as isize - last_change) as usize;
-            let (q, r) = (shift / 64, (shift % 64) as u32);
-            for j in 0..b_len {
-                let word = self.b[j];
-                if j + q < poly_words {
-                    self.c[j + q] ^= word << r;
-                }
-                if r > 0 && j + q + 1 < poly_words {
-                    self.c[j + q + 1] ^= word >> (64 - r);
-                }
-            }
-            c_len = c_len.max(b_len + q + 1).min(poly_words);
-            if lengthens {
-                l = n + 1 - l;
-                last_change = n as isize;
-                std::mem::swap(&mut self.b, &mut self.t);
-                b_len = t_len;
-            }
-        }
-        l
     }
 }
 
@@ -120,7 +108,6 @@ struct LinearComplexity {
     m: u64,
     unusable: Option<String>,
     blocks: Blocks,
-    massey: Massey,
     nu: [u64; 7],
     n_blocks: u64,
 }
@@ -135,7 +122,6 @@ impl LinearComplexity {
             m,
             unusable,
             blocks: Blocks::new(bits),
-            massey: Massey::new(bits),
             nu: [0; 7],
             n_blocks: 0,
         }
@@ -164,10 +150,9 @@ impl BitTest for LinearComplexity {
         if self.unusable.is_some() {
             return;
         }
-        let (massey, nu, n_blocks, m) =
-            (&mut self.massey, &mut self.nu, &mut self.n_blocks, self.m);
+        let (nu, n_blocks, m) = (&mut self.nu, &mut self.n_blocks, self.m);
         self.blocks.push(word, len, |block| {
-            nu[class_of(massey.complexity(block), m)] += 1;
+            nu[class_of(linear_complexity(block, m as usize), m)] += 1;
             *n_blocks += 1;
         });
     }
@@ -238,7 +223,7 @@ mod tests {
     fn sp800_22_worked_complexity() {
         // §2.10.4 step 2 / the SP's example: 1101011110001 has linear complexity 4.
         let s = [1u8, 1, 0, 1, 0, 1, 1, 1, 1, 0, 0, 0, 1];
-        assert_eq!(Massey::new(13).complexity(&packed(&s)), 4);
+        assert_eq!(linear_complexity(&packed(&s), 13), 4);
         assert_eq!(plain_complexity(&s), 4);
     }
 
@@ -256,7 +241,7 @@ mod tests {
                     })
                     .collect();
                 assert_eq!(
-                    Massey::new(len).complexity(&packed(&s)),
+                    linear_complexity(&packed(&s), len),
                     plain_complexity(&s),
                     "{s:?}"
                 );
@@ -264,9 +249,9 @@ mod tests {
         }
         // An impulse at the end of M bits has complexity M; all zeros, 0.
         let mut s = vec![0u8; 500];
-        assert_eq!(Massey::new(500).complexity(&packed(&s)), 0);
+        assert_eq!(linear_complexity(&packed(&s), 500), 0);
         s[499] = 1;
-        assert_eq!(Massey::new(500).complexity(&packed(&s)), 500);
+        assert_eq!(linear_complexity(&packed(&s), 500), 500);
     }
 
     #[test]

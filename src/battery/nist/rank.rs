@@ -6,7 +6,7 @@
 //! (1 − 2^{i−32})² / (1 − 2^{i−31}) (≈ 0.2888, 0.5776), p_30 = 1 − p_32 − p_31; with two degrees
 //! of freedom P = e^{−χ²/2}.
 //!
-//! A row is a `u32` and the rank comes from XOR elimination; 1024 bits are exactly 16 words, so a
+//! A row is a `u32` and the rank comes from XOR elimination against a basis kept by leading bit; 1024 bits are exactly 16 words, so a
 //! matrix never straddles the words the test receives.
 
 use super::{packed_bits_only, skip_all, BitTest};
@@ -35,24 +35,23 @@ struct Rank {
     matrices: u64,
 }
 
-/// The rank over GF(2) of the matrix whose rows are `rows`.
-fn rank_gf2(mut rows: [u32; SIDE]) -> u32 {
-    let mut rank = 0usize;
-    for column in (0..32).rev() {
-        let bit = 1u32 << column;
-        let Some(pivot) = (rank..SIDE).find(|&r| rows[r] & bit != 0) else {
-            continue;
-        };
-        rows.swap(rank, pivot);
-        let pivot_row = rows[rank];
-        for row in &mut rows[rank + 1..] {
-            if *row & bit != 0 {
-                *row ^= pivot_row;
+/// The rank over GF(2) of the matrix whose rows are `rows`: each row is reduced against a basis
+/// kept by leading bit, and joins it if something is left.
+fn rank_gf2(rows: [u32; SIDE]) -> u32 {
+    let mut basis = [0u32; SIDE];
+    let mut rank = 0;
+    for mut row in rows {
+        while row != 0 {
+            let lead = (31 - row.leading_zeros()) as usize;
+            if basis[lead] == 0 {
+                basis[lead] = row;
+                rank += 1;
+                break;
             }
+            row ^= basis[lead];
         }
-        rank += 1;
     }
-    rank as u32
+    rank
 }
 
 /// STS's p_r for 32×32 matrices: 2^{r(64−r)−1024} Π_{i<r} (1 − 2^{i−32})² / (1 − 2^{i−r}).
