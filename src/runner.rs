@@ -6,8 +6,10 @@
 //! order and every stream's seed is derived from the master seed, the source name and the stream
 //! index (see [`crate::seeds`]), so output does not depend on the thread count.
 
+use crate::battery::nist::sequences::{run_sequence, SequenceSplitter};
 use crate::battery::{Outcome, Params, Setup, Test};
 use crate::seeds::stream_seed;
+use crate::source::external::ExternalInput;
 use crate::source::{Kind, Source, SymbolStream};
 use crate::Error;
 use rayon::prelude::*;
@@ -90,10 +92,7 @@ pub fn run(plan: &Plan, progress: &(dyn Fn(u64) + Sync)) -> Result<Vec<StreamRep
         .iter()
         .flat_map(|&source| (0..plan.streams).map(move |index| (source, index)))
         .collect();
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(plan.threads)
-        .build()
-        .map_err(|error| Error::Usage(format!("cannot start {} threads: {error}", plan.threads)))?;
+    let pool = thread_pool(plan.threads)?;
     pool.install(|| {
         jobs.par_iter()
             .map(|&(source, index)| {
@@ -121,4 +120,164 @@ pub fn run(plan: &Plan, progress: &(dyn Fn(u64) + Sync)) -> Result<Vec<StreamRep
             })
             .collect()
     })
+}
+
+/// Where NIST sequences come from: packed bits, most significant first.
+pub trait BitSource {
+    /// Appends the next packed bits to `out` and returns how many; 0 at the end of the input.
+    fn next_bits(&mut self, out: &mut Vec<u8>) -> std::io::Result<u64>;
+}
+
+impl BitSource for ExternalInput {
+    fn next_bits(&mut self, out: &mut Vec<u8>) -> std::io::Result<u64> {
+        ExternalInput::next_bits(self, out)
+    }
+}
+
+/// A generator's bytes as bits, for `run SOURCE --battery nist`.
+pub struct GeneratedBits(pub Box<dyn SymbolStream>);
+
+impl BitSource for GeneratedBits {
+    fn next_bits(&mut self, out: &mut Vec<u8>) -> std::io::Result<u64> {
+        let start = out.len();
+        out.resize(start + CHUNK_SYMBOLS, 0);
+        let got = self.0.fill(&mut out[start..])?;
+        out.truncate(start + got);
+        Ok(8 * got as u64)
+    }
+}
+
+/// A NIST SP 800-22 run: `sequences` consecutive sequences of `seq_bits` bits each.
+#[derive(Debug, Clone)]
+pub struct SequencePlan {
+    pub tests: Vec<&'static Test>,
+    pub seq_bits: u64,
+    /// At most this many sequences; fewer when the input ends first.
+    pub sequences: usize,
+    pub params: Params,
+    /// Worker threads; 0 means one per core.
+    pub threads: usize,
+}
+
+/// Cuts `bits` into sequences and runs the NIST tests on each, several sequences at a time in
+/// parallel. Sequences are read in order and results come back in sequence order, so output
+/// does not depend on the thread count; memory holds one batch of sequences at a time.
+pub fn run_sequences(
+    bits: &mut dyn BitSource,
+    plan: &SequencePlan,
+    origin: (&str, Kind, Option<u64>),
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Vec<StreamReport>, Error> {
+    let (name, kind, seed) = origin;
+    if plan.seq_bits == 0 {
+        return Err(Error::Usage("--seq-bits must be at least 1".to_string()));
+    }
+    if plan.sequences == 0 {
+        return Err(Error::Usage("--seqs must be at least 1".to_string()));
+    }
+    let pool = thread_pool(plan.threads)?;
+    let batch_size = 2 * pool.current_num_threads();
+    let mut splitter = SequenceSplitter::new(plan.seq_bits);
+    let mut reports = Vec::with_capacity(plan.sequences);
+    let mut scratch = Vec::with_capacity(CHUNK_SYMBOLS);
+    let mut ended = false;
+    while reports.len() < plan.sequences {
+        let mut batch = Vec::with_capacity(batch_size);
+        while batch.len() < batch_size && reports.len() + batch.len() < plan.sequences {
+            if let Some(sequence) = splitter.next_sequence() {
+                batch.push(sequence);
+                continue;
+            }
+            if ended {
+                break;
+            }
+            scratch.clear();
+            let got = bits.next_bits(&mut scratch).map_err(|source| Error::Read {
+                what: name.to_string(),
+                source,
+            })?;
+            if got == 0 {
+                ended = true;
+            }
+            splitter.push_bits(&scratch, got);
+        }
+        if batch.is_empty() {
+            break;
+        }
+        let first = reports.len() as u32;
+        let outcomes: Vec<Vec<Outcome>> = pool.install(|| {
+            batch
+                .par_iter()
+                .map(|sequence| {
+                    let outcomes = run_sequence(&plan.tests, sequence, plan.seq_bits, &plan.params);
+                    progress(plan.seq_bits);
+                    outcomes
+                })
+                .collect()
+        });
+        for (offset, outcomes) in outcomes.into_iter().enumerate() {
+            reports.push(StreamReport {
+                source: name.to_string(),
+                kind,
+                stream: first + offset as u32,
+                seed,
+                bytes: plan.seq_bits.div_ceil(8),
+                outcomes,
+            });
+        }
+    }
+    if reports.is_empty() {
+        let had = splitter.pending_bits();
+        return Err(Error::Usage(format!(
+            "{name} has {had} bits; one sequence needs {} (lower --seq-bits or bring more data)",
+            plan.seq_bits
+        )));
+    }
+    Ok(reports)
+}
+
+/// Cuts one input into `segments` consecutive streams of `segment_bytes` each and runs the
+/// tests on every segment in one pass. The input is read once, in order; segments are
+/// analysed one after the other because the input cannot be read out of order (a pipe).
+pub fn run_segments(
+    input: &mut dyn SymbolStream,
+    setup: &Setup,
+    tests: &[&'static Test],
+    segments: u32,
+    segment_bytes: u64,
+    origin: (&str, Kind),
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Vec<StreamReport>, Error> {
+    let (name, kind) = origin;
+    let mut reports = Vec::with_capacity(segments as usize);
+    for index in 0..segments {
+        let (bytes, outcomes) =
+            analyse(input, setup, tests, segment_bytes).map_err(|source| Error::Read {
+                what: name.to_string(),
+                source,
+            })?;
+        progress(bytes);
+        if bytes == 0 && index > 0 {
+            break;
+        }
+        reports.push(StreamReport {
+            source: name.to_string(),
+            kind,
+            stream: index,
+            seed: None,
+            bytes,
+            outcomes,
+        });
+        if bytes < segment_bytes {
+            break;
+        }
+    }
+    Ok(reports)
+}
+
+fn thread_pool(threads: usize) -> Result<rayon::ThreadPool, Error> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|error| Error::Usage(format!("cannot start {threads} threads: {error}")))
 }

@@ -164,3 +164,105 @@ fn json_is_one_document_with_verdicts() {
     assert_ne!(verdict("chacha20"), "fail");
     assert_eq!(verdict("ctl_counter"), "fail");
 }
+
+#[test]
+fn file_reads_stdin_and_files_alike() {
+    let dump = rngaudit()
+        .args(["dump", "chacha20", "--seed", "3", "--bytes", "1M"])
+        .output()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("chacha20.bin");
+    std::fs::write(&path, &dump.stdout).unwrap();
+    let from_file = rngaudit()
+        .args(["file", "--json"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let from_stdin = rngaudit()
+        .args(["file", "-", "--json"])
+        .write_stdin(dump.stdout.clone())
+        .output()
+        .unwrap();
+    assert_eq!(from_file.status.code(), Some(0));
+    let file_doc: serde_json::Value = serde_json::from_slice(&from_file.stdout).unwrap();
+    let stdin_doc: serde_json::Value = serde_json::from_slice(&from_stdin.stdout).unwrap();
+    assert_eq!(file_doc["bytes"], 1 << 20);
+    assert_eq!(file_doc["tests"], stdin_doc["tests"]);
+    assert_eq!(stdin_doc["source"], "stdin");
+}
+
+#[test]
+fn file_catches_a_biased_generator() {
+    let dump = rngaudit()
+        .args(["dump", "ctl_bias52", "--seed", "3", "--bytes", "256K"])
+        .output()
+        .unwrap();
+    let output = rngaudit()
+        .args(["file", "-", "--json"])
+        .write_stdin(dump.stdout)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(document["verdict"], "fail");
+}
+
+#[test]
+fn file_bad_input_is_one_line_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty");
+    std::fs::write(&empty, b"").unwrap();
+    assert_usage_error(
+        rngaudit().args(["file", "/nonexistent/input"]),
+        "/nonexistent/input",
+    );
+    assert_usage_error(rngaudit().arg("file").arg(dir.path()), "directory");
+    assert_usage_error(rngaudit().arg("file").arg(&empty), "empty");
+    let no_digits = dir.path().join("text");
+    std::fs::write(&no_digits, b"no binary digits here").unwrap();
+    assert_usage_error(
+        rngaudit()
+            .args(["file", "--format", "ascii01"])
+            .arg(&no_digits),
+        "empty",
+    );
+    assert_usage_error(
+        rngaudit()
+            .args(["file", "-", "--streams", "4"])
+            .write_stdin(vec![0u8; 100]),
+        "needs --bytes",
+    );
+}
+
+#[test]
+fn nist_battery_on_ascii_and_binary_input_agrees() {
+    // The same 20,000 bits as ASCII digits and as packed bytes (most significant bit first).
+    let dump = rngaudit()
+        .args(["dump", "pcg64", "--seed", "5", "--bytes", "2500"])
+        .output()
+        .unwrap();
+    let ascii: String = dump
+        .stdout
+        .iter()
+        .map(|byte| format!("{byte:08b}\n"))
+        .collect();
+    let run = |format: &str, input: Vec<u8>| {
+        let output = rngaudit()
+            .args(["file", "-", "--battery", "nist", "--seq-bits", "10000"])
+            .args(["--seqs", "2", "--json", "--format", format])
+            .write_stdin(input)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.code().unwrap() < 2,
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        document["results"].clone()
+    };
+    let binary = run("bin", dump.stdout.clone());
+    assert!(binary.as_array().unwrap().len() > 100);
+    assert_eq!(binary, run("ascii01", ascii.into_bytes()));
+}

@@ -26,6 +26,8 @@ pub enum Command {
     Report(ReportArgs),
     /// Write a source's raw bytes (symbols) to stdout, to feed other tools.
     Dump(DumpArgs),
+    /// Run a battery on a file or on stdin (`-`).
+    File(FileArgs),
 }
 
 #[derive(Args, Debug)]
@@ -48,7 +50,56 @@ pub struct RunArgs {
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     #[command(flatten)]
+    pub nist: NistArgs,
+    #[command(flatten)]
     pub common: CommonArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct FileArgs {
+    /// A file, or - for stdin.
+    pub path: String,
+    /// How the input encodes bits.
+    #[arg(long, value_enum, default_value = "bin")]
+    pub format: FormatArg,
+    /// The battery to run: default, nist or ent.
+    #[arg(long, default_value = "default")]
+    pub battery: String,
+    /// Comma-separated tests of the battery (default: all).
+    #[arg(long)]
+    pub tests: Option<String>,
+    /// Analyse at most this much input (default: all of it).
+    #[arg(long, value_parser = parse_size_arg, allow_hyphen_values = true)]
+    pub bytes: Option<u64>,
+    /// Cut the input into this many consecutive segments and analyse them as streams.
+    #[arg(long, default_value_t = 1)]
+    pub streams: u32,
+    /// For --battery ent: treat the input as bits, as `ent -b` does.
+    #[arg(long)]
+    pub bits: bool,
+    #[command(flatten)]
+    pub nist: NistArgs,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum FormatArg {
+    /// Raw bytes, bits most significant first.
+    Bin,
+    /// ASCII 0/1 characters; every other byte is skipped (NIST STS's ASCII mode).
+    Ascii01,
+}
+
+/// The sequence layout of the NIST battery (`--battery nist`).
+#[derive(Args, Debug)]
+pub struct NistArgs {
+    /// Bits per NIST sequence.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub seq_bits: u64,
+    /// Number of NIST sequences (fewer if the input ends first).
+    #[arg(long, default_value_t = 100)]
+    pub seqs: usize,
 }
 
 #[derive(Args, Debug)]

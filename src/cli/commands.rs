@@ -27,6 +27,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Run(args) => run(args),
         Command::Report(args) => report_command(args),
         Command::Dump(args) => dump(args),
+        Command::File(args) => super::file::run(args),
     }
 }
 
@@ -70,6 +71,9 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     let battery = battery::find_battery(&args.battery)?;
     let tests = battery::select(battery, args.tests.as_deref())?;
     let params = parse_params(&args.common, &tests)?;
+    if battery.name == "nist" {
+        return super::nist::run_on_sources(&sources, tests, params, &args);
+    }
     let plan = Plan {
         sources,
         tests,
@@ -144,27 +148,44 @@ fn dump(args: DumpArgs) -> Result<ExitCode> {
 }
 
 /// Runs a plan with a progress bar on stderr (when it is a terminal) and summarises it.
-fn execute(plan: &Plan, battery: &str) -> Result<Report> {
+pub(super) fn execute(plan: &Plan, battery: &str) -> Result<Report> {
     let total = plan.bytes * u64::from(plan.streams) * plan.sources.len() as u64;
     let bar = progress_bar(total);
     let results = runner::run(plan, &|bytes| bar.inc(bytes))?;
     bar.finish_and_clear();
+    Ok(build_report(
+        battery,
+        plan.bytes,
+        plan.streams,
+        plan.master_seed,
+        results,
+    ))
+}
+
+/// Applies the second level to per-stream results.
+pub(super) fn build_report(
+    battery: &str,
+    bytes: u64,
+    streams: u32,
+    master_seed: u64,
+    results: Vec<runner::StreamReport>,
+) -> Report {
     let cells = second_level::summarize(&results, FAMILY_ALPHA);
     let sources = second_level::by_source(&cells);
-    Ok(Report {
+    Report {
         battery: battery.to_string(),
-        bytes: plan.bytes,
-        streams: plan.streams,
-        master_seed: plan.master_seed,
+        bytes,
+        streams,
+        master_seed,
         family_alpha: FAMILY_ALPHA,
         results,
         cells,
         sources,
-    })
+    }
 }
 
 /// The one progress-bar factory: bytes analysed, hidden unless stderr is a terminal.
-fn progress_bar(total_bytes: u64) -> ProgressBar {
+pub(super) fn progress_bar(total_bytes: u64) -> ProgressBar {
     if !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
@@ -177,7 +198,7 @@ fn progress_bar(total_bytes: u64) -> ProgressBar {
     bar
 }
 
-fn parse_params(common: &CommonArgs, tests: &[&battery::Test]) -> Result<Params> {
+pub(super) fn parse_params(common: &CommonArgs, tests: &[&battery::Test]) -> Result<Params> {
     let mut params = Params::default();
     for assignment in &common.params {
         let (key, value) = Params::parse_assignment(assignment)?;
@@ -187,12 +208,12 @@ fn parse_params(common: &CommonArgs, tests: &[&battery::Test]) -> Result<Params>
     Ok(params)
 }
 
-fn prepare_dir(dir: &std::path::Path) -> Result<()> {
+pub(super) fn prepare_dir(dir: &std::path::Path) -> Result<()> {
     std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create output directory {}", dir.display()))
 }
 
-fn emit(report: &Report, common: &CommonArgs) -> Result<()> {
+pub(super) fn emit(report: &Report, common: &CommonArgs) -> Result<()> {
     if common.json {
         let document = serde_json::to_string_pretty(&report::json::render(report))?;
         print_stdout(&format!("{document}\n"))
@@ -201,7 +222,7 @@ fn emit(report: &Report, common: &CommonArgs) -> Result<()> {
     }
 }
 
-fn print_stdout(text: &str) -> Result<()> {
+pub(super) fn print_stdout(text: &str) -> Result<()> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
@@ -211,7 +232,7 @@ fn print_stdout(text: &str) -> Result<()> {
     }
 }
 
-fn exit_code(report: &Report) -> ExitCode {
+pub(super) fn exit_code(report: &Report) -> ExitCode {
     if report.as_expected() {
         ExitCode::from(EXIT_OK)
     } else {

@@ -3,6 +3,8 @@
 
 mod args;
 mod commands;
+mod file;
+mod nist;
 
 use anyhow::Result;
 use clap::Parser;

@@ -7,6 +7,7 @@
 //! in a family's file) plus one line there.
 
 pub mod controls;
+pub mod external;
 pub mod secure;
 pub mod seeded;
 pub mod tokens;

@@ -1,0 +1,198 @@
+//! External input: bytes a user brings, from a file or from stdin (`-`).
+//!
+//! Input is read in chunks and never held whole, so a multi-gigabyte pipe costs the same
+//! memory as a small file. Two formats: `bin`, raw bytes whose bits count most significant
+//! first; and `ascii01`, where every `0` or `1` character is one bit and every other byte is
+//! skipped, as NIST STS's ASCII mode reads its files. Input is never rewound or repeated: a test
+//! that needs more than there is says so and is skipped.
+
+use crate::battery::nist::sequences::Ascii01Packer;
+use crate::source::SymbolStream;
+use crate::Error;
+use std::io::Read;
+
+/// How the input encodes bits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Raw bytes, bits most significant first.
+    Bin,
+    /// ASCII `0`/`1` characters; anything else is skipped.
+    Ascii01,
+}
+
+const READ_CHUNK: usize = 1 << 16;
+
+/// A file or stdin, read forward once.
+pub struct ExternalInput {
+    /// The name reports show: the path, or `stdin`.
+    pub name: String,
+    /// The input's size in bytes when it is a regular file (its bits, for `ascii01`, are not
+    /// known before reading it).
+    pub file_bytes: Option<u64>,
+    reader: Box<dyn Read + Send>,
+    format: Format,
+    packer: Ascii01Packer,
+    raw: Vec<u8>,
+    /// Packed bytes ready to hand out, from `position` on.
+    ready: Vec<u8>,
+    position: usize,
+    ended: bool,
+}
+
+impl ExternalInput {
+    /// Opens `path` (`-` for stdin) and checks that it can be read.
+    pub fn open(path: &str, format: Format) -> Result<Self, Error> {
+        let (name, file_bytes, reader): (String, Option<u64>, Box<dyn Read + Send>) = if path == "-"
+        {
+            ("stdin".to_string(), None, Box::new(std::io::stdin()))
+        } else {
+            let unreadable = |source| Error::Read {
+                what: path.to_string(),
+                source,
+            };
+            let metadata = std::fs::metadata(path).map_err(unreadable)?;
+            if metadata.is_dir() {
+                return Err(Error::Usage(format!(
+                    "{path} is a directory; give a file or - for stdin"
+                )));
+            }
+            let file = std::fs::File::open(path).map_err(unreadable)?;
+            let size = metadata.is_file().then_some(metadata.len());
+            (path.to_string(), size, Box::new(file))
+        };
+        Ok(ExternalInput {
+            name,
+            file_bytes,
+            reader,
+            format,
+            packer: Ascii01Packer::new(),
+            raw: vec![0u8; READ_CHUNK],
+            ready: Vec::with_capacity(READ_CHUNK),
+            position: 0,
+            ended: false,
+        })
+    }
+
+    /// Reads the next chunk of input into `ready` as packed bytes; returns the number of bits
+    /// added (for `ascii01` the last, partial byte comes only at the end of the input).
+    fn refill(&mut self) -> std::io::Result<u64> {
+        self.ready.clear();
+        self.position = 0;
+        while !self.ended && self.ready.is_empty() {
+            let got = match self.reader.read(&mut self.raw) {
+                Ok(got) => got,
+                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(error) => return Err(error),
+            };
+            if got == 0 {
+                self.ended = true;
+                if self.format == Format::Ascii01 {
+                    // Every whole byte has been handed out already; what is left is the last
+                    // partial byte, if the digits did not fill it.
+                    let partial = self.packer.bits() % 8;
+                    std::mem::take(&mut self.packer).finish(&mut self.ready);
+                    return Ok(partial);
+                }
+                return Ok(0);
+            }
+            match self.format {
+                Format::Bin => self.ready.extend_from_slice(&self.raw[..got]),
+                Format::Ascii01 => self.packer.push(&self.raw[..got], &mut self.ready),
+            }
+        }
+        Ok(8 * self.ready.len() as u64)
+    }
+
+    /// Appends the next packed bits to `out` and returns how many bits were appended; 0 means
+    /// the input has ended. Only the very last call may end on a partial byte.
+    pub fn next_bits(&mut self, out: &mut Vec<u8>) -> std::io::Result<u64> {
+        if self.position < self.ready.len() {
+            out.extend_from_slice(&self.ready[self.position..]);
+            let bits = 8 * (self.ready.len() - self.position) as u64;
+            self.position = self.ready.len();
+            return Ok(bits);
+        }
+        let bits = self.refill()?;
+        out.extend_from_slice(&self.ready);
+        self.position = self.ready.len();
+        Ok(bits)
+    }
+}
+
+impl SymbolStream for ExternalInput {
+    /// Whole bytes only: for `ascii01` input, a last group of fewer than 8 digits is dropped
+    /// (byte-level tests cannot use it).
+    fn fill(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let mut written = 0;
+        while written < out.len() {
+            if self.position == self.ready.len() {
+                let bits = self.refill()?;
+                if bits == 0 {
+                    break;
+                }
+                if bits % 8 != 0 {
+                    self.ready.pop();
+                }
+                continue;
+            }
+            let take = (self.ready.len() - self.position).min(out.len() - written);
+            out[written..written + take]
+                .copy_from_slice(&self.ready[self.position..self.position + take]);
+            self.position += take;
+            written += take;
+        }
+        Ok(written)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input_from(bytes: &[u8], format: Format) -> ExternalInput {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("input");
+        std::fs::write(&path, bytes).unwrap();
+        let input = ExternalInput::open(path.to_str().unwrap(), format).unwrap();
+        // The open file keeps its contents readable after the directory is removed.
+        drop(dir);
+        input
+    }
+
+    #[test]
+    fn ascii01_packs_most_significant_first_and_skips_other_bytes() {
+        let mut input = input_from(b"1100 1001\n0000 1111 x 101", Format::Ascii01);
+        let mut out = Vec::new();
+        let mut bits = 0;
+        loop {
+            let got = input.next_bits(&mut out).unwrap();
+            if got == 0 {
+                break;
+            }
+            bits += got;
+        }
+        assert_eq!(bits, 19);
+        assert_eq!(out, vec![0xC9, 0x0F, 0b1010_0000]);
+    }
+
+    #[test]
+    fn symbol_stream_gives_whole_bytes_and_then_ends() {
+        let mut input = input_from(b"11001001 00001111 101", Format::Ascii01);
+        let mut out = [0u8; 8];
+        assert_eq!(input.fill(&mut out).unwrap(), 2);
+        assert_eq!(&out[..2], &[0xC9, 0x0F]);
+        assert_eq!(input.fill(&mut out).unwrap(), 0);
+        let mut raw = input_from(&[1, 2, 3], Format::Bin);
+        assert_eq!(raw.fill(&mut out).unwrap(), 3);
+        assert_eq!(raw.fill(&mut out).unwrap(), 0);
+    }
+
+    #[test]
+    fn missing_files_and_directories_are_errors_not_panics() {
+        let missing = ExternalInput::open("/nonexistent/rngaudit-input", Format::Bin);
+        assert!(missing.err().unwrap().to_string().contains("/nonexistent"));
+        let dir = tempfile::tempdir().unwrap();
+        let directory = ExternalInput::open(dir.path().to_str().unwrap(), Format::Bin);
+        assert!(directory.err().unwrap().to_string().contains("directory"));
+    }
+}
