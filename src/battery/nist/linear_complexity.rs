@@ -25,8 +25,8 @@ pub const TEST: Test = Test {
 };
 
 const DEFAULT_M: u64 = 500;
-/// Blocks of up to a million bits keep the per-block work (O(M²/64)) within reason.
-const MAX_M: u64 = 1 << 20;
+/// The work per block grows as M²/64; SP 800-22 recommends 500 ≤ M ≤ 5000.
+const MAX_M: u64 = 1 << 16;
 const PI: [f64; 7] = [
     0.01047, 0.03125, 0.12500, 0.50000, 0.25000, 0.06250, 0.020833,
 ];

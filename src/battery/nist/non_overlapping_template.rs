@@ -205,6 +205,18 @@ mod tests {
     }
 
     #[test]
+    fn reference_rows() {
+        // reference_pvalues.csv "data.e,NonOverlappingTemplate,0,m=9 N=8 B=000000001":
+        // 0.078790132676663377, and index 147 (B=111111110).
+        use super::super::testing::{data_e, p_of, run_chunked};
+        let (packed, n) = data_e(1_000_000);
+        let outcomes = run_chunked(&TEST, &packed, n, &Default::default(), 1 << 16);
+        assert_eq!(outcomes.len(), 148);
+        assert!((p_of(&outcomes, 0) - 0.078_790_132_676_663_38).abs() < 1e-6);
+        assert!((p_of(&outcomes, 147) - 0.227_870_498_803_673_85).abs() < 1e-6);
+    }
+
+    #[test]
     fn labels_name_every_template() {
         let test = NonOverlapping::new(&super::super::setup(1_000_000, &Default::default()));
         let labels = test.labels(1_000_000);

@@ -129,8 +129,17 @@ impl BitTest for Overlapping {
             let reason = format!("needs at least {BLOCK_BITS} bits (one block), got {n}");
             return skip_all(Self::NAME, self.labels(n), &reason);
         }
+        let pi = class_probabilities(self.m);
+        if pi.iter().any(|&p| p.is_nan() || p <= 0.0) {
+            // For long templates P(W ≥ 5) is below double precision and 1 − Σπ_u rounds to 0.
+            let reason = format!(
+                "template length m = {} leaves a class probability at 0 in blocks of {BLOCK_BITS} bits",
+                self.m
+            );
+            return skip_all(Self::NAME, self.labels(n), &reason);
+        }
         let blocks = self.n_blocks as f64;
-        let chi2: f64 = class_probabilities(self.m)
+        let chi2: f64 = pi
             .iter()
             .zip(self.nu)
             .map(|(&pi, count)| (count as f64 - blocks * pi).powi(2) / (blocks * pi))
@@ -152,6 +161,20 @@ mod tests {
         let expected = [0.367879, 0.183940, 0.137955, 0.099634, 0.069935, 0.140657];
         for (pi, e) in class_probabilities(9).iter().zip(expected) {
             assert!((pi - e).abs() < 5e-7, "{pi} vs {e}");
+        }
+    }
+
+    #[test]
+    fn every_template_length_gives_a_probability() {
+        // Long templates push P(W ≥ 5) below double precision; whatever 1 − Σπ_u rounds to,
+        // the outcome is a p-value in [0, 1] or skipped with a reason, never NaN.
+        let (packed, n) = data_e(2_064);
+        for m in 1..=64 {
+            let mut params = Params::default();
+            params.0.insert("OverlappingTemplate.m".into(), m);
+            if let Ok(measured) = &run_chunked(&TEST, &packed, n, &params, 100)[0].result {
+                assert!((0.0..=1.0).contains(&measured.p_value), "m = {m}");
+            }
         }
     }
 

@@ -7,7 +7,7 @@
 
 use std::collections::VecDeque;
 
-use super::{packed_bits_only, setup};
+use super::setup;
 use crate::battery::{Outcome, Params, Test};
 
 /// Packs ASCII `0`/`1` digits into bytes, most significant bit first, skipping every other byte
@@ -194,8 +194,7 @@ pub fn run_sequence(tests: &[&Test], packed: &[u8], n_bits: u64, params: &Params
     let bytes = &packed[..packed.len().min(n_bits.div_ceil(8) as usize)];
     let mut outcomes = Vec::new();
     for test in tests {
-        if let Err(reason) = (test.applies_to)(setup.alphabet).and(packed_bits_only(setup.alphabet))
-        {
+        if let Err(reason) = (test.applies_to)(setup.alphabet) {
             outcomes.push(Outcome::skipped(test.name, reason));
             continue;
         }
