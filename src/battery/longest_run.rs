@@ -2,10 +2,15 @@
 //!
 //! The bits (most significant first) are cut into N blocks of M bits; each block's longest run
 //! of ones falls into one of K + 1 classes, and χ² = Σ (ν_i − Nπ_i)² / (Nπ_i) over the classes
-//! is χ²(K): P-value = igamc(K/2, χ²/2). M, K, the class boundaries and π follow the standard's
-//! table by n (§2.4.2): M = 8 from 128 bits, M = 128 from 6,272, M = 10⁴ from 750,000. The π
-//! are STS 2.1.2's rounded constants (its `LongestRunOfOnes()`), which is what the
-//! reference p-values were computed with (shared/reference/nist-sts/README.md, item 4).
+//! is χ²(K): P-value = igamc(K/2, χ²/2). M, K and the class boundaries follow the standard's
+//! table by n (§2.4.2): M = 8 from 128 bits, M = 128 from 6,272, M = 10⁴ from 750,000.
+//!
+//! The π here are exact: the distribution of the longest run of ones in M fair bits, computed
+//! once by dynamic programming over the length of the current run. STS 2.1.2 (and the SP
+//! 800-22 table) use rounded constants that are off by up to 0.0016 for M = 10⁴ (π₀ = 0.0882
+//! against the exact 0.086632); on a 1 MiB stream that costs nothing, but χ² grows with N and
+//! at 4 GiB (3.4 million blocks) a perfect generator fails with p ≈ 1e-29. The NIST battery
+//! (`battery/nist`) keeps STS's constants, since there the point is to reproduce STS.
 //!
 //! The stream's length need not be known in advance, so all three block sizes are counted in
 //! the one pass and `finish` picks the one the bit count calls for. Once 750,000 bits have gone
@@ -20,11 +25,13 @@
 
 use super::{needs_bytes, Outcome, Test, TestState};
 use crate::stats::chi_square;
+use std::sync::OnceLock;
 
 pub const TEST: Test = Test {
     name: "longest_run",
     summary: "longest run of ones within blocks of bits",
-    reference: "NIST SP 800-22 Rev 1a §2.4 (Longest Run of Ones in a Block), STS 2.1.2 constants",
+    reference:
+        "NIST SP 800-22 Rev 1a §2.4 (Longest Run of Ones in a Block), exact class probabilities",
     params: &[],
     applies_to: needs_bytes,
     start: |_| Box::<LongestRun>::default(),
@@ -36,37 +43,76 @@ struct BlockSpec {
     /// The row applies from this many bits on.
     min_bits: u64,
     /// Longest runs up to this length share the first class; each longer length has its own
-    /// class, and the last class takes everything from `lowest + K` on (K = pi.len() − 1).
+    /// class, and the last class takes everything from `lowest + K` on.
     lowest: u32,
-    pi: &'static [f64],
+    /// K + 1.
+    classes: usize,
+}
+
+impl BlockSpec {
+    /// The exact class probabilities π_0 ..= π_K, computed on first use.
+    fn pi(&'static self) -> &'static [f64] {
+        static BYTE: OnceLock<Vec<f64>> = OnceLock::new();
+        static UNIT: OnceLock<Vec<f64>> = OnceLock::new();
+        static LONG: OnceLock<Vec<f64>> = OnceLock::new();
+        let cell = match self.block_bits {
+            8 => &BYTE,
+            128 => &UNIT,
+            _ => &LONG,
+        };
+        cell.get_or_init(|| class_probabilities(self.block_bits, self.lowest, self.classes))
+    }
+}
+
+/// P(the longest run of ones in `bits` fair coin flips is at most `longest`): the flips are
+/// walked once while tracking the probability of each length of the current run of ones
+/// (runs longer than `longest` drop out).
+fn probability_longest_at_most(bits: u64, longest: u32) -> f64 {
+    let mut by_current_run = vec![0.0f64; longest as usize + 1];
+    by_current_run[0] = 1.0;
+    for _ in 0..bits {
+        let alive: f64 = by_current_run.iter().sum();
+        // A one extends every run by one; the longest possible run falls off the end.
+        by_current_run.rotate_right(1);
+        by_current_run[0] = alive;
+        for probability in by_current_run.iter_mut() {
+            *probability *= 0.5;
+        }
+    }
+    by_current_run.iter().sum()
+}
+
+/// π_0 = P(L ≤ lowest), π_j = P(L = lowest + j), π_K = P(L ≥ lowest + K).
+fn class_probabilities(bits: u64, lowest: u32, classes: usize) -> Vec<f64> {
+    let at_most: Vec<f64> = (0..classes as u32 - 1)
+        .map(|j| probability_longest_at_most(bits, lowest + j))
+        .collect();
+    let mut pi = Vec::with_capacity(classes);
+    pi.push(at_most[0]);
+    pi.extend(at_most.windows(2).map(|pair| pair[1] - pair[0]));
+    pi.push(1.0 - at_most[classes - 2]);
+    pi
 }
 
 const BYTE_BLOCKS: BlockSpec = BlockSpec {
     block_bits: 8,
     min_bits: 128,
     lowest: 1,
-    pi: &[0.21484375, 0.3671875, 0.23046875, 0.1875],
+    classes: 4,
 };
 
 const UNIT_BLOCKS: BlockSpec = BlockSpec {
     block_bits: 128,
     min_bits: 6272,
     lowest: 4,
-    pi: &[
-        0.1174035788,
-        0.242955959,
-        0.249363483,
-        0.17517706,
-        0.102701071,
-        0.112398847,
-    ],
+    classes: 6,
 };
 
 const LONG_BLOCKS: BlockSpec = BlockSpec {
     block_bits: 10_000,
     min_bits: 750_000,
     lowest: 10,
-    pi: &[0.0882, 0.2092, 0.2483, 0.1933, 0.1208, 0.0675, 0.0727],
+    classes: 7,
 };
 
 /// Blocks counted by their longest run; `at_least[j]` counts those whose longest run is at least
@@ -80,14 +126,14 @@ struct BlockCounts {
 impl BlockCounts {
     fn add_block(&mut self, longest_run: u32, spec: &BlockSpec) {
         self.blocks += 1;
-        for (j, count) in self.at_least[..spec.pi.len() - 1].iter_mut().enumerate() {
+        for (j, count) in self.at_least[..spec.classes - 1].iter_mut().enumerate() {
             *count += u64::from(longest_run > spec.lowest + j as u32);
         }
     }
 
     /// ν_0 ..= ν_K.
     fn classes(&self, spec: &BlockSpec) -> Vec<u64> {
-        let k = spec.pi.len() - 1;
+        let k = spec.classes - 1;
         let mut classes = Vec::with_capacity(k + 1);
         classes.push(self.blocks - self.at_least[0]);
         for j in 1..k {
@@ -347,18 +393,18 @@ impl TestState for LongestRun {
     }
 }
 
-fn longest_run_outcome(spec: &BlockSpec, counts: &BlockCounts) -> Outcome {
+fn longest_run_outcome(spec: &'static BlockSpec, counts: &BlockCounts) -> Outcome {
     let blocks = counts.blocks as f64;
     let statistic: f64 = counts
         .classes(spec)
         .iter()
-        .zip(spec.pi)
+        .zip(spec.pi())
         .map(|(&observed, &pi)| {
             let expected = blocks * pi;
             (observed as f64 - expected).powi(2) / expected
         })
         .sum();
-    let degrees_of_freedom = (spec.pi.len() - 1) as f64;
+    let degrees_of_freedom = (spec.classes - 1) as f64;
     let p_value = chi_square::upper_tail(statistic, degrees_of_freedom);
     Outcome::measured(TEST.name, statistic, p_value)
         .with_figure("block_bits", spec.block_bits as f64)
@@ -372,15 +418,12 @@ mod tests {
     use crate::stats::tolerance::{MPMATH, SIX_DECIMALS};
     use rand::{Rng, SeedableRng};
 
-    /// Against STS 2.1.2's own doubles (`p_value_full`, 17 digits): our igamc is not cephes',
-    /// so the last few digits may differ.
-    const STS_FULL_DIGITS: f64 = 1e-12;
-
     #[test]
     fn sp800_22_example() {
         // SP 800-22 Rev 1a §2.4.8: n = 128, M = 8: ν = [4, 9, 3, 0], P-value = 0.180609 (STS
         // 2.1.2 agrees; shared/reference/nist-sts/worked_examples.csv). The document's
-        // χ² = 4.882605 comes from its 4-digit π; with STS's π, python3
+        // χ² = 4.882605 comes from its 4-digit π; with the exact π (which STS also uses for
+        // M = 8), python3
         // sum((nu[i] - 16*pi[i])**2 / (16*pi[i]) for i in range(4)) = 4.882457463200341.
         let epsilon = "11001100000101010110110001001100111000000000001001001101010100010001001111010110100000001101011111001100111001101101100010110010";
         let bits: Vec<u8> = epsilon.bytes().map(|c| c - b'0').collect();
@@ -407,19 +450,62 @@ mod tests {
     }
 
     #[test]
-    fn sts_million_bit_files_use_blocks_of_ten_thousand() {
-        // STS 2.1.2 on the first 1,000,000 bits of data.e and data.pi (p_value_full column of
-        // shared/reference/nist-sts/reference_pvalues.csv, label "M=10000 K=6"). For pi, the
-        // README notes that exact π constants would give 0.027295 instead of 0.024390.
+    fn exact_class_probabilities() {
+        // Exact fractions from python3 (big integers): count_at_most(M, r) counts the M-bit
+        // strings whose longest run of ones is <= r by the same walk over the current run
+        // length, then π_j = differences / 2^M, printed with '%.17g'. M = 8 gives SP 800-22
+        // §3.4's exact 0.2148, 0.3672, 0.2305, 0.1875; for M = 10^4 the standard prints 0.0882
+        // where the exact value is 0.086632.
+        let expected: [(&BlockSpec, &[f64]); 3] = [
+            (&BYTE_BLOCKS, &[0.21484375, 0.3671875, 0.23046875, 0.1875]),
+            (
+                &UNIT_BLOCKS,
+                &[
+                    0.117_403_578_837_793_23,
+                    0.242_955_959_277_454_86,
+                    0.249_363_483_179_077_97,
+                    0.175_177_060_346_782_35,
+                    0.102_701_071_304_053_69,
+                    0.112_398_847_054_837_89,
+                ],
+            ),
+            (
+                &LONG_BLOCKS,
+                &[
+                    0.086_632_311_079_952_784,
+                    0.208_200_648_387_603_41,
+                    0.248_418_581_941_699_55,
+                    0.193_912_786_741_656_93,
+                    0.121_458_485_089_004_42,
+                    0.068_011_089_303_939_953,
+                    0.073_366_097_456_142_976,
+                ],
+            ),
+        ];
+        for (spec, pi) in expected {
+            for (computed, exact) in spec.pi().iter().zip(pi) {
+                assert!((computed - exact).abs() < 1e-14, "M = {}", spec.block_bits);
+            }
+        }
+    }
+
+    #[test]
+    fn million_bit_files_use_blocks_of_ten_thousand() {
+        // The first 1,000,000 bits of data.e and data.pi, 100 blocks of 10^4 bits; python3 over
+        // the digits gives ν = [11, 18, 23, 16, 16, 9, 7] for e and [8, 12, 25, 20, 14, 15, 6]
+        // for pi; with the exact π above, mpmath 1.3 (30 digits)
+        // gammainc(3, chi2/2, inf, regularized=True) = 0.718365838014833712 (e) and
+        // 0.0272949234295678590 (pi). shared/reference/nist-sts/README.md (item 4) quotes the
+        // pi value, 0.027295, as what exact constants give; STS's rounded ones give 0.024390.
         for (file, expected) in [
-            ("data.e", 0.718_945_329_898_765_4),
-            ("data.pi", 0.024_389_698_533_896_585),
+            ("data.e", 0.718_365_838_014_833_7),
+            ("data.pi", 0.027_294_923_429_567_859),
         ] {
             let bytes = pack_bits(&sts_data_bits(file, 1_000_000));
             let outcome = &run_chunked(&TEST, 256, &bytes, 4093)[0];
             let measured = outcome.result.as_ref().unwrap();
             assert!(
-                (measured.p_value - expected).abs() < STS_FULL_DIGITS,
+                (measured.p_value - expected).abs() < MPMATH,
                 "{file}: {measured:?}"
             );
             assert_eq!(measured.figures[0].value, 10_000.0);
@@ -429,10 +515,10 @@ mod tests {
     #[test]
     fn blocks_of_128_on_the_first_100000_bits_of_e() {
         // python3, a plain per-bit loop over the first 100,000 bits of data.e: N = 781 blocks,
-        // longest run per block, classes <=4, 5, 6, 7, 8, >=9 with STS's π:
+        // longest run per block, classes <=4, 5, 6, 7, 8, >=9 with the exact π:
         // ν = [98, 165, 214, 133, 68, 103], χ² = sum((nu[i] - N*pi[i])**2/(N*pi[i])) =
-        // 10.166490785202669; mpmath 1.3 at 30 digits:
-        // gammainc(mpf(5)/2, mpf(chi2)/2, inf, regularized=True) = 0.0706529296938950830030210044662
+        // 10.1664908703755249; mpmath 1.3 at 30 digits:
+        // gammainc(mpf(5)/2, chi2/2, inf, regularized=True) = 0.0706529274176385832
         let bytes = pack_bits(&sts_data_bits("data.e", 100_000));
         let mut state = Box::<LongestRun>::default();
         for piece in bytes.chunks(7) {
@@ -446,11 +532,11 @@ mod tests {
         let measured = outcome.result.as_ref().unwrap();
         assert_eq!(measured.figures[0].value, 128.0);
         assert!(
-            (measured.statistic - 10.166_490_785_202_669).abs() < MPMATH,
+            (measured.statistic - 10.166_490_870_375_525).abs() < MPMATH,
             "{measured:?}"
         );
         assert!(
-            (measured.p_value - 0.070_652_929_693_895_08).abs() < MPMATH,
+            (measured.p_value - 0.070_652_927_417_638_58).abs() < MPMATH,
             "{measured:?}"
         );
     }
@@ -461,7 +547,7 @@ mod tests {
             .iter()
             .flat_map(|&byte| (0..8).rev().map(move |i| (byte >> i) & 1))
             .collect();
-        let k = spec.pi.len() - 1;
+        let k = spec.classes - 1;
         let mut classes = vec![0u64; k + 1];
         for block in bits.chunks_exact(spec.block_bits as usize) {
             let (mut run, mut longest) = (0u32, 0u32);
