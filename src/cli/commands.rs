@@ -109,9 +109,12 @@ fn report_command(args: ReportArgs) -> Result<ExitCode> {
     };
     let report = execute(&plan, battery.name)?;
     prepare_dir(&args.out)?;
-    for sink in report::file_sinks() {
-        sink.write(&report, &args.out)?;
-    }
+    publish(&args.out, |staging| {
+        for sink in report::file_sinks() {
+            sink.write(&report, staging)?;
+        }
+        Ok(())
+    })?;
     print_stdout(&report::terminal::render(&report))?;
     eprintln!("rngaudit: reports written to {}", args.out.display());
     Ok(exit_code(&report))
@@ -206,6 +209,29 @@ pub(super) fn parse_params(common: &CommonArgs, tests: &[&battery::Test]) -> Res
     }
     params.check(tests)?;
     Ok(params)
+}
+
+/// Writes a set of report files into a staging directory inside `out`, then renames each into
+/// place: a run that is killed or fails before the end leaves the previous reports untouched
+/// (at worst a `.staging-PID` directory behind), and readers never see a half-written file.
+pub(super) fn publish(
+    out: &std::path::Path,
+    write: impl FnOnce(&std::path::Path) -> Result<()>,
+) -> Result<()> {
+    let staging = out.join(format!(".staging-{}", std::process::id()));
+    std::fs::create_dir_all(&staging)
+        .with_context(|| format!("cannot create output directory {}", staging.display()))?;
+    let result = write(&staging).and_then(|()| {
+        for entry in std::fs::read_dir(&staging)? {
+            let entry = entry?;
+            let target = out.join(entry.file_name());
+            std::fs::rename(entry.path(), &target)
+                .with_context(|| format!("cannot write {}", target.display()))?;
+        }
+        Ok(())
+    });
+    let _ = std::fs::remove_dir_all(&staging);
+    result
 }
 
 pub(super) fn prepare_dir(dir: &std::path::Path) -> Result<()> {
