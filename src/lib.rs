@@ -9,6 +9,7 @@
 //! Statistical tests find non-randomness; they never prove a generator secure.
 
 pub mod battery;
+pub mod bench;
 pub mod ent;
 pub mod error;
 pub mod report;

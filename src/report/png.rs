@@ -90,7 +90,7 @@ fn write_error(path: &Path, message: String) -> Error {
 }
 
 /// Registers the bundled font under [`FAMILY`] the first time a chart is drawn.
-fn ensure_font() -> Result<(), String> {
+pub(crate) fn ensure_font() -> Result<(), String> {
     static REGISTERED: OnceLock<bool> = OnceLock::new();
     if *REGISTERED.get_or_init(|| register_font(FAMILY, FontStyle::Normal, FONT).is_ok()) {
         Ok(())

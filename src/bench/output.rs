@@ -1,0 +1,282 @@
+//! The bench's outputs other than the chart: `throughput.csv`, `battery_throughput.csv`, the
+//! JSON document and the table `rngaudit bench` prints.
+//!
+//! The CSV columns are fixed (scripts read them) and the JSON uses the same names, one object
+//! per CSV row, so a reader moves between the two without a mapping. Numbers were rounded to
+//! four significant digits when the rows were made, so both print the same digits. Files are
+//! written through [`write_atomically`], as every report file is.
+
+use super::{headlines, BatteryRow, Bench, Row};
+use crate::report::write_atomically;
+use crate::Error;
+use std::io::{self, Write};
+use std::path::Path;
+
+pub const THROUGHPUT_FILE: &str = "throughput.csv";
+pub const BATTERY_FILE: &str = "battery_throughput.csv";
+
+pub const THROUGHPUT_HEADER: [&str; 9] = [
+    "source",
+    "kind",
+    "mode",
+    "request_bytes",
+    "median_gb_per_s",
+    "median_ns_per_call",
+    "min",
+    "max",
+    "runs",
+];
+pub const BATTERY_HEADER: [&str; 5] = ["test", "median_mb_per_s", "min", "max", "runs"];
+
+/// Writes `throughput.csv`, `throughput.png` and `battery_throughput.csv` into `dir`,
+/// creating it if needed.
+pub fn write_files(bench: &Bench, dir: &Path) -> Result<(), Error> {
+    std::fs::create_dir_all(dir).map_err(|source| Error::Write {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    write_atomically(&dir.join(THROUGHPUT_FILE), |out| {
+        write_throughput(&bench.results, out)
+    })?;
+    write_atomically(&dir.join(BATTERY_FILE), |out| {
+        write_battery(&bench.battery, out)
+    })?;
+    super::chart::write(bench, &dir.join(super::chart::FILE))
+}
+
+fn writer(out: &mut dyn Write) -> csv::Writer<&mut dyn Write> {
+    csv::WriterBuilder::new()
+        .has_headers(false)
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(out)
+}
+
+/// Writes `throughput.csv`: the header, then one line per row, an empty cell for the median a
+/// row does not have.
+pub fn write_throughput(rows: &[Row], out: &mut dyn Write) -> io::Result<()> {
+    let mut csv = writer(out);
+    csv.write_record(THROUGHPUT_HEADER)?;
+    for row in rows {
+        // Serialized in THROUGHPUT_HEADER's order; `None` becomes an empty field.
+        csv.serialize(row)?;
+    }
+    csv.flush()
+}
+
+/// Writes `battery_throughput.csv`.
+pub fn write_battery(rows: &[BatteryRow], out: &mut dyn Write) -> io::Result<()> {
+    let mut csv = writer(out);
+    csv.write_record(BATTERY_HEADER)?;
+    for row in rows {
+        csv.serialize(row)?;
+    }
+    csv.flush()
+}
+
+/// The JSON document of `rngaudit bench --json`: `results` (the CSV's rows), `battery` (the
+/// battery CSV's rows), and where it ran.
+pub fn json(bench: &Bench) -> serde_json::Value {
+    serde_json::to_value(bench).unwrap_or(serde_json::Value::Null)
+}
+
+/// `value` with its unit, in the unit's natural scale: `3.91 GB/s`, `640 ns`, `12.3 µs`.
+pub fn with_unit(value: f64, unit: &str) -> String {
+    match unit {
+        "ns" if value >= 1e6 => format!("{} ms", three_digits(value / 1e6)),
+        "ns" if value >= 1e3 => format!("{} µs", three_digits(value / 1e3)),
+        _ => format!("{} {unit}", three_digits(value)),
+    }
+}
+
+/// Three significant digits, without an exponent: 0.0123, 1.23, 12.3, 123, 1234.
+pub fn three_digits(value: f64) -> String {
+    let magnitude = value.abs();
+    if magnitude >= 100.0 || magnitude == 0.0 || !value.is_finite() {
+        format!("{value:.0}")
+    } else if magnitude >= 10.0 {
+        format!("{value:.1}")
+    } else if magnitude >= 1.0 {
+        format!("{value:.2}")
+    } else {
+        let decimals = 2 - magnitude.log10().floor() as i32;
+        format!("{value:.*}", decimals.clamp(0, 12) as usize)
+    }
+}
+
+/// The table `rngaudit bench` prints: where it ran, every row with its spread, the battery's
+/// rows and the headline ratios of this run.
+pub fn table(bench: &Bench) -> String {
+    let mut out = format!(
+        "rngaudit bench on {}: median of {} runs, [min – max]; {}\n\n",
+        bench.cpu,
+        bench.results.first().map_or(0, |row| row.runs),
+        if bench.threads > 1 {
+            format!("bulk_all_threads uses {} threads", bench.threads)
+        } else {
+            "one thread".to_string()
+        }
+    );
+    let source_width = bench
+        .results
+        .iter()
+        .map(|row| row.source.chars().count())
+        .max()
+        .unwrap_or(6)
+        .max(6);
+    out.push_str(&format!(
+        "{:<source_width$}  {:<7}  {:<16}  {:>7}  {:>10}  spread\n",
+        "source", "kind", "mode", "request", "median"
+    ));
+    for row in &bench.results {
+        let request = if row.mode.is_bulk() {
+            crate::size::format_size(row.request_bytes)
+        } else {
+            format!("{} B", row.request_bytes)
+        };
+        out.push_str(&format!(
+            "{:<source_width$}  {:<7}  {:<16}  {:>7}  {:>10}  [{} – {}]\n",
+            row.source,
+            row.kind.as_str(),
+            row.mode.as_str(),
+            request,
+            with_unit(row.median(), row.unit()),
+            with_unit(row.min, row.unit()),
+            with_unit(row.max, row.unit()),
+        ));
+    }
+    out.push_str("\nbattery on pre-generated ChaCha8 bytes\n");
+    let test_width = bench
+        .battery
+        .iter()
+        .map(|row| row.test.len())
+        .max()
+        .unwrap_or(4);
+    for row in &bench.battery {
+        out.push_str(&format!(
+            "{:<test_width$}  {:>10}  [{} – {}]\n",
+            row.test,
+            with_unit(row.median_mb_per_s, "MB/s"),
+            three_digits(row.min),
+            three_digits(row.max),
+        ));
+    }
+    let headlines = headlines(&bench.results);
+    if !headlines.is_empty() {
+        out.push_str("\nratios of this run\n");
+        for headline in headlines {
+            out.push_str(&format!("  {}\n", headline.sentence()));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::timing::Stats;
+    use super::super::{Mode, RowKind};
+    use super::*;
+
+    fn sample() -> Bench {
+        let stats = |median, min, max| Stats {
+            median,
+            min,
+            max,
+            runs: 7,
+        };
+        Bench {
+            results: vec![
+                Row::new("chacha8", RowKind::Seeded, Mode::Bulk, stats(3.9, 3.8, 4.0)),
+                Row::new(
+                    "os",
+                    RowKind::Secure,
+                    Mode::Call16,
+                    stats(612.25, 600.0, 700.5),
+                ),
+                Row::new(
+                    "uuid.uuid4()",
+                    RowKind::Python,
+                    Mode::Token,
+                    stats(1500.0, 1450.0, 1600.0),
+                ),
+            ],
+            battery: vec![BatteryRow::new("frequency", stats(2500.0, 2400.0, 2600.0))],
+            cpu: "Test CPU".to_string(),
+            threads: 2,
+            quick: true,
+            notes: vec![],
+        }
+    }
+
+    fn throughput_csv(rows: &[Row]) -> String {
+        let mut out = Vec::new();
+        write_throughput(rows, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn throughput_csv_has_the_fixed_header_and_one_line_per_row() {
+        let text = throughput_csv(&sample().results);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines[0],
+            "source,kind,mode,request_bytes,median_gb_per_s,median_ns_per_call,min,max,runs"
+        );
+        assert_eq!(lines[1], "chacha8,seeded,bulk,1048576,3.9,,3.8,4.0,7");
+        // Rounded to four significant digits: 612.25 → 612.3 (ties away from zero).
+        assert_eq!(lines[2], "os,secure,call16,16,,612.3,600.0,700.5,7");
+        assert_eq!(
+            lines[3],
+            "uuid.uuid4(),python,token,16,,1500.0,1450.0,1600.0,7"
+        );
+        assert_eq!(lines.len(), 4);
+        assert_eq!(throughput_csv(&[]).lines().count(), 1);
+    }
+
+    #[test]
+    fn battery_csv_has_its_header() {
+        let mut out = Vec::new();
+        write_battery(&sample().battery, &mut out).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "test,median_mb_per_s,min,max,runs\nfrequency,2500.0,2400.0,2600.0,7\n"
+        );
+    }
+
+    #[test]
+    fn json_objects_use_the_csv_column_names() {
+        let document = json(&sample());
+        let first = &document["results"][0];
+        let keys: Vec<&str> = first
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut header = THROUGHPUT_HEADER.to_vec();
+        header.sort_unstable();
+        assert_eq!(keys, header);
+        assert_eq!(first["median_ns_per_call"], serde_json::Value::Null);
+        assert_eq!(first["mode"], "bulk");
+        assert_eq!(document["results"][1]["median_ns_per_call"], 612.3);
+        assert_eq!(document["battery"][0]["median_mb_per_s"], 2500.0);
+        assert_eq!(document["threads"], 2);
+    }
+
+    #[test]
+    fn units_scale_for_people() {
+        assert_eq!(with_unit(3.912, "GB/s"), "3.91 GB/s");
+        assert_eq!(with_unit(0.2049, "GB/s"), "0.205 GB/s");
+        assert_eq!(with_unit(19.04, "ns"), "19.0 ns");
+        assert_eq!(with_unit(612.3, "ns"), "612 ns");
+        assert_eq!(with_unit(12_340.0, "ns"), "12.3 µs");
+        assert_eq!(with_unit(2.5e6, "ns"), "2.50 ms");
+    }
+
+    #[test]
+    fn the_table_names_every_row() {
+        let text = table(&sample());
+        for name in ["chacha8", "os", "uuid.uuid4()", "frequency", "Test CPU"] {
+            assert!(text.contains(name), "{name} missing:\n{text}");
+        }
+    }
+}
