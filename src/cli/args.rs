@@ -28,6 +28,8 @@ pub enum Command {
     Dump(DumpArgs),
     /// Run a battery on a file or on stdin (`-`).
     File(FileArgs),
+    /// Measure what randomness costs: bulk GB/s, ns per 16-byte call or token, beside Python.
+    Bench(BenchArgs),
 }
 
 #[derive(Args, Debug)]
@@ -128,6 +130,24 @@ pub struct DumpArgs {
     /// How many bytes to write (default: until stdout is closed).
     #[arg(long, value_parser = parse_size_arg, allow_hyphen_values = true)]
     pub bytes: Option<u64>,
+}
+
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    /// Sources to time (default: all, controls included; see `rngaudit list`).
+    pub sources: Vec<String>,
+    /// Also write throughput.csv, throughput.png and battery_throughput.csv into this directory.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Print one JSON document on stdout instead of the table.
+    #[arg(long)]
+    pub json: bool,
+    /// Fewer, shorter runs and less battery data: a rough look in a few seconds.
+    #[arg(long)]
+    pub quick: bool,
+    /// Threads of the all-threads bulk rows (default: one per core; 1 leaves them out).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
 }
 
 /// Options shared by the commands that run a battery.

@@ -28,6 +28,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Report(args) => report_command(args),
         Command::Dump(args) => dump(args),
         Command::File(args) => super::file::run(args),
+        Command::Bench(args) => super::bench::run(args),
     }
 }
 

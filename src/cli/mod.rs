@@ -2,6 +2,7 @@
 //! the only layer that prints; everything it prints comes from a report sink.
 
 mod args;
+mod bench;
 mod commands;
 mod file;
 mod nist;
