@@ -266,3 +266,31 @@ fn nist_battery_on_ascii_and_binary_input_agrees() {
     assert!(binary.as_array().unwrap().len() > 100);
     assert_eq!(binary, run("ascii01", ascii.into_bytes()));
 }
+
+#[test]
+fn ent_battery_prints_what_ent_prints() {
+    // Each fixture's expected output was recorded from Debian's /usr/bin/ent (ent 1.2); the
+    // first line of the recording names the command that made it.
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/ent/");
+    for name in ["random.bin", "biased.bin", "english.txt"] {
+        for (suffix, extra) in [("ent", None), ("ent-b", Some("--bits"))] {
+            let recorded =
+                std::fs::read_to_string(format!("{fixtures}{name}.{suffix}.txt")).unwrap();
+            let expected: String = recorded.split_inclusive('\n').skip(1).collect();
+            let mut command = rngaudit();
+            command
+                .args(["file", "--battery", "ent"])
+                .arg(format!("{fixtures}{name}"));
+            if let Some(flag) = extra {
+                command.arg(flag);
+            }
+            let output = command.output().unwrap();
+            assert_eq!(output.status.code(), Some(0));
+            assert_eq!(
+                String::from_utf8(output.stdout).unwrap(),
+                expected,
+                "{name} {suffix}"
+            );
+        }
+    }
+}
