@@ -19,5 +19,6 @@ pub mod seeds;
 pub mod size;
 pub mod source;
 pub mod stats;
+pub mod tokens;
 
 pub use error::Error;

@@ -30,6 +30,9 @@ pub enum Command {
     File(FileArgs),
     /// Measure what randomness costs: bulk GB/s, ns per 16-byte call or token, beside Python.
     Bench(BenchArgs),
+    /// Analyse tokens, one per line (a file, or - for stdin): characters and bits per position,
+    /// effective entropy, collisions.
+    Tokens(TokensArgs),
 }
 
 #[derive(Args, Debug)]
@@ -165,6 +168,21 @@ pub struct CommonArgs {
     /// Override a test parameter: TEST.NAME=VALUE (repeatable).
     #[arg(long = "param", value_name = "TEST.NAME=VALUE")]
     pub params: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct TokensArgs {
+    /// File of tokens, one per line, or - for stdin.
+    pub input: String,
+    /// Family-wise significance level of the verdicts (Holm's procedure over every test).
+    #[arg(long, default_value_t = rngaudit::tokens::DEFAULT_ALPHA)]
+    pub alpha: f64,
+    /// Print one JSON document on stdout instead of the table.
+    #[arg(long)]
+    pub json: bool,
+    /// Also write tokens.csv (one row per position) and tokens.png into this directory.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 fn parse_size_arg(text: &str) -> Result<u64, String> {

@@ -29,6 +29,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Dump(args) => dump(args),
         Command::File(args) => super::file::run(args),
         Command::Bench(args) => super::bench::run(args),
+        Command::Tokens(args) => super::tokens::run(args),
     }
 }
 

@@ -6,6 +6,7 @@ mod bench;
 mod commands;
 mod file;
 mod nist;
+mod tokens;
 
 use anyhow::Result;
 use clap::Parser;

@@ -1,0 +1,38 @@
+//! `rngaudit tokens PATH|-`: the token analysis of `rngaudit::tokens` on a file or on stdin,
+//! printed as a table or as JSON, with `tokens.csv` and `tokens.png` under `--out`.
+//!
+//! Exit status: 0 when the verdict is pass or weak, 1 when it is fail, 2 for bad input (the
+//! library's errors, turned into one line by the binary).
+
+use super::args::TokensArgs;
+use super::commands::{prepare_dir, print_stdout};
+use super::{EXIT_OK, EXIT_STATISTICAL_FAILURE};
+use anyhow::Result;
+use rngaudit::tokens::{self, report};
+use std::process::ExitCode;
+
+pub fn run(args: TokensArgs) -> Result<ExitCode> {
+    // Written so that NaN is refused too.
+    if !(args.alpha > 0.0 && args.alpha < 1.0) {
+        anyhow::bail!(
+            "--alpha must lie strictly between 0 and 1, got {}",
+            args.alpha
+        );
+    }
+    let (set, name) = tokens::read_path(&args.input)?;
+    let analysis = tokens::analyse(&set, &name, args.alpha);
+    if let Some(dir) = &args.out {
+        prepare_dir(dir)?;
+        report::write_files(&analysis, dir)?;
+    }
+    if args.json {
+        print_stdout(&format!("{}\n", serde_json::to_string_pretty(&analysis)?))?;
+    } else {
+        print_stdout(&report::render_terminal(&analysis))?;
+    }
+    Ok(ExitCode::from(if analysis.failed() {
+        EXIT_STATISTICAL_FAILURE
+    } else {
+        EXIT_OK
+    }))
+}

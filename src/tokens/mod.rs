@@ -1,0 +1,1033 @@
+//! Token analysis (`rngaudit tokens`): how much of a token scheme's entropy survives
+//! statistical testing, in the manner of Burp Sequencer.
+//!
+//! This module owns the analysis of a list of tokens (one per line) and the verdict on it. The
+//! tokens are read into per-position columns ([`input`]); every position whose characters vary
+//! is tested at the character level ([`chars`]: uniformity over its observed set, independence
+//! from the same position in the previous token, independence from the previous position of the
+//! same token) and, when its set has a power-of-two size, at the bit level ([`bits`]: FIPS 140-2
+//! §4.9.1 on 20,000-bit blocks, correlation between the bits of a character). Positions with
+//! the same set are also pooled into one uniformity test, which catches a small bias spread over
+//! many positions (a modulo bias) that one position's test may miss; and duplicates are tested
+//! against the birthday bound ([`entropy`]).
+//!
+//! Verdicts are family-wise: Holm's step-down procedure (Holm, Scand. J. Statist. 6, 1979) runs
+//! over every test that ran, at level α (`--alpha`, 0.01 by default). A test is `fail` when
+//! Holm rejects it at α and `weak` when it would at 10α; Holm controls the family-wise error
+//! under any dependence between the tests, so good tokens fail with probability at most α
+//! however many positions they have, and are `weak` with probability at most 10α.
+//!
+//! Effective entropy: a position that passes contributes log₂ of its observed set's size; one
+//! that fails, or that could not be tested for lack of tokens, contributes its most-common-value
+//! min-entropy; a constant position (a separator, uuid4's version digit) contributes 0 and is
+//! not a failure. Only positions every token has (below the shortest length) count. When the
+//! collision test fails, the entropy is capped at what the observed duplicates imply.
+//!
+//! Statistical tests find non-randomness; they never prove a token scheme secure.
+
+pub mod bits;
+pub mod chars;
+pub mod entropy;
+pub mod input;
+pub mod report;
+
+pub use input::{read_path, read_tokens, TokenSet, MAX_LINE_BYTES, MIN_TOKENS};
+
+use std::collections::BTreeMap;
+
+/// The family-wise level used when the user gives none.
+pub const DEFAULT_ALPHA: f64 = 0.01;
+/// Tests Holm would reject at this multiple of α (but not at α) are `weak`.
+pub const WEAK_FACTOR: f64 = 10.0;
+/// Printed with every result.
+pub const CAVEAT: &str =
+    "Statistical tests find non-randomness; they never prove a token scheme secure.";
+
+/// A χ² statistic with its degrees of freedom and p-value.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Measured {
+    pub statistic: f64,
+    pub df: f64,
+    pub p_value: f64,
+    /// What was tested, for people (table size, merging).
+    pub detail: String,
+}
+
+/// The verdict of a test, a position or the whole token set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Pass,
+    /// Not rejected at α, but at 10α; or (a position) too few tokens to test it.
+    Weak,
+    Fail,
+    /// A position with one character: it carries no entropy and is not a failure.
+    Constant,
+    /// A test that could not run (its detail says why).
+    Skipped,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Weak => "weak",
+            Verdict::Fail => "fail",
+            Verdict::Constant => "constant",
+            Verdict::Skipped => "skipped",
+        }
+    }
+}
+
+/// One test on one position, a pair of positions, a group of positions, or all tokens.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct TestReport {
+    /// `uniformity`, `transitions`, `adjacent`, `bit_correlation`, `fips140_2`,
+    /// `pooled_uniformity` or `collisions`.
+    pub name: &'static str,
+    /// The positions it looked at (empty for `collisions`).
+    pub positions: Vec<usize>,
+    pub statistic: Option<f64>,
+    pub df: Option<f64>,
+    pub p_value: Option<f64>,
+    /// The Holm-adjusted p-value: the test is rejected when it is at most α.
+    pub p_holm: Option<f64>,
+    pub verdict: Verdict,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fips: Option<bits::Fips>,
+    /// The positions a rejection is blamed on: all of `positions`, except for `adjacent`,
+    /// where the later position is the one that depends on the earlier.
+    #[serde(skip)]
+    blamed: Vec<usize>,
+}
+
+/// One character position.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct PositionReport {
+    pub index: usize,
+    /// Tokens long enough to have this position.
+    pub present: u64,
+    pub charset_size: usize,
+    /// The observed characters, sorted.
+    pub charset: String,
+    pub log2_charset: f64,
+    /// SP 800-90B §6.3.1 most-common-value min-entropy.
+    pub min_entropy: f64,
+    /// What the position contributes to the effective entropy.
+    pub entropy_bits: f64,
+    /// Whether the position counts towards the effective entropy (every token has it).
+    pub counted: bool,
+    /// The smallest Holm-adjusted p-value of the tests blamed on it.
+    pub p_value: Option<f64>,
+    pub verdict: Verdict,
+    /// Tests that failed (or were weak) here.
+    pub flagged_tests: Vec<&'static str>,
+}
+
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct LengthCount {
+    pub length: usize,
+    pub tokens: u64,
+}
+
+/// Everything `rngaudit tokens` reports.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct TokenReport {
+    pub source: String,
+    pub tokens: u64,
+    pub distinct: u64,
+    pub length_min: usize,
+    pub length_max: usize,
+    pub length_distribution: Vec<LengthCount>,
+    pub alpha: f64,
+    pub effective_entropy_bits: f64,
+    /// Σ log₂ of every counted position's set size: the entropy if every test passed.
+    pub nominal_entropy_bits: f64,
+    /// Pairs of equal tokens observed (Σ C(m, 2) over tokens seen m times).
+    pub collisions: u64,
+    /// Tokens that repeat an earlier one (tokens − distinct).
+    pub duplicates: u64,
+    /// Pairs of equal tokens expected at the effective entropy: n(n − 1)/2 / 2^E.
+    pub expected_collisions: f64,
+    pub expected_collisions_at_1e6: f64,
+    pub expected_collisions_at_1e9: f64,
+    pub tokens_for_50pct_collision: f64,
+    pub verdict: Verdict,
+    pub failing_positions: Vec<usize>,
+    pub positions: Vec<PositionReport>,
+    pub tests: Vec<TestReport>,
+    pub notes: Vec<String>,
+    pub caveat: &'static str,
+}
+
+impl TokenReport {
+    /// Exit status 1 is for `fail` only; `weak` asks for more tokens, not for alarm.
+    pub fn failed(&self) -> bool {
+        self.verdict == Verdict::Fail
+    }
+}
+
+/// Holm-adjusted p-values (Holm 1979): sorted ascending, p̃₍ᵢ₎ = max over j ≤ i of
+/// min(1, (m − j + 1) p₍ⱼ₎). Rejecting where p̃ ≤ α is Holm's procedure at level α.
+pub fn holm_adjusted(p_values: &[f64]) -> Vec<f64> {
+    let m = p_values.len();
+    let mut order: Vec<usize> = (0..m).collect();
+    order.sort_by(|&a, &b| p_values[a].total_cmp(&p_values[b]));
+    let mut adjusted = vec![1.0; m];
+    let mut running = 0.0f64;
+    for (rank, &index) in order.iter().enumerate() {
+        running = running.max(((m - rank) as f64 * p_values[index]).min(1.0));
+        adjusted[index] = running;
+    }
+    adjusted
+}
+
+/// What one position's data look like before any verdict.
+struct Column {
+    charset: Vec<char>,
+    ranks: Vec<u32>,
+    counts: Vec<u64>,
+}
+
+/// Analyses a token set at family-wise level `alpha`; `source` names the input in the report.
+pub fn analyse(set: &TokenSet, source: &str, alpha: f64) -> TokenReport {
+    let n = set.tokens();
+    let length_min = set.lengths.iter().copied().min().unwrap_or(0) as usize;
+    let length_max = set.lengths.iter().copied().max().unwrap_or(0) as usize;
+    let mut distribution = BTreeMap::new();
+    for &length in &set.lengths {
+        *distribution.entry(length as usize).or_insert(0u64) += 1;
+    }
+
+    let columns: Vec<Column> = set
+        .columns
+        .iter()
+        .map(|column| {
+            let charset = column.charset();
+            let ranks = column.ranks();
+            let mut counts = vec![0u64; charset.len()];
+            for &r in &ranks {
+                counts[r as usize] += 1;
+            }
+            Column {
+                charset,
+                ranks,
+                counts,
+            }
+        })
+        .collect();
+
+    let mut tests = Vec::new();
+    for (index, column) in columns.iter().enumerate() {
+        let size = column.charset.len();
+        if size < 2 {
+            continue;
+        }
+        tests.push(test_report(
+            "uniformity",
+            vec![index],
+            chars::uniformity(&column.counts),
+        ));
+        let successive: Vec<(u32, u32)> = column.ranks.windows(2).map(|w| (w[0], w[1])).collect();
+        tests.push(test_report(
+            "transitions",
+            vec![index],
+            chars::independence(&successive, size, size),
+        ));
+        if index > 0 && columns[index - 1].charset.len() >= 2 {
+            let previous = &columns[index - 1];
+            let pairs = set.aligned_pairs((index - 1, &previous.ranks), (index, &column.ranks));
+            let mut report = test_report(
+                "adjacent",
+                vec![index - 1, index],
+                chars::independence(&pairs, previous.charset.len(), size),
+            );
+            report.blamed = vec![index];
+            tests.push(report);
+        }
+        if size.is_power_of_two() {
+            let width = size.trailing_zeros();
+            if width >= 2 {
+                tests.push(test_report(
+                    "bit_correlation",
+                    vec![index],
+                    bits::bit_correlation(&column.ranks, width),
+                ));
+            }
+            tests.push(fips_report(index, bits::fips(&column.ranks, width)));
+        }
+    }
+    tests.extend(pooled_tests(&columns));
+
+    let counted: Vec<usize> = (0..length_min.min(columns.len())).collect();
+    let nominal: f64 = counted
+        .iter()
+        .map(|&i| (columns[i].charset.len() as f64).log2())
+        .sum();
+    let colliding = set.colliding_pairs();
+    tests.push(collision_report(n, colliding, nominal));
+
+    judge(&mut tests, alpha);
+
+    // Positions: verdicts from the tests blamed on them.
+    let mut positions = Vec::with_capacity(columns.len());
+    for (index, column) in columns.iter().enumerate() {
+        let size = column.charset.len();
+        let blamed: Vec<&TestReport> = tests.iter().filter(|t| t.blamed.contains(&index)).collect();
+        let p_value = blamed
+            .iter()
+            .filter_map(|t| t.p_holm)
+            .min_by(f64::total_cmp);
+        let flagged_tests: Vec<&'static str> = blamed
+            .iter()
+            .filter(|t| matches!(t.verdict, Verdict::Fail | Verdict::Weak))
+            .map(|t| t.name)
+            .collect();
+        let untested = blamed
+            .iter()
+            .any(|t| t.name == "uniformity" && t.verdict == Verdict::Skipped);
+        let verdict = if size < 2 {
+            Verdict::Constant
+        } else if blamed.iter().any(|t| t.verdict == Verdict::Fail) {
+            Verdict::Fail
+        } else if untested || blamed.iter().any(|t| t.verdict == Verdict::Weak) {
+            Verdict::Weak
+        } else {
+            Verdict::Pass
+        };
+        let log2_charset = (size as f64).log2();
+        let min_entropy = entropy::mcv_min_entropy(&column.counts);
+        let is_counted = index < length_min;
+        let contributes = match verdict {
+            Verdict::Constant => 0.0,
+            Verdict::Fail => min_entropy,
+            _ if untested => min_entropy,
+            _ => log2_charset,
+        };
+        positions.push(PositionReport {
+            index,
+            present: column.ranks.len() as u64,
+            charset_size: size,
+            charset: column.charset.iter().collect(),
+            log2_charset,
+            min_entropy,
+            entropy_bits: if is_counted { contributes } else { 0.0 },
+            counted: is_counted,
+            p_value,
+            verdict,
+            flagged_tests,
+        });
+    }
+
+    let mut effective: f64 = positions.iter().map(|p| p.entropy_bits).sum();
+    let collision_test = tests.last().filter(|t| t.name == "collisions");
+    let mut notes = Vec::new();
+    if collision_test.is_some_and(|t| t.verdict == Verdict::Fail) {
+        let ceiling = entropy::entropy_from_collisions(n, colliding);
+        if ceiling < effective {
+            notes.push(format!(
+                "{colliding} pairs of equal tokens are far more than {nominal:.1} bits allow; \
+                 the effective entropy is capped at the {ceiling:.1} bits they imply"
+            ));
+            effective = ceiling;
+        }
+    }
+
+    let failing_positions: Vec<usize> = positions
+        .iter()
+        .filter(|p| p.verdict == Verdict::Fail)
+        .map(|p| p.index)
+        .collect();
+    let verdict =
+        if tests.iter().any(|t| t.verdict == Verdict::Fail) || !failing_positions.is_empty() {
+            Verdict::Fail
+        } else if tests.iter().any(|t| t.verdict == Verdict::Weak)
+            || positions.iter().any(|p| p.verdict == Verdict::Weak)
+        {
+            Verdict::Weak
+        } else {
+            Verdict::Pass
+        };
+    notes.extend(standing_notes(
+        &tests, &positions, length_min, length_max, alpha,
+    ));
+
+    TokenReport {
+        source: source.to_string(),
+        tokens: n,
+        distinct: set.distinct(),
+        length_min,
+        length_max,
+        length_distribution: distribution
+            .into_iter()
+            .map(|(length, tokens)| LengthCount { length, tokens })
+            .collect(),
+        alpha,
+        effective_entropy_bits: effective,
+        nominal_entropy_bits: nominal,
+        collisions: colliding,
+        duplicates: n - set.distinct(),
+        expected_collisions: entropy::expected_collisions(n as f64, effective),
+        expected_collisions_at_1e6: entropy::expected_collisions(1e6, effective),
+        expected_collisions_at_1e9: entropy::expected_collisions(1e9, effective),
+        tokens_for_50pct_collision: entropy::tokens_for_half_chance(effective),
+        verdict,
+        failing_positions,
+        positions,
+        tests,
+        notes,
+        caveat: CAVEAT,
+    }
+}
+
+fn test_report(
+    name: &'static str,
+    positions: Vec<usize>,
+    outcome: Result<Measured, String>,
+) -> TestReport {
+    let blamed = positions.clone();
+    match outcome {
+        Ok(m) => TestReport {
+            name,
+            positions,
+            statistic: Some(m.statistic),
+            df: Some(m.df),
+            p_value: Some(m.p_value),
+            p_holm: None,
+            verdict: Verdict::Pass,
+            detail: m.detail,
+            fips: None,
+            blamed,
+        },
+        Err(reason) => TestReport {
+            name,
+            positions,
+            statistic: None,
+            df: None,
+            p_value: None,
+            p_holm: None,
+            verdict: Verdict::Skipped,
+            detail: reason,
+            fips: None,
+            blamed,
+        },
+    }
+}
+
+fn fips_report(index: usize, outcome: Result<bits::Fips, String>) -> TestReport {
+    match outcome {
+        Ok(fips) => {
+            let detail = format!(
+                "{} blocks of 20,000 bits, {} failed (monobit {}, poker {}, runs {}, long run {})",
+                fips.blocks,
+                fips.failed_blocks,
+                fips.monobit_failures,
+                fips.poker_failures,
+                fips.runs_failures,
+                fips.long_run_failures
+            );
+            let mut report = test_report(
+                "fips140_2",
+                vec![index],
+                Ok(Measured {
+                    statistic: fips.failed_blocks as f64,
+                    df: fips.blocks as f64,
+                    p_value: fips.p_value,
+                    detail,
+                }),
+            );
+            // Blocks and failures are not a χ² statistic: reported in `fips`, not as df.
+            report.df = None;
+            report.fips = Some(fips);
+            report
+        }
+        Err(reason) => test_report("fips140_2", vec![index], Err(reason)),
+    }
+}
+
+/// Uniformity of the summed counts of positions that share a character set (two or more
+/// positions, at least two characters). Under the null hypothesis each position is uniform over
+/// the set and independent of the others, so the sums are multinomial with equal cells: the
+/// same χ², with as many observations as the group has characters in all.
+fn pooled_tests(columns: &[Column]) -> Vec<TestReport> {
+    let mut groups: BTreeMap<&[char], Vec<usize>> = BTreeMap::new();
+    for (index, column) in columns.iter().enumerate() {
+        if column.charset.len() >= 2 {
+            groups.entry(&column.charset).or_default().push(index);
+        }
+    }
+    groups
+        .into_values()
+        .filter(|members| members.len() >= 2)
+        .map(|members| {
+            let mut sums = vec![0u64; columns[members[0]].counts.len()];
+            for &i in &members {
+                for (sum, &count) in sums.iter_mut().zip(&columns[i].counts) {
+                    *sum += count;
+                }
+            }
+            let mut outcome = chars::uniformity(&sums);
+            if let Ok(m) = &mut outcome {
+                m.detail = format!("{} positions pooled: {}", members.len(), m.detail);
+            }
+            test_report("pooled_uniformity", members, outcome)
+        })
+        .collect()
+}
+
+fn collision_report(tokens: u64, colliding: u64, nominal: f64) -> TestReport {
+    let p_value = entropy::collision_p_value(tokens, colliding, nominal);
+    let expected = entropy::expected_collisions(tokens as f64, nominal);
+    test_report(
+        "collisions",
+        Vec::new(),
+        Ok(Measured {
+            statistic: colliding as f64,
+            df: 0.0,
+            p_value,
+            detail: format!(
+                "{colliding} equal pairs observed, {expected:.3e} expected at {nominal:.1} bits"
+            ),
+        }),
+    )
+    .without_df()
+}
+
+impl TestReport {
+    fn without_df(mut self) -> Self {
+        self.df = None;
+        self
+    }
+}
+
+/// Holm over every test that ran; verdicts at α and at 10α.
+fn judge(tests: &mut [TestReport], alpha: f64) {
+    let ran: Vec<usize> = (0..tests.len())
+        .filter(|&i| tests[i].p_value.is_some())
+        .collect();
+    let p_values: Vec<f64> = ran.iter().filter_map(|&i| tests[i].p_value).collect();
+    let weak_level = (alpha * WEAK_FACTOR).min(1.0);
+    for (&i, adjusted) in ran.iter().zip(holm_adjusted(&p_values)) {
+        tests[i].p_holm = Some(adjusted);
+        tests[i].verdict = if adjusted <= alpha {
+            Verdict::Fail
+        } else if adjusted <= weak_level {
+            Verdict::Weak
+        } else {
+            Verdict::Pass
+        };
+    }
+}
+
+/// Notes every report carries when they apply: what was not tested, and why.
+fn standing_notes(
+    tests: &[TestReport],
+    positions: &[PositionReport],
+    length_min: usize,
+    length_max: usize,
+    alpha: f64,
+) -> Vec<String> {
+    let mut notes = Vec::new();
+    let ran = tests.iter().filter(|t| t.p_value.is_some()).count();
+    notes.push(format!(
+        "verdicts: Holm's procedure over {ran} tests at family-wise level α = {alpha} \
+         (weak: rejected only at {})",
+        (alpha * WEAK_FACTOR).min(1.0)
+    ));
+    if length_min != length_max {
+        notes.push(format!(
+            "tokens are {length_min} to {length_max} characters long: positions from \
+             {length_min} on are tested where present but not counted in the entropy"
+        ));
+    }
+    let untested: Vec<usize> = positions
+        .iter()
+        .filter(|p| p.verdict == Verdict::Weak && p.flagged_tests.is_empty())
+        .map(|p| p.index)
+        .collect();
+    if !untested.is_empty() {
+        notes.push(format!(
+            "too few tokens to test {} position(s) ({}): they count their min-entropy only",
+            untested.len(),
+            list(&untested)
+        ));
+    }
+    let fips_skipped = tests
+        .iter()
+        .filter(|t| t.name == "fips140_2" && t.verdict == Verdict::Skipped)
+        .count();
+    if fips_skipped > 0 {
+        notes.push(format!(
+            "FIPS 140-2 bit tests not run on {fips_skipped} position(s): they need 20,000 bits \
+             (20000 / log₂(set size) tokens) per position"
+        ));
+    }
+    let odd_sets = positions
+        .iter()
+        .filter(|p| p.charset_size > 2 && !p.charset_size.is_power_of_two())
+        .count();
+    if odd_sets > 0 {
+        notes.push(format!(
+            "{odd_sets} position(s) have a set whose size is not a power of two: no bit-level \
+             tests there (no unbiased bit encoding), character-level tests only"
+        ));
+    }
+    if tests
+        .iter()
+        .any(|t| t.name == "pooled_uniformity" && t.verdict == Verdict::Fail)
+    {
+        notes.push(
+            "a pooled uniformity test failed: it cannot say which of its positions are biased, \
+             so it fails all of them"
+                .to_string(),
+        );
+    }
+    notes
+}
+
+/// "1, 2, 5" for people.
+pub(crate) fn list(indices: &[usize]) -> String {
+    indices
+        .iter()
+        .map(usize::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::tolerance::MPMATH;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha20Rng;
+
+    const ALPHANUMERIC: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+    fn analyse_lines(lines: &[String]) -> TokenReport {
+        let text = lines.join("\n");
+        let set = read_tokens(text.as_bytes(), "test").unwrap();
+        analyse(&set, "test", DEFAULT_ALPHA)
+    }
+
+    /// Python's secrets.token_hex(16): 16 random bytes in lowercase hex.
+    fn hex16(rng: &mut ChaCha20Rng, n: usize) -> Vec<String> {
+        (0..n)
+            .map(|_| {
+                let mut bytes = [0u8; 16];
+                rng.fill_bytes(&mut bytes);
+                bytes.iter().map(|b| format!("{b:02x}")).collect()
+            })
+            .collect()
+    }
+
+    /// Python's uuid.uuid4(): 16 random bytes, version nibble 4, variant bits 10.
+    fn uuid4(rng: &mut ChaCha20Rng, n: usize) -> Vec<String> {
+        (0..n)
+            .map(|_| {
+                let mut b = [0u8; 16];
+                rng.fill_bytes(&mut b);
+                b[6] = (b[6] & 0x0f) | 0x40;
+                b[8] = (b[8] & 0x3f) | 0x80;
+                let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+                format!(
+                    "{}-{}-{}-{}-{}",
+                    &hex[..8],
+                    &hex[8..12],
+                    &hex[12..16],
+                    &hex[16..20],
+                    &hex[20..]
+                )
+            })
+            .collect()
+    }
+
+    /// `length` characters of secrets.choice over A–Z a–z 0–9: uniform, by rejecting bytes
+    /// of 248 and above (248 = 4 · 62).
+    fn choice62(rng: &mut ChaCha20Rng, n: usize, length: usize) -> Vec<String> {
+        (0..n)
+            .map(|_| {
+                let mut token = String::with_capacity(length);
+                while token.len() < length {
+                    let mut byte = [0u8; 1];
+                    rng.fill_bytes(&mut byte);
+                    if byte[0] < 248 {
+                        token.push(char::from(ALPHANUMERIC[usize::from(byte[0] % 62)]));
+                    }
+                }
+                token
+            })
+            .collect()
+    }
+
+    /// The classic mistake: alphabet[byte % 62], so the first 8 characters come with
+    /// probability 5/256 and the other 54 with 4/256.
+    fn modulo62(rng: &mut ChaCha20Rng, n: usize, length: usize) -> Vec<String> {
+        (0..n)
+            .map(|_| {
+                let mut bytes = vec![0u8; length];
+                rng.fill_bytes(&mut bytes);
+                bytes
+                    .iter()
+                    .map(|&b| char::from(ALPHANUMERIC[usize::from(b % 62)]))
+                    .collect()
+            })
+            .collect()
+    }
+
+    fn position(report: &TokenReport, index: usize) -> &PositionReport {
+        &report.positions[index]
+    }
+
+    #[test]
+    fn holm_adjusted_by_hand() {
+        // Holm at 0.05 over (0.01, 0.04, 0.03, 0.005): sorted 0.005, 0.01, 0.03, 0.04 times
+        // 4, 3, 2, 1 give 0.02, 0.03, 0.06, 0.04; running maxima 0.02, 0.03, 0.06, 0.06.
+        let adjusted = holm_adjusted(&[0.01, 0.04, 0.03, 0.005]);
+        let expected = [0.03, 0.06, 0.06, 0.02];
+        for (a, e) in adjusted.iter().zip(expected) {
+            assert!((a - e).abs() < 1e-15, "{adjusted:?}");
+        }
+        // The same decisions as the crate's Holm procedure at every level.
+        let p = [0.01, 0.04, 0.03, 0.005, 0.2, 1e-9];
+        let adjusted = holm_adjusted(&p);
+        for alpha in [0.001, 0.01, 0.05, 0.1] {
+            let ours: Vec<bool> = adjusted.iter().map(|&a| a <= alpha).collect();
+            assert_eq!(
+                ours,
+                crate::second_level::holm_rejections(&p, alpha),
+                "{alpha}"
+            );
+        }
+    }
+
+    #[test]
+    fn tiny_case_by_hand() {
+        // Twenty tokens "x0".."x1": position 0 constant, position 1 has 12 zeros and 8 ones.
+        // Uniformity: X² = (12 − 10)²/10 + (8 − 10)²/10 = 0.8, df 1, p = erfc(sqrt(0.4)):
+        // mpmath erfc(sqrt(mpf('0.4'))) = 0.371093369522697808058716929604.
+        let mut lines = vec!["x0".to_string(); 12];
+        lines.extend(vec!["x1".to_string(); 8]);
+        // Interleave so that successive tokens differ often (the transitions test runs too).
+        lines.sort_by_key(|l| l.as_bytes()[1] ^ (l.len() as u8));
+        let report = analyse_lines(&lines);
+        let uniformity = report
+            .tests
+            .iter()
+            .find(|t| t.name == "uniformity")
+            .unwrap();
+        assert_eq!(uniformity.positions, vec![1]);
+        assert!((uniformity.statistic.unwrap() - 0.8).abs() < 1e-15);
+        assert_eq!(uniformity.df, Some(1.0));
+        assert!((uniformity.p_value.unwrap() - 0.371_093_369_522_697_8).abs() < MPMATH);
+        assert_eq!(position(&report, 0).verdict, Verdict::Constant);
+        assert_eq!(position(&report, 0).entropy_bits, 0.0);
+        assert_eq!(report.length_min, 2);
+        // 12 equal "x0" and 8 equal "x1": C(12,2) + C(8,2) = 66 + 28 = 94 pairs, far more
+        // than one bit of entropy allows (190 pairs / 2 = 95 expected: not a surprise).
+        assert_eq!(report.collisions, 94);
+        assert_eq!(report.duplicates, 18);
+    }
+
+    #[test]
+    fn constant_positions_carry_nothing_and_are_not_failures() {
+        let mut rng = ChaCha20Rng::seed_from_u64(1);
+        let lines: Vec<String> = hex16(&mut rng, 3000)
+            .into_iter()
+            .map(|t| format!("sess-{t}"))
+            .collect();
+        let report = analyse_lines(&lines);
+        for i in 0..5 {
+            let p = position(&report, i);
+            assert_eq!(
+                (p.verdict, p.entropy_bits, p.charset_size),
+                (Verdict::Constant, 0.0, 1)
+            );
+        }
+        assert!(report.failing_positions.is_empty());
+        assert_eq!(report.nominal_entropy_bits, 128.0);
+    }
+
+    #[test]
+    fn a_two_symbol_position_carries_one_bit() {
+        // One fair bit as 'a'/'b' and a hex digit: 1 + 4 bits; at 20,000 tokens the bit
+        // position has exactly one FIPS block (20,000 bits at 1 bit per token).
+        let mut rng = ChaCha20Rng::seed_from_u64(2);
+        let lines: Vec<String> = (0..20_000)
+            .map(|_| {
+                let mut b = [0u8; 1];
+                rng.fill_bytes(&mut b);
+                format!(
+                    "{}{:x}",
+                    if b[0] & 0x80 == 0 { 'a' } else { 'b' },
+                    b[0] & 0x0f
+                )
+            })
+            .collect();
+        let report = analyse_lines(&lines);
+        let bit = position(&report, 0);
+        assert_eq!((bit.charset_size, bit.log2_charset), (2, 1.0));
+        assert_eq!(bit.verdict, Verdict::Pass);
+        assert_eq!(report.effective_entropy_bits, 5.0);
+        let fips = report
+            .tests
+            .iter()
+            .find(|t| t.name == "fips140_2" && t.positions == [0])
+            .and_then(|t| t.fips.as_ref())
+            .unwrap();
+        assert_eq!(fips.blocks, 1);
+        // No bit pairs in a one-bit character: no correlation test there.
+        assert!(!report
+            .tests
+            .iter()
+            .any(|t| t.name == "bit_correlation" && t.positions == [0]));
+    }
+
+    #[test]
+    fn uuid4_structure_gives_122_bits() {
+        // α = 0.01 family-wise: a good generator fails with probability at most 1% (a fixed
+        // seed makes this run deterministic; 1% is the chance that a seed is unlucky).
+        let mut rng = ChaCha20Rng::seed_from_u64(3);
+        let report = analyse_lines(&uuid4(&mut rng, 20_000));
+        assert_eq!(report.length_min, 36);
+        for i in [8, 13, 14, 18, 23] {
+            assert_eq!(position(&report, i).verdict, Verdict::Constant, "{i}");
+        }
+        assert_eq!(position(&report, 14).charset, "4");
+        assert_eq!(position(&report, 19).charset, "89ab");
+        assert_eq!(position(&report, 19).entropy_bits, 2.0);
+        assert_eq!(report.verdict, Verdict::Pass);
+        assert_eq!(report.effective_entropy_bits, 122.0);
+    }
+
+    #[test]
+    fn hex16_passes_with_128_bits() {
+        // α = 0.01 family-wise (false alarm ≤ 1%); fixed seed, so deterministic.
+        let mut rng = ChaCha20Rng::seed_from_u64(4);
+        let report = analyse_lines(&hex16(&mut rng, 20_000));
+        assert_eq!(
+            report.verdict,
+            Verdict::Pass,
+            "{:?}",
+            report.failing_positions
+        );
+        assert_eq!(report.effective_entropy_bits, 128.0);
+        // Every hex position gets four FIPS blocks (80,000 bits) and none fails.
+        let fips: Vec<_> = report
+            .tests
+            .iter()
+            .filter_map(|t| t.fips.as_ref())
+            .collect();
+        assert_eq!(fips.len(), 32);
+        assert!(fips.iter().all(|f| f.blocks == 4));
+        assert_eq!(
+            report.expected_collisions,
+            entropy::expected_collisions(20_000.0, 128.0)
+        );
+    }
+
+    #[test]
+    fn choice62_gives_16_log2_62_bits() {
+        let mut rng = ChaCha20Rng::seed_from_u64(5);
+        let report = analyse_lines(&choice62(&mut rng, 20_000, 16));
+        assert_ne!(
+            report.verdict,
+            Verdict::Fail,
+            "{}",
+            report::render_terminal(&report)
+        );
+        // 16 · log₂ 62: mpmath at 30 digits, 16*log(62, 2) = 95.2671409661900033408979775868.
+        assert!(
+            (report.effective_entropy_bits - 95.267_140_966_19).abs() < 1e-9,
+            "{}",
+            report::render_terminal(&report)
+        );
+    }
+
+    #[test]
+    fn modulo_bias_is_caught_at_every_position() {
+        // Power: per position the bias 5/256 vs 4/256 gives a noncentral χ²(61) with
+        // λ = 20,000 · 62 · Σ(p − 1/62)² = 131.84; at Holm's strictest threshold 0.01/49 the
+        // critical value is 107.86 and the power 0.99994 (scipy 1.17 chi2.isf, ncx2.sf), so all
+        // 16 positions are caught with probability ≈ 0.999. The pooled test over 16 positions
+        // (λ = 2109) has power 1. The fixed seed makes this deterministic.
+        let mut rng = ChaCha20Rng::seed_from_u64(6);
+        let report = analyse_lines(&modulo62(&mut rng, 20_000, 16));
+        assert_eq!(report.verdict, Verdict::Fail);
+        assert_eq!(report.failing_positions, (0..16).collect::<Vec<_>>());
+        for p in &report.positions {
+            assert!(
+                p.flagged_tests.contains(&"uniformity"),
+                "position {}",
+                p.index
+            );
+            assert!(p.entropy_bits < p.log2_charset);
+        }
+        assert!(report.effective_entropy_bits < 90.0);
+    }
+
+    #[test]
+    fn good_tokens_fail_at_the_rate_alpha_predicts() {
+        // Calibration: 200 independent sets of 5,000 hex16 tokens (one FIPS block per
+        // position) and 200 of 2,000 choice62 tokens of 8 characters (sparse transition
+        // tables, merged), ChaCha20 with seeds 1000.. . At α = 0.01 a set fails with
+        // probability at most 0.01, so more than 6 failures in 200 has probability
+        // P(Binomial(200, 0.01) ≥ 7) = 0.0043 (scipy 1.17 binom.sf(6, 200, 0.01)) for a correct
+        // procedure; weak-or-worse verdicts (at most 10α) beyond 35 have P(Binomial(200, 0.1)
+        // ≥ 36) = 0.00039 (binom.sf(35, 200, 0.1)).
+        //
+        // The χ² tests themselves: their raw p-values must be uniform. Over all sets, the share
+        // below 0.01 and below 0.5 must lie within 4.5 standard deviations of 0.01 and 0.5
+        // (for independent p-values a false alarm below 1e-5; tests within a set are nearly
+        // independent).
+        let mut failures = [0usize; 2];
+        let mut weak = [0usize; 2];
+        let mut p_values = Vec::new();
+        for run in 0..200u64 {
+            let mut rng = ChaCha20Rng::seed_from_u64(1000 + run);
+            let sets = [hex16(&mut rng, 5000), choice62(&mut rng, 2000, 8)];
+            for (kind, lines) in sets.iter().enumerate() {
+                let report = analyse_lines(lines);
+                failures[kind] += usize::from(report.verdict == Verdict::Fail);
+                weak[kind] += usize::from(report.verdict != Verdict::Pass);
+                p_values.extend(
+                    report
+                        .tests
+                        .iter()
+                        .filter(|t| t.df.is_some())
+                        .filter_map(|t| t.p_value),
+                );
+            }
+        }
+        assert!(failures.iter().all(|&f| f <= 6), "failures {failures:?}");
+        assert!(weak.iter().all(|&w| w <= 35), "weak {weak:?}");
+        let n = p_values.len() as f64;
+        for level in [0.01, 0.5] {
+            let share = p_values.iter().filter(|&&p| p <= level).count() as f64 / n;
+            let sd = (level * (1.0 - level) / n).sqrt();
+            assert!(
+                (share - level).abs() < 4.5 * sd,
+                "share below {level}: {share} over {n} p-values"
+            );
+        }
+    }
+
+    #[test]
+    fn repeated_tokens_fail_the_collision_test() {
+        // 20,000 tokens drawn from only 1000 distinct hex16 values: each position still looks
+        // uniform, but ~200,000 equal pairs against 128 bits is conclusive.
+        let mut rng = ChaCha20Rng::seed_from_u64(7);
+        let pool = hex16(&mut rng, 1000);
+        let lines: Vec<String> = (0..20_000)
+            .map(|_| {
+                let mut b = [0u8; 2];
+                rng.fill_bytes(&mut b);
+                pool[usize::from(u16::from_le_bytes(b)) % 1000].clone()
+            })
+            .collect();
+        let report = analyse_lines(&lines);
+        let collisions = report
+            .tests
+            .iter()
+            .find(|t| t.name == "collisions")
+            .unwrap();
+        assert_eq!(collisions.verdict, Verdict::Fail);
+        assert_eq!(report.verdict, Verdict::Fail);
+        // Capped at log₂(C(20000, 2) / pairs): about log₂ 1000 ≈ 10 bits.
+        assert!(
+            report.effective_entropy_bits < 11.0,
+            "{}",
+            report.effective_entropy_bits
+        );
+    }
+
+    #[test]
+    fn dependence_on_the_previous_token_and_position_is_a_failure() {
+        // A counter in hex: position 3 (the last digit) cycles 0..f, so successive tokens are
+        // perfectly predictable although every digit is uniform; the other digits are random.
+        let mut rng = ChaCha20Rng::seed_from_u64(8);
+        let counter: Vec<String> = hex16(&mut rng, 20_000)
+            .into_iter()
+            .enumerate()
+            .map(|(i, t)| format!("{}{:x}", &t[..3], i % 16))
+            .collect();
+        let report = analyse_lines(&counter);
+        assert_eq!(report.failing_positions, vec![3]);
+        assert!(position(&report, 3).flagged_tests.contains(&"transitions"));
+        // Position 1 copies position 0: the adjacent test blames position 1.
+        let copied: Vec<String> = hex16(&mut rng, 20_000)
+            .into_iter()
+            .map(|t| format!("{}{}{}", &t[..1], &t[..1], &t[2..4]))
+            .collect();
+        let report = analyse_lines(&copied);
+        assert_eq!(report.failing_positions, vec![1]);
+        assert!(position(&report, 1).flagged_tests.contains(&"adjacent"));
+    }
+
+    #[test]
+    fn variable_lengths_count_only_common_positions() {
+        let lines: Vec<String> = {
+            let mut rng = ChaCha20Rng::seed_from_u64(9);
+            hex16(&mut rng, 4000)
+                .into_iter()
+                .enumerate()
+                .map(|(i, t)| t[..8 + i % 3].to_string())
+                .collect()
+        };
+        let report = analyse_lines(&lines);
+        assert_eq!((report.length_min, report.length_max), (8, 10));
+        assert_eq!(report.length_distribution.len(), 3);
+        assert!(position(&report, 9).present < 4000);
+        assert!(!position(&report, 9).counted);
+        assert_eq!(position(&report, 9).entropy_bits, 0.0);
+        assert_eq!(report.nominal_entropy_bits, 32.0);
+        assert!(report
+            .notes
+            .iter()
+            .any(|n| n.contains("8 to 10 characters")));
+    }
+
+    #[test]
+    fn too_few_tokens_are_weak_not_pass() {
+        // Three tokens: nothing can be tested; every varying position counts its min-entropy
+        // (0 bits with so few observations) and the verdict says so.
+        let report = analyse_lines(&["ab".into(), "cd".into(), "ef".into()]);
+        assert_eq!(report.verdict, Verdict::Weak);
+        assert_eq!(report.effective_entropy_bits, 0.0);
+        assert!(report.notes.iter().any(|n| n.starts_with("too few tokens")));
+    }
+
+    #[test]
+    fn json_has_the_documented_keys() {
+        let mut rng = ChaCha20Rng::seed_from_u64(10);
+        let report = analyse_lines(&hex16(&mut rng, 500));
+        let json = serde_json::to_value(&report).unwrap();
+        for key in [
+            "tokens",
+            "distinct",
+            "length_min",
+            "length_max",
+            "effective_entropy_bits",
+            "collisions",
+            "expected_collisions",
+            "tokens_for_50pct_collision",
+            "verdict",
+            "positions",
+            "tests",
+            "length_distribution",
+        ] {
+            assert!(json.get(key).is_some(), "{key}");
+        }
+        for key in [
+            "index",
+            "charset_size",
+            "entropy_bits",
+            "p_value",
+            "verdict",
+        ] {
+            assert!(json["positions"][0].get(key).is_some(), "{key}");
+        }
+        assert_eq!(json["tokens"], 500);
+        assert!(json["verdict"].is_string());
+    }
+}
