@@ -122,10 +122,7 @@ fn modulo_bias_fails_with_positions_named() {
     let text = String::from_utf8(output.stdout).unwrap();
     assert_eq!(output.status.code(), Some(1), "{text}");
     assert!(text.contains("verdict FAIL"), "{text}");
-    assert!(
-        text.contains("failing positions: 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15"),
-        "{text}"
-    );
+    assert!(text.contains("failing positions: 0-15\n"), "{text}");
 }
 
 #[test]

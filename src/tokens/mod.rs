@@ -261,20 +261,25 @@ pub fn analyse(set: &TokenSet, source: &str, alpha: f64) -> TokenReport {
     tests.extend(pooled_tests(&columns));
 
     let counted: Vec<usize> = (0..length_min.min(columns.len())).collect();
-    let nominal: f64 = counted
-        .iter()
-        .map(|&i| (columns[i].charset.len() as f64).log2())
-        .sum();
+    // Folds from +0.0: `Sum` for floats starts at −0.0, which would print as "-0.0 bits".
+    let nominal = counted.iter().fold(0.0, |sum, &i| {
+        sum + (columns[i].charset.len() as f64).log2()
+    });
     let colliding = set.colliding_pairs();
     tests.push(collision_report(n, colliding, nominal));
 
     judge(&mut tests, alpha);
 
     // Positions: verdicts from the tests blamed on them.
+    let mut blamed_on: Vec<Vec<&TestReport>> = vec![Vec::new(); columns.len()];
+    for test in &tests {
+        for &index in &test.blamed {
+            blamed_on[index].push(test);
+        }
+    }
     let mut positions = Vec::with_capacity(columns.len());
-    for (index, column) in columns.iter().enumerate() {
+    for ((index, column), blamed) in columns.iter().enumerate().zip(blamed_on) {
         let size = column.charset.len();
-        let blamed: Vec<&TestReport> = tests.iter().filter(|t| t.blamed.contains(&index)).collect();
         let p_value = blamed
             .iter()
             .filter_map(|t| t.p_holm)
@@ -320,7 +325,7 @@ pub fn analyse(set: &TokenSet, source: &str, alpha: f64) -> TokenReport {
         });
     }
 
-    let mut effective: f64 = positions.iter().map(|p| p.entropy_bits).sum();
+    let mut effective = positions.iter().fold(0.0, |sum, p| sum + p.entropy_bits);
     let collision_test = tests.last().filter(|t| t.name == "collisions");
     let mut notes = Vec::new();
     if collision_test.is_some_and(|t| t.verdict == Verdict::Fail) {
@@ -586,14 +591,33 @@ fn standing_notes(
     notes
 }
 
-/// "1, 2, 5" for people.
+/// Positions for people: runs of three or more as ranges ("0-15, 19, 21"), at most
+/// [`LIST_ITEMS`] items, then how many there are in all.
 pub(crate) fn list(indices: &[usize]) -> String {
-    indices
-        .iter()
-        .map(usize::to_string)
-        .collect::<Vec<_>>()
-        .join(", ")
+    let mut items = Vec::new();
+    let mut start = 0;
+    while start < indices.len() {
+        let mut end = start;
+        while end + 1 < indices.len() && indices[end + 1] == indices[end] + 1 {
+            end += 1;
+        }
+        if end - start >= 2 {
+            items.push(format!("{}-{}", indices[start], indices[end]));
+        } else {
+            items.extend(indices[start..=end].iter().map(usize::to_string));
+        }
+        start = end + 1;
+    }
+    if items.len() > LIST_ITEMS {
+        let shown = items[..LIST_ITEMS].join(", ");
+        format!("{shown}, … ({} positions in all)", indices.len())
+    } else {
+        items.join(", ")
+    }
 }
+
+/// Items [`list`] shows before it cuts a list short.
+const LIST_ITEMS: usize = 24;
 
 #[cfg(test)]
 mod tests {
@@ -677,6 +701,17 @@ mod tests {
 
     fn position(report: &TokenReport, index: usize) -> &PositionReport {
         &report.positions[index]
+    }
+
+    #[test]
+    fn position_lists_read_as_ranges() {
+        assert_eq!(
+            list(&[0, 1, 2, 3, 5, 7, 8, 10, 11, 12]),
+            "0-3, 5, 7, 8, 10-12"
+        );
+        assert_eq!(list(&[]), "");
+        let every_other: Vec<usize> = (0..100).map(|i| 2 * i).collect();
+        assert!(list(&every_other).ends_with("46, … (100 positions in all)"));
     }
 
     #[test]
@@ -994,6 +1029,7 @@ mod tests {
         let report = analyse_lines(&["ab".into(), "cd".into(), "ef".into()]);
         assert_eq!(report.verdict, Verdict::Weak);
         assert_eq!(report.effective_entropy_bits, 0.0);
+        assert!(report.effective_entropy_bits.is_sign_positive());
         assert!(report.notes.iter().any(|n| n.starts_with("too few tokens")));
     }
 

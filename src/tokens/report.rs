@@ -139,10 +139,10 @@ pub fn render_terminal(report: &TokenReport) -> String {
                 format!(" at {}", list(&t.positions))
             };
             out.push_str(&format!(
-                "  {:<18}{at}: p = {}, Holm p = {} ({}): {}\n",
+                "  {:<18}{at}: {}, Holm {} ({}): {}\n",
                 t.name,
-                t.p_value.map(format_p).unwrap_or_default(),
-                t.p_holm.map(format_p).unwrap_or_default(),
+                p_equals(t.p_value),
+                p_equals(t.p_holm),
                 t.verdict.as_str(),
                 t.detail
             ));
@@ -191,6 +191,16 @@ pub fn render_terminal(report: &TokenReport) -> String {
     }
     out.push_str(&format!("\n{}\n", report.caveat));
     out
+}
+
+/// "p = 0.0123", or "p < 1e-300" for a p-value that underflowed.
+fn p_equals(p: Option<f64>) -> String {
+    let text = p.map(format_p).unwrap_or_else(|| "-".to_string());
+    if text.starts_with('<') {
+        format!("p {text}")
+    } else {
+        format!("p = {text}")
+    }
 }
 
 fn position_row(p: &PositionReport) -> String {
