@@ -8,9 +8,11 @@
 //! 2^b − k codes unused and bias the bits of perfect tokens, so those positions get only the
 //! character-level tests.
 //!
-//! FIPS 140-2 §4.9.1 (statistical random number generator tests, as amended by Change Notice 1,
-//! 2001) defines four tests on one block of 20,000 bits, each with a published acceptance
-//! interval:
+//! FIPS 140-2 §4.9.1 (statistical random number generator tests) defines four tests on one block
+//! of 20,000 bits, each with a published acceptance interval. These are the intervals of the
+//! standard as corrected by Change Notice 1 (10 October 2001), the ones rng-tools' `rngtest`
+//! applies (the May 2001 text printed narrower runs intervals, 2343–2657 ... 111–201; a later
+//! change notice struck the power-up statistical tests from the standard altogether):
 //!   monobit: the number of ones X, 9725 < X < 10275;
 //!   poker: 5000 4-bit segments with counts f(i), X = (16/5000) Σ f(i)² − 5000, 2.16 < X < 46.17;
 //!   runs: runs of each length 1, 2, 3, 4, 5, 6+ of zeros and of ones, all twelve counts within

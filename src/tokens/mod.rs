@@ -88,6 +88,8 @@ pub struct TestReport {
     /// The positions it looked at (empty for `collisions`).
     pub positions: Vec<usize>,
     pub statistic: Option<f64>,
+    /// Degrees of freedom of a χ² statistic; `None` for the tests whose p-value is a binomial
+    /// tail (`fips140_2`: failed blocks; `collisions`: equal pairs) and for skipped tests.
     pub df: Option<f64>,
     pub p_value: Option<f64>,
     /// The Holm-adjusted p-value: the test is rejected when it is at most α.
@@ -484,7 +486,7 @@ fn pooled_tests(columns: &[Column]) -> Vec<TestReport> {
 fn collision_report(tokens: u64, colliding: u64, nominal: f64) -> TestReport {
     let p_value = entropy::collision_p_value(tokens, colliding, nominal);
     let expected = entropy::expected_collisions(tokens as f64, nominal);
-    test_report(
+    let mut report = test_report(
         "collisions",
         Vec::new(),
         Ok(Measured {
@@ -495,15 +497,9 @@ fn collision_report(tokens: u64, colliding: u64, nominal: f64) -> TestReport {
                 "{colliding} equal pairs observed, {expected:.3e} expected at {nominal:.1} bits"
             ),
         }),
-    )
-    .without_df()
-}
-
-impl TestReport {
-    fn without_df(mut self) -> Self {
-        self.df = None;
-        self
-    }
+    );
+    report.df = None;
+    report
 }
 
 /// Holm over every test that ran; verdicts at α and at 10α.
