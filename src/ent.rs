@@ -667,7 +667,10 @@ mod tests {
         // `ent` on the 256 byte values 0, 1, ..., 255 in order.
         let ramp: Vec<u8> = (0..=255).collect();
         let plain = render_like_ent(&analyse(&ramp, false), false);
-        assert!(plain.contains("for 256 samples is 0.00, and randomly\nwould exceed this value more than than 99.99 percent"));
+        assert!(plain.contains(
+            "for 256 samples is 0.00, and randomly\n\
+             would exceed this value more than than 99.99 percent"
+        ));
         assert!(plain.contains("Monte Carlo value for Pi is 2.857142857 (error 9.05 percent)."));
         assert!(plain.contains("Serial correlation coefficient is 0.976654 (totally"));
         let bits = render_like_ent(&analyse(&ramp, true), true);

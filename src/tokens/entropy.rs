@@ -81,7 +81,8 @@ mod tests {
     #[test]
     fn mcv_by_hand() {
         // Counts 30, 50, 20 (N = 100): p̂ = 0.5, p_u = 0.5 + 2.576 · √(0.25/99)
-        // = 0.629449..., mpmath at 30 digits: -log(mpf('0.5') + mpf('2.576')*sqrt(mpf('0.25')/99), 2)
+        // = 0.629449...; mpmath at 30 digits:
+        // -log(mpf('0.5') + mpf('2.576')*sqrt(mpf('0.25')/99), 2)
         // = 0.667838900612424167477200653587.
         assert!((mcv_min_entropy(&[30, 50, 20]) - 0.667_838_900_612_424_2).abs() < MPMATH);
         assert_eq!(mcv_min_entropy(&[100]), 0.0);
