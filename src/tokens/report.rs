@@ -77,8 +77,10 @@ fn format_count(value: f64) -> String {
 fn format_expected(value: f64) -> String {
     if value == 0.0 {
         "0 (below 1e-308)".to_string()
-    } else if (0.001..1e6).contains(&value) {
+    } else if (0.001..1000.0).contains(&value) {
         format!("{value:.3}")
+    } else if (1000.0..1e6).contains(&value) {
+        format!("{value:.0}")
     } else {
         format!("{value:.2e}")
     }
