@@ -6,6 +6,7 @@
 
 pub mod binomial;
 pub mod chi_square;
+pub mod kolmogorov;
 pub mod normal;
 
 /// Clamps a computed tail probability into [0, 1]. A NaN (which only a bug can produce) becomes
