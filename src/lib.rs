@@ -20,5 +20,6 @@ pub mod size;
 pub mod source;
 pub mod stats;
 pub mod tokens;
+pub mod verify;
 
 pub use error::Error;

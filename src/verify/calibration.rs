@@ -1,0 +1,764 @@
+//! Calibration: the default battery on many independent streams of a good seeded generator,
+//! to measure what the battery promises rather than assume it.
+//!
+//! Per test (and label), over the first `streams` streams:
+//! - the rejection rate at α = 0.01, with its exact (Clopper–Pearson) 99.9% interval; a
+//!   calibrated test's interval contains 0.01;
+//! - the Kolmogorov–Smirnov test of the p-values' uniformity (D_n and its p-value, see
+//!   [`crate::stats::kolmogorov`]). Rates only look at the 1% tail; KS sees a discrete
+//!   statistic, a wrong tail or wrong degrees of freedom anywhere in [0, 1].
+//!
+//! A row is `ok` when both hold. With both checks at 0.001 a calibrated test is flagged with
+//! probability at most 0.002 (the interval's coverage is at least 99.9%, the KS test is exact
+//! or nearly so), so a default battery of 7 measured tests raises a false alarm in at most
+//! about 1.4% of calibration runs.
+//!
+//! Then the verdict rule itself: the streams are cut into mini-reports of
+//! [`STREAMS_PER_REPORT`] streams (a default report's streams per source), each judged by
+//! [`second_level::summarize`] at [`FAMILY_ALPHA`] over its cells exactly as a report judges a
+//! source, and the share of mini-reports in which any cell fails is the measured false-fail
+//! rate of the rule, with its exact 95% interval. The goal is at most 1%; Holm guarantees it
+//! only if every cell p-value is valid, which is what this measures.
+//!
+//! Streams come in batches of [`BATCH_STREAMS`] run by the ordinary runner. Batch 0 uses the
+//! master seed itself, so its streams are those of `rngaudit run SOURCE --seed MASTER --streams
+//! 1000` and can be replayed one by one; batch b > 0 uses a master seed derived from the
+//! master and b. Memory holds one batch of outcomes at a time plus one p-value per stream and
+//! test.
+
+use super::{chart, clopper_pearson};
+use crate::battery::{Params, DEFAULT};
+use crate::report::csv::exact;
+use crate::report::{format_p, write_atomically};
+use crate::runner::{self, Plan, StreamReport};
+use crate::second_level::{self, Verdict, ALPHA, FAMILY_ALPHA};
+use crate::seeds::stream_seed;
+use crate::size::format_size;
+use crate::source::{self, Kind, Source, SymbolStream};
+use crate::stats::kolmogorov;
+use crate::Error;
+use rand::{Rng, SeedableRng};
+use std::path::Path;
+
+/// Streams per test by default: enough for a 99.9% band of about ±0.01 around the rate.
+pub const DEFAULT_STREAMS: u32 = 1000;
+/// Mini-reports simulated by default: with none failing, the 95% upper bound of the rule's
+/// false-fail rate is 0.74%, below the 1% goal.
+pub const DEFAULT_REPORTS: u32 = 500;
+/// Streams per source in a default report (`rngaudit report`; `REPORT_STREAMS` in the CLI).
+pub const STREAMS_PER_REPORT: u32 = 100;
+/// The calibration's default master seed; any fixed value would do.
+pub const DEFAULT_SEED: u64 = 0xCA11_B8A7E;
+/// Streams per runner call.
+pub const BATCH_STREAMS: u32 = 1000;
+/// Confidence of the per-test rejection-rate band.
+pub const BAND_CONFIDENCE: f64 = 0.999;
+/// A KS p-value below this flags the test's p-values as not uniform.
+pub const KS_FLAG_BELOW: f64 = 0.001;
+/// Confidence of the verdict rule's false-fail interval.
+pub const RULE_CONFIDENCE: f64 = 0.95;
+/// The family-wise levels at which the rule's false-fail rate is also shown: a valid rule
+/// stays at or below each of them.
+pub const RULE_LEVELS: [f64; 3] = [FAMILY_ALPHA, 0.05, 0.10];
+
+pub const CALIBRATION_FILE: &str = "calibration.csv";
+pub const RULE_FILE: &str = "verdict_rule.csv";
+pub const CHART_FILE: &str = "calibration.png";
+
+pub const CALIBRATION_HEADER: [&str; 10] = [
+    "test",
+    "label",
+    "streams",
+    "rejections",
+    "rate",
+    "band_low",
+    "band_high",
+    "ks_statistic",
+    "ks_p",
+    "verdict",
+];
+pub const RULE_HEADER: [&str; 7] = [
+    "family_alpha",
+    "reports",
+    "streams_per_report",
+    "failed_reports",
+    "rate",
+    "ci_low",
+    "ci_high",
+];
+
+/// ChaCha20 mapped onto 62 symbols without bias (bytes of 248 and above are dropped, the rest
+/// taken mod 62), as `secrets.choice` over 62 characters would give from a seeded generator:
+/// the tests that only apply to alphabets that are not a power of two (`symbol_runs`) need a
+/// good source of that kind, and the built-in `choice62` reads the OS generator.
+pub static CHACHA20_62: Source = Source {
+    name: "chacha20_62",
+    kind: Kind::Seeded,
+    alphabet: 62,
+    summary: "ChaCha20 bytes below 248, mod 62: unbiased symbols over 62 (calibration only)",
+    open: |seed| {
+        Box::new(Uniform62 {
+            rng: rand_chacha::ChaCha20Rng::seed_from_u64(seed),
+            buffer: vec![0; 4096],
+            position: 4096,
+        })
+    },
+};
+
+struct Uniform62 {
+    rng: rand_chacha::ChaCha20Rng,
+    buffer: Vec<u8>,
+    position: usize,
+}
+
+impl SymbolStream for Uniform62 {
+    fn fill(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        for symbol in out.iter_mut() {
+            loop {
+                if self.position == self.buffer.len() {
+                    self.rng.fill_bytes(&mut self.buffer);
+                    self.position = 0;
+                }
+                let byte = self.buffer[self.position];
+                self.position += 1;
+                if byte < 248 {
+                    *symbol = byte % 62;
+                    break;
+                }
+            }
+        }
+        Ok(out.len())
+    }
+}
+
+/// The sources `calibrate` accepts: every built-in source except the controls (bad by
+/// design), and [`CHACHA20_62`].
+pub fn find_source(name: &str) -> Result<&'static Source, Error> {
+    if name == CHACHA20_62.name {
+        return Ok(&CHACHA20_62);
+    }
+    let found = source::find(name)?;
+    if found.kind == Kind::Control {
+        return Err(Error::Usage(format!(
+            "{name} is a control, bad by design; calibrate on a good generator such as chacha20"
+        )));
+    }
+    Ok(found)
+}
+
+/// What to calibrate.
+#[derive(Debug, Clone)]
+pub struct CalibrationPlan {
+    pub source: &'static Source,
+    /// Streams per test for the rates and KS tests.
+    pub streams: u32,
+    /// Symbols per stream.
+    pub bytes: u64,
+    /// Mini-reports of [`STREAMS_PER_REPORT`] streams for the verdict rule (0: none).
+    pub reports: u32,
+    pub master_seed: u64,
+    /// Worker threads; 0 means one per core.
+    pub threads: usize,
+}
+
+impl CalibrationPlan {
+    /// Streams generated in all: the per-test streams and the mini-reports' share the first
+    /// ones.
+    pub fn total_streams(&self) -> u64 {
+        u64::from(self.streams).max(u64::from(self.reports) * u64::from(STREAMS_PER_REPORT))
+    }
+}
+
+/// Whether a test's p-values behave on a good generator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Calibrated {
+    /// The rate's band contains α and the p-values look uniform.
+    Ok,
+    /// The whole band lies above α: good generators fail this test too often.
+    Liberal,
+    /// The whole band lies below α: the test rejects too rarely and loses power.
+    Conservative,
+    /// The rate is fine but the p-values are not uniform elsewhere in [0, 1].
+    NotUniform,
+    /// The test never ran on these streams.
+    Skipped,
+}
+
+impl Calibrated {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Calibrated::Ok => "ok",
+            Calibrated::Liberal => "liberal",
+            Calibrated::Conservative => "conservative",
+            Calibrated::NotUniform => "not_uniform",
+            Calibrated::Skipped => "skipped",
+        }
+    }
+}
+
+/// One test (and label) over the calibration streams.
+#[derive(Clone, Debug)]
+pub struct TestCalibration {
+    pub test: &'static str,
+    pub label: String,
+    /// Streams on which the test was measured.
+    pub streams: usize,
+    /// Streams with p < α.
+    pub rejections: usize,
+    pub rate: Option<f64>,
+    /// Clopper–Pearson interval of the rejection rate at [`BAND_CONFIDENCE`].
+    pub band: Option<(f64, f64)>,
+    pub ks_statistic: Option<f64>,
+    pub ks_p: Option<f64>,
+    pub verdict: Calibrated,
+    /// Why the test did not run, when it did not.
+    pub skip_reason: Option<String>,
+    /// The p-values, sorted, for the chart.
+    pub p_values: Vec<f64>,
+}
+
+/// The verdict rule measured on mini-reports of one good source.
+#[derive(Clone, Debug)]
+pub struct RuleCalibration {
+    pub reports: usize,
+    pub streams_per_report: u32,
+    /// Mini-reports in which [`second_level::summarize`] failed some cell.
+    pub failed_reports: usize,
+    /// Per mini-report, Holm's adjusted p-value of its smallest cell (cells × smallest cell
+    /// p-value, at most 1): the report fails at family level a exactly when this is ≤ a.
+    pub adjusted_minima: Vec<f64>,
+    /// Every cell p-value of every mini-report.
+    pub cell_p_values: Vec<f64>,
+}
+
+impl RuleCalibration {
+    /// Mini-reports that would fail at family level `alpha`.
+    pub fn failures_at(&self, alpha: f64) -> usize {
+        self.adjusted_minima.iter().filter(|&&p| p <= alpha).count()
+    }
+
+    /// The false-fail rate at `alpha` and its interval at [`RULE_CONFIDENCE`].
+    pub fn rate_at(&self, alpha: f64) -> (f64, (f64, f64)) {
+        let failed = self.failures_at(alpha) as u64;
+        let reports = self.reports as u64;
+        let rate = if reports == 0 {
+            0.0
+        } else {
+            failed as f64 / reports as f64
+        };
+        (rate, clopper_pearson(failed, reports, RULE_CONFIDENCE))
+    }
+
+    /// Cells whose p-value is at most `level`: a valid cell p-value does so at most that often.
+    pub fn cells_at_or_below(&self, level: f64) -> usize {
+        self.cell_p_values.iter().filter(|&&p| p <= level).count()
+    }
+}
+
+/// Everything a calibration measured.
+#[derive(Clone, Debug)]
+pub struct Calibration {
+    pub source: &'static str,
+    pub alphabet: u16,
+    pub bytes: u64,
+    pub master_seed: u64,
+    pub tests: Vec<TestCalibration>,
+    pub rule: RuleCalibration,
+}
+
+impl Calibration {
+    /// Whether every measured test is calibrated and the rule's false-fail interval reaches
+    /// down to the 1% goal.
+    pub fn as_expected(&self) -> bool {
+        let tests = self
+            .tests
+            .iter()
+            .all(|t| matches!(t.verdict, Calibrated::Ok | Calibrated::Skipped));
+        let (_, (low, _)) = self.rule.rate_at(FAMILY_ALPHA);
+        tests && low <= FAMILY_ALPHA
+    }
+}
+
+/// The master seed of batch `index`: the master itself for the first, so those streams are
+/// `rngaudit run`'s.
+fn batch_seed(master: u64, index: u64) -> u64 {
+    if index == 0 {
+        master
+    } else {
+        stream_seed(master, "calibration batch", index as u32)
+    }
+}
+
+/// Per-test p-values gathered in first-seen order.
+#[derive(Default)]
+struct Gathered {
+    tests: Vec<(&'static str, String, Vec<f64>, Option<String>)>,
+}
+
+impl Gathered {
+    fn add(&mut self, report: &StreamReport) {
+        for outcome in &report.outcomes {
+            let index = match self
+                .tests
+                .iter()
+                .position(|(t, l, _, _)| *t == outcome.test && *l == outcome.label)
+            {
+                Some(index) => index,
+                None => {
+                    self.tests
+                        .push((outcome.test, outcome.label.clone(), Vec::new(), None));
+                    self.tests.len() - 1
+                }
+            };
+            let entry = &mut self.tests[index];
+            match &outcome.result {
+                Ok(measurement) => entry.2.push(measurement.p_value),
+                Err(reason) => {
+                    entry.3.get_or_insert_with(|| reason.clone());
+                }
+            }
+        }
+    }
+}
+
+/// Rates, bands and KS for one test's p-values.
+pub fn judge_test(
+    test: &'static str,
+    label: String,
+    mut p_values: Vec<f64>,
+    skip_reason: Option<String>,
+) -> TestCalibration {
+    p_values.sort_by(f64::total_cmp);
+    let streams = p_values.len();
+    if streams == 0 {
+        return TestCalibration {
+            test,
+            label,
+            streams,
+            rejections: 0,
+            rate: None,
+            band: None,
+            ks_statistic: None,
+            ks_p: None,
+            verdict: Calibrated::Skipped,
+            skip_reason,
+            p_values,
+        };
+    }
+    let rejections = p_values.iter().filter(|&&p| p < ALPHA).count();
+    let band = clopper_pearson(rejections as u64, streams as u64, BAND_CONFIDENCE);
+    let ks_statistic = kolmogorov::statistic(&p_values);
+    let ks_p = ks_statistic.map(|d| kolmogorov::upper_tail(streams as u64, d));
+    let verdict = if band.0 > ALPHA {
+        Calibrated::Liberal
+    } else if band.1 < ALPHA {
+        Calibrated::Conservative
+    } else if ks_p.is_none_or(|p| p < KS_FLAG_BELOW) {
+        Calibrated::NotUniform
+    } else {
+        Calibrated::Ok
+    };
+    TestCalibration {
+        test,
+        label,
+        streams,
+        rejections,
+        rate: Some(rejections as f64 / streams as f64),
+        band: Some(band),
+        ks_statistic,
+        ks_p,
+        verdict,
+        skip_reason,
+        p_values,
+    }
+}
+
+/// Judges one mini-report as a report would and records its smallest adjusted p-value and
+/// its cell p-values.
+fn judge_report(group: &[StreamReport], rule: &mut RuleCalibration) {
+    let cells = second_level::summarize(group, FAMILY_ALPHA);
+    let cell_ps: Vec<f64> = cells.iter().filter_map(|c| c.cell_p).collect();
+    let smallest = cell_ps.iter().copied().fold(1.0, f64::min);
+    rule.adjusted_minima
+        .push((smallest * cell_ps.len() as f64).min(1.0));
+    rule.cell_p_values.extend(&cell_ps);
+    rule.reports += 1;
+    if cells.iter().any(|c| c.verdict == Verdict::Fail) {
+        rule.failed_reports += 1;
+    }
+}
+
+/// Runs the calibration. `progress` is called with the symbols each finished stream analysed.
+pub fn calibrate(
+    plan: &CalibrationPlan,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Calibration, Error> {
+    if plan.streams == 0 {
+        return Err(Error::Usage("--streams must be at least 1".to_string()));
+    }
+    let total = plan.total_streams();
+    let report_streams = u64::from(plan.reports) * u64::from(STREAMS_PER_REPORT);
+    let mut gathered = Gathered::default();
+    let mut rule = RuleCalibration {
+        reports: 0,
+        streams_per_report: STREAMS_PER_REPORT,
+        failed_reports: 0,
+        adjusted_minima: Vec::new(),
+        cell_p_values: Vec::new(),
+    };
+    let mut group: Vec<StreamReport> = Vec::with_capacity(STREAMS_PER_REPORT as usize);
+    let mut done = 0u64;
+    let mut batch = 0u64;
+    while done < total {
+        let count = (total - done).min(u64::from(BATCH_STREAMS)) as u32;
+        let batch_plan = Plan {
+            sources: vec![plan.source],
+            tests: DEFAULT.iter().collect(),
+            bytes: plan.bytes,
+            streams: count,
+            master_seed: batch_seed(plan.master_seed, batch),
+            threads: plan.threads,
+            params: Params::default(),
+        };
+        for report in runner::run(&batch_plan, progress)? {
+            if done < u64::from(plan.streams) {
+                gathered.add(&report);
+            }
+            if done < report_streams {
+                group.push(report);
+                if group.len() == STREAMS_PER_REPORT as usize {
+                    judge_report(&group, &mut rule);
+                    group.clear();
+                }
+            }
+            done += 1;
+        }
+        batch += 1;
+    }
+    let tests = gathered
+        .tests
+        .into_iter()
+        .map(|(test, label, p_values, reason)| judge_test(test, label, p_values, reason))
+        .collect();
+    Ok(Calibration {
+        source: plan.source.name,
+        alphabet: plan.source.alphabet,
+        bytes: plan.bytes,
+        master_seed: plan.master_seed,
+        tests,
+        rule,
+    })
+}
+
+/// Writes `calibration.csv`, `verdict_rule.csv` and `calibration.png` into `dir`, each
+/// through a temporary file renamed into place.
+pub fn write_files(calibration: &Calibration, dir: &Path) -> Result<(), Error> {
+    write_atomically(&dir.join(CALIBRATION_FILE), |out| {
+        let mut csv = csv_writer(out);
+        csv.write_record(CALIBRATION_HEADER)?;
+        for row in &calibration.tests {
+            let optional = |value: Option<f64>| value.map(exact).unwrap_or_default();
+            csv.write_record([
+                row.test.to_string(),
+                row.label.clone(),
+                row.streams.to_string(),
+                row.rejections.to_string(),
+                optional(row.rate),
+                optional(row.band.map(|b| b.0)),
+                optional(row.band.map(|b| b.1)),
+                optional(row.ks_statistic),
+                optional(row.ks_p),
+                row.verdict.as_str().to_string(),
+            ])?;
+        }
+        csv.flush()
+    })?;
+    write_atomically(&dir.join(RULE_FILE), |out| {
+        let mut csv = csv_writer(out);
+        csv.write_record(RULE_HEADER)?;
+        for level in RULE_LEVELS {
+            let (rate, (low, high)) = calibration.rule.rate_at(level);
+            csv.write_record([
+                exact(level),
+                calibration.rule.reports.to_string(),
+                calibration.rule.streams_per_report.to_string(),
+                calibration.rule.failures_at(level).to_string(),
+                exact(rate),
+                exact(low),
+                exact(high),
+            ])?;
+        }
+        csv.flush()
+    })?;
+    chart::write(calibration, &dir.join(CHART_FILE))
+}
+
+/// The calibration as text for the terminal: one row per test, then the verdict rule.
+pub fn render(calibration: &Calibration) -> String {
+    let mut out = format!(
+        "Calibration of the default battery on {} ({} symbols), {} bytes per stream, master seed {}\n\
+         Per test: streams rejected at α = {ALPHA} with the exact (Clopper–Pearson) {}% band of the \
+         rate, and the Kolmogorov–Smirnov test of the p-values' uniformity.\n\n",
+        calibration.source,
+        calibration.alphabet,
+        format_size(calibration.bytes),
+        calibration.master_seed,
+        BAND_CONFIDENCE * 100.0
+    );
+    let header = [
+        "test",
+        "streams",
+        "rejected",
+        "rate",
+        "99.9% band",
+        "KS D",
+        "KS p",
+        "verdict",
+    ]
+    .map(String::from);
+    let rows: Vec<[String; 8]> = calibration
+        .tests
+        .iter()
+        .map(|t| match (t.rate, t.band) {
+            (Some(rate), Some((low, high))) => [
+                display_name(t),
+                t.streams.to_string(),
+                t.rejections.to_string(),
+                format!("{rate:.4}"),
+                format!("[{low:.4}, {high:.4}]"),
+                t.ks_statistic
+                    .map_or_else(String::new, |d| format!("{d:.4}")),
+                t.ks_p.map_or_else(String::new, format_p),
+                t.verdict.as_str().to_string(),
+            ],
+            _ => [
+                display_name(t),
+                "0".to_string(),
+                "-".to_string(),
+                "-".to_string(),
+                "-".to_string(),
+                "-".to_string(),
+                "-".to_string(),
+                format!(
+                    "skipped: {}",
+                    t.skip_reason.as_deref().unwrap_or("never measured")
+                ),
+            ],
+        })
+        .collect();
+    let mut widths = header.clone().map(|h| h.chars().count());
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    for row in std::iter::once(&header).chain(&rows) {
+        let mut line = String::new();
+        for (i, (cell, width)) in row.iter().zip(widths).enumerate() {
+            if i + 1 == row.len() {
+                line.push_str(cell);
+            } else if i == 0 || i == 4 {
+                line.push_str(&format!("{cell:<width$}  "));
+            } else {
+                line.push_str(&format!("{cell:>width$}  "));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    let rule = &calibration.rule;
+    if rule.reports == 0 {
+        out.push_str("\nVerdict rule: not simulated (--reports 0).\n");
+    } else {
+        let cells = rule.cell_p_values.len();
+        out.push_str(&format!(
+            "\nVerdict rule: {} mini-reports of {} streams, each judged as a report judges one \
+             source (Holm over its {} cells):\n",
+            rule.reports,
+            rule.streams_per_report,
+            cells / rule.reports
+        ));
+        for level in RULE_LEVELS {
+            let (rate, (low, high)) = rule.rate_at(level);
+            out.push_str(&format!(
+                "  family α {level:<4}: {} failed, rate {rate:.4}, {}% CI [{low:.4}, {high:.4}] \
+                 (Clopper–Pearson)\n",
+                rule.failures_at(level),
+                RULE_CONFIDENCE * 100.0
+            ));
+        }
+        for level in [ALPHA, 0.001] {
+            let below = rule.cells_at_or_below(level);
+            let (low, high) = clopper_pearson(below as u64, cells as u64, BAND_CONFIDENCE);
+            out.push_str(&format!(
+                "  cell p-values ≤ {level}: {below} of {cells} ({:.4}, 99.9% band [{low:.4}, \
+                 {high:.4}]; a valid cell p-value is at most {level})\n",
+                below as f64 / cells.max(1) as f64
+            ));
+        }
+    }
+    let flagged: Vec<String> = calibration
+        .tests
+        .iter()
+        .filter(|t| !matches!(t.verdict, Calibrated::Ok | Calibrated::Skipped))
+        .map(|t| format!("{} ({})", display_name(t), t.verdict.as_str()))
+        .collect();
+    out.push('\n');
+    if flagged.is_empty() {
+        out.push_str("Every measured test is calibrated");
+    } else {
+        out.push_str(&format!("MISCALIBRATED: {}", flagged.join(", ")));
+    }
+    let (_, (low, _)) = rule.rate_at(FAMILY_ALPHA);
+    if rule.reports > 0 && low > FAMILY_ALPHA {
+        out.push_str("; the verdict rule fails good sources more often than 1%");
+    } else if rule.reports > 0 {
+        out.push_str("; the verdict rule's false-fail rate is consistent with at most 1%");
+    }
+    out.push_str(".\n");
+    out
+}
+
+fn display_name(test: &TestCalibration) -> String {
+    if test.label.is_empty() {
+        test.test.to_string()
+    } else {
+        format!("{}[{}]", test.test, test.label)
+    }
+}
+
+fn csv_writer(out: &mut dyn std::io::Write) -> ::csv::Writer<&mut dyn std::io::Write> {
+    ::csv::WriterBuilder::new()
+        .has_headers(false)
+        .terminator(::csv::Terminator::Any(b'\n'))
+        .from_writer(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uniform62_is_unbiased_and_seeded() {
+        let mut first = vec![0u8; 62 * 4000];
+        let mut again = vec![0u8; 62 * 4000];
+        (CHACHA20_62.open)(9).fill(&mut first).unwrap();
+        (CHACHA20_62.open)(9).fill(&mut again).unwrap();
+        assert_eq!(first, again);
+        let mut counts = [0u64; 62];
+        for &symbol in &first {
+            counts[usize::from(symbol)] += 1;
+        }
+        // Expected 4000 per symbol, σ ≈ 63: a modulo bias (5/4 on eight symbols) would put
+        // eight counts near 5000; ±400 is ±6σ.
+        assert!(
+            counts.iter().all(|&c| (3600..=4400).contains(&c)),
+            "{counts:?}"
+        );
+    }
+
+    #[test]
+    fn controls_cannot_be_calibrated() {
+        assert!(find_source("ctl_randu").is_err());
+        assert!(find_source("nope").is_err());
+        assert_eq!(find_source("chacha20").unwrap().name, "chacha20");
+        assert_eq!(find_source("chacha20_62").unwrap().alphabet, 62);
+    }
+
+    #[test]
+    fn judging_flags_each_kind_of_miscalibration() {
+        // 1000 evenly spread p-values: exactly uniform, 9 below 0.01.
+        let even: Vec<f64> = (0..1000).map(|i| (i as f64 + 0.5) / 1000.0).collect();
+        let row = judge_test("even", String::new(), even, None);
+        assert_eq!((row.rejections, row.verdict), (10, Calibrated::Ok));
+        // Every p-value quartered: four times the rejections.
+        let quartered: Vec<f64> = (0..1000).map(|i| (i as f64 + 0.5) / 4000.0).collect();
+        let row = judge_test("quartered", String::new(), quartered, None);
+        assert_eq!(row.verdict, Calibrated::Liberal);
+        // Pushed up towards 1: no rejections at all.
+        let pushed: Vec<f64> = (0..1000).map(|i| 0.02 + (i as f64) / 1020.0).collect();
+        let row = judge_test("pushed", String::new(), pushed, None);
+        assert_eq!(row.verdict, Calibrated::Conservative);
+        // A discrete statistic: p-values only at 0.1, 0.2, ..., 1 besides the right tail mass
+        // (D ≈ 0.099, far beyond the 99.9% critical value of about 0.062).
+        let discrete: Vec<f64> = (0..1000)
+            .map(|i| {
+                if i < 10 {
+                    0.005
+                } else {
+                    ((i % 10) + 1) as f64 / 10.0
+                }
+            })
+            .collect();
+        let row = judge_test("discrete", String::new(), discrete, None);
+        assert_eq!(row.verdict, Calibrated::NotUniform);
+        let row = judge_test("none", String::new(), Vec::new(), Some("why".into()));
+        assert_eq!(row.verdict, Calibrated::Skipped);
+    }
+
+    /// A small calibration end to end: chacha20, 200 streams of 64 KiB, two mini-reports.
+    /// Alpha: each row is flagged with probability at most 0.002 when the test is calibrated;
+    /// the seed is fixed, so the outcome is deterministic and was checked once.
+    #[test]
+    fn small_calibration_runs_and_writes_its_files() {
+        let plan = CalibrationPlan {
+            source: find_source("chacha20").unwrap(),
+            streams: 200,
+            bytes: 64 * 1024,
+            reports: 3,
+            master_seed: 7,
+            threads: 0,
+        };
+        let calibration = calibrate(&plan, &|_| {}).unwrap();
+        assert_eq!(calibration.rule.reports, 3);
+        assert_eq!(calibration.rule.adjusted_minima.len(), 3);
+        let serial = calibration
+            .tests
+            .iter()
+            .find(|t| t.test == "serial")
+            .unwrap();
+        assert_eq!(serial.verdict, Calibrated::Skipped, "64 KiB is too short");
+        let frequency = calibration
+            .tests
+            .iter()
+            .find(|t| t.test == "frequency")
+            .unwrap();
+        assert_eq!(frequency.streams, 200);
+        for row in &calibration.tests {
+            assert!(
+                matches!(row.verdict, Calibrated::Ok | Calibrated::Skipped),
+                "{} {:?} rate {:?} KS p {:?}",
+                row.test,
+                row.verdict,
+                row.rate,
+                row.ks_p
+            );
+        }
+        let dir = tempfile::tempdir().unwrap();
+        write_files(&calibration, dir.path()).unwrap();
+        let csv = std::fs::read_to_string(dir.path().join(CALIBRATION_FILE)).unwrap();
+        assert!(csv.starts_with(&CALIBRATION_HEADER.join(",")));
+        assert_eq!(csv.lines().count(), 1 + calibration.tests.len());
+        let png = std::fs::read(dir.path().join(CHART_FILE)).unwrap();
+        assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(names.iter().all(|n| !n.starts_with('.')), "{names:?}");
+    }
+
+    #[test]
+    fn no_streams_is_a_usage_error() {
+        let plan = CalibrationPlan {
+            source: &CHACHA20_62,
+            streams: 0,
+            bytes: 1024,
+            reports: 0,
+            master_seed: 1,
+            threads: 1,
+        };
+        assert!(matches!(calibrate(&plan, &|_| {}), Err(Error::Usage(_))));
+    }
+}
