@@ -26,6 +26,11 @@ pub enum Command {
     Report(ReportArgs),
     /// Write a source's raw bytes (symbols) to stdout, to feed other tools.
     Dump(DumpArgs),
+    /// Calibrate the battery on a good generator: rejection rates, uniformity of p-values and
+    /// the verdict rule's false-fail rate.
+    Calibrate(CalibrateArgs),
+    /// The shortest length (2^10 ... 2^30 bytes) at which the battery catches each control.
+    Power(PowerArgs),
     /// Run a battery on a file or on stdin (`-`).
     File(FileArgs),
     /// Measure what randomness costs: bulk GB/s, ns per 16-byte call or token, beside Python.
@@ -133,6 +138,49 @@ pub struct DumpArgs {
     /// How many bytes to write (default: until stdout is closed).
     #[arg(long, value_parser = parse_size_arg, allow_hyphen_values = true)]
     pub bytes: Option<u64>,
+}
+
+#[derive(Args, Debug)]
+pub struct CalibrateArgs {
+    /// Independent streams per test.
+    #[arg(long, default_value_t = rngaudit::verify::calibration::DEFAULT_STREAMS)]
+    pub streams: u32,
+    /// The good generator: any source but a control, or chacha20_62 (62 symbols).
+    #[arg(long, default_value = "chacha20")]
+    pub source: String,
+    /// Symbols per stream (default: a report's, 1M).
+    #[arg(long, value_parser = parse_size_arg, allow_hyphen_values = true)]
+    pub bytes: Option<u64>,
+    /// Mini-reports of 100 streams for the verdict rule's false-fail rate (0: none).
+    #[arg(long, default_value_t = rngaudit::verify::calibration::DEFAULT_REPORTS)]
+    pub reports: u32,
+    /// Master seed of the streams.
+    #[arg(long, default_value_t = rngaudit::verify::calibration::DEFAULT_SEED)]
+    pub seed: u64,
+    /// Also write calibration.csv, verdict_rule.csv and calibration.png into this directory.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Worker threads (default: one per core). Results do not depend on it.
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+}
+
+#[derive(Args, Debug)]
+pub struct PowerArgs {
+    /// Sources to search (default: every control).
+    pub sources: Vec<String>,
+    /// The longest length tried, rounded down to a power of two.
+    #[arg(long, default_value = "1G", value_parser = parse_size_arg, allow_hyphen_values = true)]
+    pub max: u64,
+    /// Master seed: each source's stream is stream 0 of `run --seed`.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Also write detection.csv into this directory.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Worker threads (default: one per core). Results do not depend on it.
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
 }
 
 #[derive(Args, Debug)]

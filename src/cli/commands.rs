@@ -27,6 +27,8 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Run(args) => run(args),
         Command::Report(args) => report_command(args),
         Command::Dump(args) => dump(args),
+        Command::Calibrate(args) => super::calibrate::run(args),
+        Command::Power(args) => super::power::run(args),
         Command::File(args) => super::file::run(args),
         Command::Bench(args) => super::bench::run(args),
         Command::Tokens(args) => super::tokens::run(args),

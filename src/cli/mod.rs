@@ -3,9 +3,11 @@
 
 mod args;
 mod bench;
+mod calibrate;
 mod commands;
 mod file;
 mod nist;
+mod power;
 mod tokens;
 
 use anyhow::Result;

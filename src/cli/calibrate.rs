@@ -1,0 +1,47 @@
+//! `rngaudit calibrate`: the default battery on many streams of a good generator, to measure
+//! each test's rejection rate and p-value uniformity and the verdict rule's false-fail rate
+//! (the library part is `rngaudit::verify::calibration`). Exit code 1 when a test is
+//! miscalibrated or the rule fails good sources more often than 1%.
+
+use super::args::CalibrateArgs;
+use super::commands::{prepare_dir, print_stdout, progress_bar, REPORT_BYTES};
+use super::{EXIT_OK, EXIT_STATISTICAL_FAILURE};
+use anyhow::Result;
+use rngaudit::size::parse_size;
+use rngaudit::verify::calibration::{self, CalibrationPlan};
+use std::process::ExitCode;
+
+pub fn run(args: CalibrateArgs) -> Result<ExitCode> {
+    let source = calibration::find_source(&args.source)?;
+    let bytes = match args.bytes {
+        Some(bytes) => bytes,
+        None => parse_size(REPORT_BYTES)?,
+    };
+    let plan = CalibrationPlan {
+        source,
+        streams: args.streams,
+        bytes,
+        reports: args.reports,
+        master_seed: args.seed,
+        threads: args.threads,
+    };
+    // An unusable output directory is found before minutes of work, not after.
+    if let Some(dir) = &args.out {
+        prepare_dir(dir)?;
+    }
+    let bar = progress_bar(bytes.saturating_mul(plan.total_streams()));
+    let result = calibration::calibrate(&plan, &|symbols| bar.inc(symbols))?;
+    bar.finish_and_clear();
+    if let Some(dir) = &args.out {
+        calibration::write_files(&result, dir)?;
+    }
+    print_stdout(&calibration::render(&result))?;
+    if let Some(dir) = &args.out {
+        eprintln!("rngaudit: calibration written to {}", dir.display());
+    }
+    Ok(ExitCode::from(if result.as_expected() {
+        EXIT_OK
+    } else {
+        EXIT_STATISTICAL_FAILURE
+    }))
+}
