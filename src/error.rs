@@ -14,12 +14,14 @@ pub enum Error {
     InvalidSize { input: String, reason: String },
     #[error("{0}")]
     Usage(String),
-    #[error("cannot write {}: {source}", path.display())]
+    // The I/O cause is the error's `source`: `{:#}` (as the binary prints errors) appends it
+    // once, so the message itself leaves it out.
+    #[error("cannot write {}", path.display())]
     Write {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("cannot read {what}: {source}")]
+    #[error("cannot read {what}")]
     Read {
         what: String,
         source: std::io::Error,

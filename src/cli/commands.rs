@@ -188,6 +188,7 @@ pub(super) fn build_report(
         results,
         cells,
         sources,
+        appendix: Vec::new(),
     }
 }
 

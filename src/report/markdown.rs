@@ -171,6 +171,11 @@ pub fn render(report: &Report) -> String {
     );
     out.push_str("![p-values](pvalues.png)\n\n");
 
+    for section in &report.appendix {
+        out.push_str(section.trim_end());
+        out.push_str("\n\n");
+    }
+
     out.push_str("## What this does not show\n\n");
     out.push_str(
         "Statistical tests find non-randomness; passing them never proves a generator secure. \

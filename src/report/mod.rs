@@ -31,6 +31,9 @@ pub struct Report {
     pub results: Vec<StreamReport>,
     pub cells: Vec<CellSummary>,
     pub sources: Vec<SourceSummary>,
+    /// Further Markdown sections for `README.md` from work outside the battery run (the speed
+    /// benchmark, detection lengths), each starting with its `## ` heading.
+    pub appendix: Vec<String>,
 }
 
 impl Report {
@@ -143,6 +146,7 @@ pub(crate) mod fixtures {
             results,
             cells,
             sources,
+            appendix: Vec::new(),
         }
     }
 
