@@ -245,7 +245,8 @@ pub fn run(plan: &Plan, progress: &dyn Fn(&str)) -> Result<Bench, Error> {
                 Mode::Call16
             };
             progress(&format!("{}: {}", source.name, mode.as_str()));
-            let stats = timing::per_call(budget, || request.call()).map_err(failed(source))?;
+            let stats =
+                timing::per_call(budget, |calls| request.time(calls)).map_err(failed(source))?;
             results.push(Row::new(source.name, kind, mode, stats));
         }
     }

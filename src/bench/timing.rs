@@ -8,7 +8,9 @@
 //!
 //! Small requests cost a few nanoseconds, about what reading the clock costs, so they are
 //! timed in batches: the warm-up doubles a batch until it fills a slice of the run time, and
-//! each run then times one batch of a fixed number of calls.
+//! each run then times one batch of a fixed number of calls. The caller supplies the batch
+//! (its loop, compiled where the calls are), so that `rngaudit bench` and criterion can time
+//! the very same machine code.
 
 use std::time::{Duration, Instant};
 
@@ -75,34 +77,27 @@ impl Budget {
     }
 }
 
-/// Nanoseconds per call of `call`: a warm-up that also sizes the batch, then `budget.runs`
-/// timed batches. The first error stops the measurement.
-pub fn per_call<E>(budget: Budget, mut call: impl FnMut() -> Result<(), E>) -> Result<Stats, E> {
-    let mut batch = |calls: u64| -> Result<Duration, E> {
-        let start = Instant::now();
-        for _ in 0..calls {
-            call()?;
-        }
-        Ok(start.elapsed())
-    };
-    // Doubling until a batch takes a tenth of a run: long enough that the clock's own cost
-    // and resolution vanish, short enough to stay inside the warm-up.
+/// Nanoseconds per call, from `batch(n)`, which makes `n` calls and returns how long they took.
+/// A warm-up sizes the batch (doubling until a batch takes a tenth of a run: long enough that
+/// the clock's own cost and resolution vanish) and runs one full batch so caches, branch
+/// predictors and clock frequency settle; then `budget.runs` batches are timed. The first
+/// error stops the measurement.
+pub fn per_call<E>(
+    budget: Budget,
+    mut batch: impl FnMut(u64) -> Result<Duration, E>,
+) -> Result<Stats, E> {
     let target = budget.run_time.as_secs_f64();
     let mut calls = 1u64;
-    let mut warmed = Duration::ZERO;
     let per_call_secs = loop {
-        let elapsed = batch(calls)?;
-        warmed += elapsed;
-        if elapsed.as_secs_f64() >= target / 10.0 || calls >= 1 << 40 {
-            break elapsed.as_secs_f64() / calls as f64;
+        let elapsed = batch(calls)?.as_secs_f64();
+        // The cap only matters for calls that take no measurable time at all.
+        if elapsed >= target / 10.0 || calls >= 1 << 32 {
+            break elapsed / calls as f64;
         }
         calls *= 2;
     };
-    let calls = ((target / per_call_secs.max(1e-12)) as u64).max(1);
-    // The rest of the warm-up, so caches, branch predictors and clock frequency settle.
-    while warmed < budget.run_time {
-        warmed += batch(calls.div_ceil(4))?;
-    }
+    let calls = ((target / per_call_secs.max(1e-12)) as u64).clamp(1, 1 << 36);
+    batch(calls)?;
     let mut samples = Vec::new();
     for _ in 0..budget.runs.max(1) {
         let elapsed = batch(calls)?;
@@ -177,31 +172,42 @@ mod tests {
         assert_eq!(Stats::of(&[]), None);
     }
 
+    /// A batch of `n` calls that each bump `counter`, timed as a real caller times it.
+    fn counting(counter: &mut u64) -> impl FnMut(u64) -> Result<Duration, ()> + '_ {
+        move |n| {
+            let start = Instant::now();
+            for _ in 0..n {
+                *counter = std::hint::black_box(*counter + 1);
+            }
+            Ok(start.elapsed())
+        }
+    }
+
     #[test]
     fn errors_stop_a_measurement() {
-        let mut left = 3;
-        let result = per_call(Budget::QUICK, || {
-            left -= 1;
-            if left == 0 {
+        let mut batches = 0;
+        let result = per_call(Budget::QUICK, |_| {
+            batches += 1;
+            if batches == 3 {
                 Err("broken")
             } else {
-                Ok(())
+                Ok(Duration::from_nanos(1))
             }
         });
         assert_eq!(result, Err("broken"));
+        assert_eq!(batches, 3);
         assert_eq!(rate(Budget::QUICK, 1.0, || Err::<u64, _>("no")), Err("no"));
     }
 
     #[test]
     fn every_run_is_counted() {
         let mut calls = 0u64;
-        let stats = per_call(Budget::QUICK, || {
-            calls += 1;
-            Ok::<(), ()>(())
-        })
-        .unwrap();
+        let stats = per_call(Budget::QUICK, counting(&mut calls)).unwrap();
         assert_eq!(stats.runs, Budget::QUICK.runs);
         assert!(calls > u64::from(Budget::QUICK.runs));
+        // A batch that takes no time at all still ends (the cap on the batch size).
+        let instant = per_call(Budget::QUICK, |_| Ok::<_, ()>(Duration::ZERO)).unwrap();
+        assert_eq!(instant.median, 0.0);
         let stats = rate(Budget::QUICK, 1.0, || Ok::<u64, ()>(1)).unwrap();
         assert_eq!(stats.runs, Budget::QUICK.runs);
         assert!(stats.min <= stats.median && stats.median <= stats.max);
