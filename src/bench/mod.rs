@@ -476,6 +476,28 @@ mod tests {
     }
 
     #[test]
+    fn run_for_report_writes_its_three_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let bench = run_for_report(dir.path(), true).unwrap();
+        for file in [output::THROUGHPUT_FILE, output::BATTERY_FILE, chart::FILE] {
+            let bytes = std::fs::read(dir.path().join(file)).unwrap();
+            assert!(!bytes.is_empty(), "{file}");
+        }
+        // Every source has its bulk row and its small-request row; nothing else is left behind.
+        for mode in [Mode::Bulk, Mode::Call16] {
+            let sources = bench
+                .results
+                .iter()
+                .filter(|row| row.kind != RowKind::Python);
+            let rows = sources.filter(|row| {
+                row.mode == mode || (mode == Mode::Call16 && row.mode == Mode::Token)
+            });
+            assert_eq!(rows.count(), SOURCES.len(), "{mode:?}");
+        }
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 3);
+    }
+
+    #[test]
     fn cpu_model_is_never_empty() {
         assert!(!cpu_model().is_empty());
     }
