@@ -57,7 +57,9 @@ impl ExternalInput {
                 )));
             }
             let file = std::fs::File::open(path).map_err(unreadable)?;
-            let size = metadata.is_file().then_some(metadata.len());
+            // Files in /proc and /sys report a size of 0 yet have contents: a zero size is no
+            // size at all, and the input is read to its end like a pipe.
+            let size = (metadata.is_file() && metadata.len() > 0).then_some(metadata.len());
             (path.to_string(), size, Box::new(file))
         };
         Ok(ExternalInput {

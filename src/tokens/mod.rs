@@ -346,16 +346,24 @@ pub fn analyse(set: &TokenSet, source: &str, alpha: f64) -> TokenReport {
         .filter(|p| p.verdict == Verdict::Fail)
         .map(|p| p.index)
         .collect();
-    let verdict =
-        if tests.iter().any(|t| t.verdict == Verdict::Fail) || !failing_positions.is_empty() {
-            Verdict::Fail
-        } else if tests.iter().any(|t| t.verdict == Verdict::Weak)
-            || positions.iter().any(|p| p.verdict == Verdict::Weak)
-        {
-            Verdict::Weak
-        } else {
-            Verdict::Pass
-        };
+    // Tokens that are all alike carry no entropy at all: no per-position test can fail them
+    // (constant positions are not failures), so the scheme as a whole does.
+    let nothing_varies = n >= 2 && set.distinct() == 1;
+    if nothing_varies {
+        notes.push("every token is the same: the scheme carries 0 bits of entropy".to_string());
+    }
+    let verdict = if nothing_varies
+        || tests.iter().any(|t| t.verdict == Verdict::Fail)
+        || !failing_positions.is_empty()
+    {
+        Verdict::Fail
+    } else if tests.iter().any(|t| t.verdict == Verdict::Weak)
+        || positions.iter().any(|p| p.verdict == Verdict::Weak)
+    {
+        Verdict::Weak
+    } else {
+        Verdict::Pass
+    };
     notes.extend(standing_notes(
         &tests, &positions, length_min, length_max, alpha,
     ));
