@@ -21,6 +21,11 @@ pub fn parse_size(input: &str) -> Result<u64, Error> {
             "expected a whole number of bytes, optionally followed by K, M, G or T",
         ));
     }
+    if suffix.starts_with(['.', ',']) {
+        return Err(invalid(
+            "sizes are whole numbers of bytes (write 1536K, not 1.5M)",
+        ));
+    }
     let shift = match suffix.to_ascii_uppercase().as_str() {
         "" | "B" => 0,
         "K" | "KB" | "KIB" => 10,

@@ -225,7 +225,7 @@ fn file_bad_input_is_one_line_and_exit_2() {
         rngaudit()
             .args(["file", "--format", "ascii01"])
             .arg(&no_digits),
-        "empty",
+        "no whole byte of 0/1 digits",
     );
     assert_usage_error(
         rngaudit()

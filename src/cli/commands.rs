@@ -87,9 +87,11 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         threads: args.common.threads,
         params,
     };
-    let report = execute(&plan, battery.name)?;
     if let Some(dir) = &args.common.out {
         prepare_dir(dir)?;
+    }
+    let report = execute(&plan, battery.name)?;
+    if let Some(dir) = &args.common.out {
         report::csv::CsvSink.write(&report, dir)?;
     }
     emit(&report, &args.common)?;
@@ -111,8 +113,9 @@ fn report_command(args: ReportArgs) -> Result<ExitCode> {
         threads: args.threads,
         params: Params::default(),
     };
-    let report = execute(&plan, battery.name)?;
+    // A bad --out is found before the run, not after it.
     prepare_dir(&args.out)?;
+    let report = execute(&plan, battery.name)?;
     publish(&args.out, |staging| {
         for sink in report::file_sinks() {
             sink.write(&report, staging)?;

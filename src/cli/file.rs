@@ -81,7 +81,13 @@ pub fn run(args: FileArgs) -> Result<ExitCode> {
     bar.finish_and_clear();
     let analysed: u64 = results.iter().map(|r| r.bytes).sum();
     if analysed == 0 {
-        anyhow::bail!("{name} is empty: there is nothing to test");
+        match format {
+            Format::Bin => anyhow::bail!("{name} is empty: there is nothing to test"),
+            Format::Ascii01 => anyhow::bail!(
+                "{name} has no whole byte of 0/1 digits (ascii01 reads only '0' and '1'): \
+                 there is nothing to test"
+            ),
+        }
     }
     let streams = results.len() as u32;
     let report = build_report(
