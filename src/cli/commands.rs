@@ -7,11 +7,13 @@ use super::{EXIT_OK, EXIT_STATISTICAL_FAILURE};
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use rngaudit::battery::{self, Params};
+use rngaudit::bench;
 use rngaudit::report::{self, Report, Sink};
 use rngaudit::runner::{self, Plan};
 use rngaudit::second_level::{self, FAMILY_ALPHA};
 use rngaudit::size::parse_size;
 use rngaudit::source::{self, SOURCES};
+use rngaudit::verify::power;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
@@ -20,6 +22,8 @@ pub const REPORT_BYTES: &str = "1M";
 pub const REPORT_STREAMS: u32 = 100;
 /// `report --quick`: the same tests on 20 streams.
 pub const QUICK_STREAMS: u32 = 20;
+/// The longest length at which `report` looks for a control's first failure (2^30 bytes).
+pub const POWER_MAX_BYTES: u64 = 1 << 30;
 
 pub fn dispatch(cli: Cli) -> Result<ExitCode> {
     match cli.command {
@@ -115,8 +119,18 @@ fn report_command(args: ReportArgs) -> Result<ExitCode> {
     };
     // A bad --out is found before the run, not after it.
     prepare_dir(&args.out)?;
-    let report = execute(&plan, battery.name)?;
+    let mut report = execute(&plan, battery.name)?;
     publish(&args.out, |staging| {
+        let detections =
+            power::detect(&power::controls(), POWER_MAX_BYTES, args.seed, args.threads)?;
+        power::write_csv(&detections, staging)?;
+        report.appendix.push(power_section(&detections));
+        eprintln!("rngaudit: timing the generators for throughput.csv");
+        let speed = bench::run_for_report(staging, args.quick)?;
+        for note in &speed.notes {
+            eprintln!("rngaudit: {note}");
+        }
+        report.appendix.push(speed_section(&speed));
         for sink in report::file_sinks() {
             sink.write(&report, staging)?;
         }
@@ -272,4 +286,60 @@ pub(super) fn exit_code(report: &Report) -> ExitCode {
     } else {
         ExitCode::from(EXIT_STATISTICAL_FAILURE)
     }
+}
+
+/// `reports/README.md`'s section on power: where each control is first caught.
+fn power_section(detections: &[power::Detection]) -> String {
+    let mut text = String::from(
+        "## Power: where each control is first caught\n\n\
+         One stream per length, doubling from 2^10 bytes; the length at which the battery first \
+         says `fail` under the family-wise rule (as `rngaudit power` prints it; \
+         `detection.csv`). For orientation, PractRand 0.95 catches a 32-bit counter and \
+         RANDU's low byte at 2^10 bytes and 0.51-biased bits at 2^14–2^16.\n\n\
+         | control | fails at | first failing tests |\n| --- | --- | --- |\n",
+    );
+    for detection in detections {
+        let at = match (detection.fails_at, detection.log2()) {
+            (Some(bytes), Some(log2)) => format!("2^{log2} bytes ({bytes})"),
+            (Some(bytes), None) => format!("{bytes} bytes"),
+            _ => format!(
+                "not caught up to {}",
+                rngaudit::size::format_size(detection.tested_up_to)
+            ),
+        };
+        text.push_str(&format!(
+            "| {} | {} | {} |\n",
+            detection.source,
+            at,
+            detection.failing_tests.join(", ")
+        ));
+    }
+    text
+}
+
+/// `reports/README.md`'s section on speed: the chart and this run's headline ratios.
+fn speed_section(speed: &bench::Bench) -> String {
+    let mut text = format!(
+        "## Secure vs seeded: what randomness costs\n\n\
+         Measured on {} ({} runs per figure, medians; `throughput.csv`, \
+         `battery_throughput.csv`). Bars on a log axis: bulk rates on the left, cost per \
+         16-byte request or per token on the right; Python's own calls beside Rust's.\n\n\
+         ![throughput](throughput.png)\n\n",
+        speed.cpu,
+        speed.results.first().map_or(0, |row| row.runs)
+    );
+    for headline in bench::headlines(&speed.results) {
+        text.push_str(&format!("- {}\n", headline.sentence()));
+    }
+    if let Some(whole) = speed
+        .battery
+        .iter()
+        .find(|row| row.test.contains("battery"))
+    {
+        text.push_str(&format!(
+            "- the default battery analyses {:.0} MB/s on one core, in one pass over data in memory\n",
+            whole.median_mb_per_s
+        ));
+    }
+    text
 }
