@@ -11,11 +11,11 @@
 
 use super::output::{three_digits, with_unit};
 use super::{Bench, Mode, Row, RowKind};
-use crate::report::png::ensure_font;
+use crate::report::png::{ensure_font, text, text_width};
 use crate::Error;
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
+use plotters::style::text_anchor::HPos;
 use std::path::Path;
 
 pub const FILE: &str = "throughput.png";
@@ -96,29 +96,6 @@ pub fn write(bench: &Bench, path: &Path) -> Result<(), Error> {
         let _ = std::fs::remove_file(&temporary);
     }
     result
-}
-
-fn font(size: f64) -> FontDesc<'static> {
-    FontDesc::new(FontFamily::SansSerif, size, FontStyle::Normal)
-}
-
-fn text_width(text: &str, size: f64) -> Result<i32, String> {
-    let (width, _) = font(size).box_size(text).map_err(|e| e.to_string())?;
-    Ok(width as i32)
-}
-
-/// Draws `text` with its left edge, centre or right edge (`h`) at `x`, centred on `y`.
-fn text<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    text: &str,
-    (x, y): (i32, i32),
-    size: f64,
-    colour: &RGBColor,
-    h: HPos,
-) -> Result<(), String> {
-    let style = font(size).color(colour).pos(Pos::new(h, VPos::Center));
-    area.draw(&Text::new(text.to_string(), (x, y), style))
-        .map_err(|e| e.to_string())
 }
 
 fn filled<DB: DrawingBackend>(

@@ -262,7 +262,7 @@ fn metrics() -> Option<&'static Metrics> {
 }
 
 /// Width in pixels of `text` at `size`.
-fn text_width(text: &str, size: f64) -> Result<i32, String> {
+pub(crate) fn text_width(text: &str, size: f64) -> Result<i32, String> {
     ensure_font()?;
     if let Some((_, width)) = metrics().and_then(|m| m.layout(FONT, text, size)) {
         return Ok(width.ceil() as i32);
@@ -278,7 +278,7 @@ fn style(size: f64, colour: &RGBColor, h: HPos) -> TextStyle<'_> {
 /// Draws `text` with its left edge, centre or right edge (`h`) at `x`, vertically centred on
 /// `y`, one glyph at a time (see [`Metrics`]); whole strings through plotters if the font's
 /// tables cannot be read.
-fn text<DB: DrawingBackend>(
+pub(crate) fn text<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     text: &str,
     (x, y): (i32, i32),

@@ -15,7 +15,7 @@ use crate::stats::kolmogorov;
 use crate::Error;
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
+use plotters::style::text_anchor::HPos;
 use std::path::Path;
 
 const MARGIN: i32 = 24;
@@ -37,6 +37,8 @@ fn font(size: f64) -> FontDesc<'static> {
     FontDesc::new(FontFamily::SansSerif, size, FontStyle::Normal)
 }
 
+/// Left-aligned text through the report charts' glyph placement (plotters 0.3.7 spaces
+/// letters unevenly on its own).
 fn text<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     line: &str,
@@ -44,11 +46,7 @@ fn text<DB: DrawingBackend>(
     size: f64,
     colour: &RGBColor,
 ) -> Result<(), String> {
-    let style = font(size)
-        .color(colour)
-        .pos(Pos::new(HPos::Left, VPos::Center));
-    area.draw(&Text::new(line.to_string(), at, style))
-        .map_err(|e| e.to_string())
+    crate::report::png::text(area, line, at, size, colour, HPos::Left)
 }
 
 /// The D at which P(D_n ≥ D) = `level`, by bisection (the tail falls as D grows).
