@@ -11,7 +11,7 @@
 
 use super::output::{three_digits, with_unit};
 use super::{Bench, Mode, Row, RowKind};
-use crate::report::png::{ensure_font, text, text_width};
+use crate::report::png::{ensure_font, text, text_width, write_png};
 use crate::Error;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -68,34 +68,11 @@ fn lighter(colour: RGBColor) -> RGBColor {
 
 /// Writes the chart of `bench` to `path`, through a temporary file renamed into place.
 pub fn write(bench: &Bench, path: &Path) -> Result<(), Error> {
-    let failed = |message: String| Error::Write {
+    let chart = Chart::new(bench).map_err(|message| Error::Write {
         path: path.to_path_buf(),
         source: std::io::Error::other(message),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| FILE.to_string());
-    // The encoder picks the format from the extension, so the temporary name ends in `.png`.
-    let temporary = path.with_file_name(format!(".{name}.{}.tmp.png", std::process::id()));
-    let drawn = (|| {
-        let chart = Chart::new(bench)?;
-        let area = BitMapBackend::new(&temporary, chart.size()).into_drawing_area();
-        area.fill(&WHITE).map_err(|e| e.to_string())?;
-        chart.draw(&area)?;
-        area.present().map_err(|e| e.to_string())
-    })();
-    let result = drawn.map_err(failed).and_then(|()| {
-        std::fs::rename(&temporary, path).map_err(|source| Error::Write {
-            path: path.to_path_buf(),
-            source,
-        })
-    });
-    if result.is_err() {
-        // A failed draw may still have left a partial image (the backend saves on drop).
-        let _ = std::fs::remove_file(&temporary);
-    }
-    result
+    })?;
+    write_png(path, chart.size(), |area| chart.draw(area))
 }
 
 fn filled<DB: DrawingBackend>(

@@ -99,8 +99,9 @@ pub(crate) fn ensure_font() -> Result<(), String> {
     }
 }
 
-/// Draws into a temporary PNG beside `path` and renames it into place.
-fn write_png(
+/// Draws into a temporary PNG beside `path` and renames it into place: every chart of the
+/// crate is written through here, with the bundled font registered first.
+pub(crate) fn write_png(
     path: &Path,
     size: (u32, u32),
     draw: impl FnOnce(&DrawingArea<BitMapBackend<'_>, Shift>) -> Result<(), String>,

@@ -9,7 +9,7 @@
 
 use super::calibration::{Calibrated, Calibration, TestCalibration, KS_FLAG_BELOW};
 use crate::report::format_p;
-use crate::report::png::ensure_font;
+use crate::report::png::write_png;
 use crate::size::format_size;
 use crate::stats::kolmogorov;
 use crate::Error;
@@ -65,16 +65,6 @@ fn ks_critical(n: u64, level: f64) -> f64 {
 
 /// Writes the chart of `calibration` to `path`, through a temporary file renamed into place.
 pub(super) fn write(calibration: &Calibration, path: &Path) -> Result<(), Error> {
-    let failed = |message: String| Error::Write {
-        path: path.to_path_buf(),
-        source: std::io::Error::other(message),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "calibration.png".to_string());
-    // The encoder picks the format from the extension, so the temporary name ends in `.png`.
-    let temporary = path.with_file_name(format!(".{name}.{}.tmp.png", std::process::id()));
     let measured: Vec<&TestCalibration> = calibration
         .tests
         .iter()
@@ -83,25 +73,9 @@ pub(super) fn write(calibration: &Calibration, path: &Path) -> Result<(), Error>
     let rows = measured.len().div_ceil(TESTS_PER_ROW).max(1) as i32;
     let width = 2 * MARGIN + TESTS_PER_ROW as i32 * 2 * PANEL_WIDTH + PAIR_GAP;
     let height = 2 * MARGIN + HEADER_HEIGHT + rows * PANEL_HEIGHT;
-    let drawn = (|| {
-        ensure_font()?;
-        let area =
-            BitMapBackend::new(&temporary, (width as u32, height as u32)).into_drawing_area();
-        area.fill(&WHITE).map_err(|e| e.to_string())?;
-        draw(&area, calibration, &measured)?;
-        area.present().map_err(|e| e.to_string())
-    })();
-    let result = drawn.map_err(failed).and_then(|()| {
-        std::fs::rename(&temporary, path).map_err(|source| Error::Write {
-            path: path.to_path_buf(),
-            source,
-        })
-    });
-    if result.is_err() {
-        // A failed draw may still have left a partial image (the backend saves on drop).
-        let _ = std::fs::remove_file(&temporary);
-    }
-    result
+    write_png(path, (width as u32, height as u32), |area| {
+        draw(area, calibration, &measured)
+    })
 }
 
 fn draw<DB: DrawingBackend>(
