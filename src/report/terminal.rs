@@ -96,7 +96,14 @@ pub(crate) fn outcome_line(report: &Report) -> String {
         .filter(|s| !s.as_expected())
         .map(|s| s.source.as_str())
         .collect();
-    if unexpected.is_empty() {
+    if report.sources.len() == 1 {
+        let verdict = if unexpected.is_empty() {
+            "came"
+        } else {
+            "did NOT come"
+        };
+        format!("The source {verdict} out as expected.")
+    } else if unexpected.is_empty() {
         format!("All {} sources came out as expected.", report.sources.len())
     } else {
         format!(
