@@ -263,28 +263,13 @@ fn write_csv(report: &TokenReport, path: &Path) -> Result<(), Error> {
 }
 
 fn write_png(report: &TokenReport, path: &Path) -> Result<(), Error> {
-    let failed = |message: String| Error::Write {
-        path: path.to_path_buf(),
-        source: std::io::Error::other(message),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| PNG_FILE.to_string());
-    // plotters picks the encoder from the extension, so the temporary name ends in `.png`.
-    let temporary = path.with_file_name(format!(".{name}.{}.draw.png", std::process::id()));
-    let drawn = crate::report::png::ensure_font()
-        .and_then(|()| draw_chart(report, &temporary))
-        .map_err(failed)
-        .and_then(|()| {
-            std::fs::read(&temporary).map_err(|source| Error::Write {
-                path: path.to_path_buf(),
-                source,
-            })
-        });
-    let _ = std::fs::remove_file(&temporary);
-    let bytes = drawn?;
-    write_atomically(path, |out| out.write_all(&bytes))
+    crate::report::png::write_png(path, chart_size(report), |root| draw_chart(report, root))
+}
+
+/// Wide enough for a bar per position, within what an image viewer shows.
+fn chart_size(report: &TokenReport) -> (u32, u32) {
+    let count = report.positions.len().max(1);
+    ((140 + 18 * count).clamp(720, 4000) as u32, 460)
 }
 
 fn font(size: f64) -> FontDesc<'static> {
@@ -301,10 +286,11 @@ fn verdict_colour(verdict: Verdict) -> RGBColor {
 
 /// Bars per position: log₂ of the set size behind, the bits it contributes in front, coloured
 /// by the position's verdict.
-fn draw_chart(report: &TokenReport, path: &Path) -> Result<(), String> {
+fn draw_chart(
+    report: &TokenReport,
+    root: &DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>,
+) -> Result<(), String> {
     let count = report.positions.len().max(1);
-    let width = (140 + 18 * count).clamp(720, 4000) as u32;
-    let height = 460u32;
     // Headroom above the tallest bar for the legend.
     let top = (report
         .positions
@@ -314,8 +300,6 @@ fn draw_chart(report: &TokenReport, path: &Path) -> Result<(), String> {
         * 1.35)
         .ceil();
     let text = |e: &dyn std::fmt::Display| e.to_string();
-    let root = BitMapBackend::new(path, (width, height)).into_drawing_area();
-    root.fill(&WHITE).map_err(|e| text(&e))?;
     let title = format!(
         "Entropy per position: {} tokens, {:.1} effective bits of {:.1} nominal ({})",
         report.tokens,
@@ -323,7 +307,7 @@ fn draw_chart(report: &TokenReport, path: &Path) -> Result<(), String> {
         report.nominal_entropy_bits,
         report.verdict.as_str()
     );
-    let mut chart = ChartBuilder::on(&root)
+    let mut chart = ChartBuilder::on(root)
         .caption(title, font(18.0))
         .margin(16)
         .x_label_area_size(40)
@@ -388,7 +372,7 @@ fn draw_chart(report: &TokenReport, path: &Path) -> Result<(), String> {
         .position(SeriesLabelPosition::UpperRight)
         .draw()
         .map_err(|e| text(&e))?;
-    root.present().map_err(|e| text(&e))
+    Ok(())
 }
 
 #[cfg(test)]
