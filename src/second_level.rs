@@ -122,6 +122,13 @@ pub fn proportion_bounds(m: usize) -> (f64, f64) {
     (p_hat - half_width, (p_hat + half_width).min(1.0))
 }
 
+/// The bin of `p` among `bins` equal bins on [0, 1], as STS's `assess.c` bins p-values: bin
+/// ⌊p · bins⌋, with a p-value of exactly 1 in the last bin. Every p-value histogram of the crate
+/// (uniformity, STS's C1..C10, the charts) bins through here.
+pub fn p_value_bin(p: f64, bins: usize) -> usize {
+    ((p * bins as f64) as usize).min(bins - 1)
+}
+
 /// NIST's uniformity P-value of p-values (SP 800-22 §4.2.2; STS `assess.c`): ten equal bins on
 /// [0, 1] (a p-value of exactly 1 goes in the last), χ² against m/10 each, igamc(9/2, χ²/2).
 pub fn uniformity_p(p_values: &[f64]) -> Option<f64> {
@@ -130,7 +137,7 @@ pub fn uniformity_p(p_values: &[f64]) -> Option<f64> {
     }
     let mut bins = [0u64; 10];
     for &p in p_values {
-        bins[((p * 10.0) as usize).min(9)] += 1;
+        bins[p_value_bin(p, 10)] += 1;
     }
     let expected = p_values.len() as f64 / 10.0;
     let chi2: f64 = bins

@@ -132,6 +132,43 @@ pub(crate) fn write_png(
     result
 }
 
+/// Bars of a p-value histogram over [0, 1] (one per count, equal widths) and a dashed line at
+/// the count a uniform distribution expects: the picture every p-value chart of the crate uses.
+pub(crate) fn histogram_bars<DB: DrawingBackend>(
+    chart: &mut ChartContext<
+        '_,
+        DB,
+        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+    >,
+    counts: &[u64],
+    expected: f64,
+    colour: &RGBColor,
+) -> Result<(), String> {
+    let failed = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    let width = 1.0 / counts.len().max(1) as f64;
+    chart
+        .draw_series(counts.iter().enumerate().map(|(bin, &count)| {
+            let left = bin as f64 * width;
+            Rectangle::new(
+                [
+                    (left + width * 0.06, 0.0),
+                    (left + width * 0.94, count as f64),
+                ],
+                colour.filled(),
+            )
+        }))
+        .map_err(failed)?;
+    chart
+        .draw_series(DashedLineSeries::new(
+            [(0.0, expected), (1.0, expected)],
+            8,
+            5,
+            BLACK.stroke_width(2),
+        ))
+        .map_err(failed)?;
+    Ok(())
+}
+
 fn font(size: f64) -> FontDesc<'static> {
     FontDesc::new(FontFamily::Name(FAMILY), size, FontStyle::Normal)
 }
@@ -670,7 +707,7 @@ impl Panels {
                         .filter_map(|o| o.p_value())
                     {
                         // A p-value of exactly 1 belongs in the last bin, as in NIST's count.
-                        let bin = ((p * BINS as f64) as usize).min(BINS - 1);
+                        let bin = crate::second_level::p_value_bin(p, BINS);
                         bins[bin] += 1;
                     }
                 }
@@ -837,27 +874,7 @@ fn histogram<DB: DrawingBackend>(
         .max_light_lines(0)
         .draw()
         .map_err(failed)?;
-    let width = 1.0 / BINS as f64;
-    chart
-        .draw_series(counts.iter().enumerate().map(|(bin, &count)| {
-            let left = bin as f64 * width;
-            Rectangle::new(
-                [
-                    (left + width * 0.06, 0.0),
-                    (left + width * 0.94, count as f64),
-                ],
-                colour.filled(),
-            )
-        }))
-        .map_err(failed)?;
-    chart
-        .draw_series(DashedLineSeries::new(
-            [(0.0, expected), (1.0, expected)],
-            8,
-            5,
-            BLACK.stroke_width(2),
-        ))
-        .map_err(failed)?;
+    histogram_bars(&mut chart, counts, expected, colour)?;
     // The x description is drawn here, centred under the plot, for the same glyph placement as
     // the caption; the rotated y description stays with plotters.
     let (plot_x, _) = chart.plotting_area().get_pixel_range();

@@ -9,7 +9,7 @@
 
 use super::calibration::{Calibrated, Calibration, TestCalibration, KS_FLAG_BELOW};
 use crate::report::format_p;
-use crate::report::png::write_png;
+use crate::report::png::{histogram_bars, write_png};
 use crate::size::format_size;
 use crate::stats::kolmogorov;
 use crate::Error;
@@ -163,7 +163,7 @@ fn histogram<DB: DrawingBackend>(
     let failed = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     let mut counts = [0u64; BINS];
     for &p in &test.p_values {
-        counts[((p * BINS as f64) as usize).min(BINS - 1)] += 1;
+        counts[crate::second_level::p_value_bin(p, BINS)] += 1;
     }
     let expected = test.streams as f64 / BINS as f64;
     let top = counts.iter().copied().max().unwrap_or(0) as f64;
@@ -195,28 +195,7 @@ fn histogram<DB: DrawingBackend>(
         .max_light_lines(0)
         .draw()
         .map_err(failed)?;
-    let width = 1.0 / BINS as f64;
-    let bars = colour(test);
-    chart
-        .draw_series(counts.iter().enumerate().map(|(bin, &count)| {
-            let left = bin as f64 * width;
-            Rectangle::new(
-                [
-                    (left + width * 0.08, 0.0),
-                    (left + width * 0.92, count as f64),
-                ],
-                bars.filled(),
-            )
-        }))
-        .map_err(failed)?;
-    chart
-        .draw_series(DashedLineSeries::new(
-            [(0.0, expected), (1.0, expected)],
-            8,
-            5,
-            BLACK.stroke_width(2),
-        ))
-        .map_err(failed)?;
+    histogram_bars(&mut chart, &counts, expected, &colour(test))?;
     Ok(())
 }
 

@@ -18,7 +18,7 @@
 //! arithmetic, which differs from m/10 when m is not a multiple of 10.
 
 use crate::battery::Outcome;
-use crate::second_level::{proportion_bounds, uniformity_p, Verdict, ALPHA};
+use crate::second_level::{p_value_bin, proportion_bounds, uniformity_p, Verdict, ALPHA};
 
 /// Uniformity P-values below this are flagged, as STS marks them with `*`.
 pub const UNIFORMITY_FLAG_BELOW: f64 = 0.0001;
@@ -132,7 +132,7 @@ fn complete(mut row: FinalRow, p_values: &[f64]) -> FinalRow {
     }
     for &p in p_values {
         // STS: pos = floor(p·10), a p-value of exactly 1 in the last bin.
-        row.bins[((p * 10.0) as usize).min(9)] += 1;
+        row.bins[p_value_bin(p, 10)] += 1;
     }
     row.passed = p_values.iter().filter(|&&p| p >= ALPHA).count();
     row.proportion = Some(row.passed as f64 / m as f64);
