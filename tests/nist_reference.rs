@@ -1,4 +1,4 @@
-//! The NIST battery against NIST STS 2.1.2's own output (shared/reference/nist-sts/):
+//! The NIST battery against NIST STS 2.1.2's own output (tests/fixtures/nist-sts/):
 //! every p-value STS prints for the first 1,000,000 bits of data.e and data.pi, the worked
 //! examples of SP 800-22 Rev 1a section 2 that STS can run, and binary input against ASCII input.
 
@@ -8,7 +8,7 @@ use rngaudit::battery::nist::sequences::{
 use rngaudit::battery::nist::TESTS;
 use rngaudit::battery::{Outcome, Params, Test};
 
-const REFERENCE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/reference/nist-sts/");
+const REFERENCE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/nist-sts/");
 const TOLERANCE: f64 = 1e-6;
 const MILLION: u64 = 1_000_000;
 

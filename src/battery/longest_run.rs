@@ -421,7 +421,7 @@ mod tests {
     #[test]
     fn sp800_22_example() {
         // SP 800-22 Rev 1a §2.4.8: n = 128, M = 8: ν = [4, 9, 3, 0], P-value = 0.180609 (STS
-        // 2.1.2 agrees; shared/reference/nist-sts/worked_examples.csv). The document's
+        // 2.1.2 agrees; tests/fixtures/nist-sts/worked_examples.csv). The document's
         // χ² = 4.882605 comes from its 4-digit π; with the exact π (which STS also uses for
         // M = 8), python3
         // sum((nu[i] - 16*pi[i])**2 / (16*pi[i]) for i in range(4)) = 4.882457463200341.
@@ -495,7 +495,7 @@ mod tests {
         // the digits gives ν = [11, 18, 23, 16, 16, 9, 7] for e and [8, 12, 25, 20, 14, 15, 6]
         // for pi; with the exact π above, mpmath 1.3 (30 digits)
         // gammainc(3, chi2/2, inf, regularized=True) = 0.718365838014833712 (e) and
-        // 0.0272949234295678590 (pi). shared/reference/nist-sts/README.md (item 4) quotes the
+        // 0.0272949234295678590 (pi). tests/fixtures/nist-sts/README.md (item 4) quotes the
         // pi value, 0.027295, as what exact constants give; STS's rounded ones give 0.024390.
         for (file, expected) in [
             ("data.e", 0.718_365_838_014_833_7),

@@ -67,7 +67,7 @@ mod tests {
     #[test]
     fn sp800_22_examples() {
         // SP 800-22 Rev 1a §2.1.8: the 100-bit example (the first 100 bits of data.pi),
-        // P-value = 0.109599 (also STS 2.1.2's output; shared/reference/nist-sts/worked_examples.csv).
+        // P-value = 0.109599 (also STS 2.1.2's output; tests/fixtures/nist-sts/worked_examples.csv).
         let epsilon = "1100100100001111110110101010001000100001011010001100001000110100110001001100011001100010100010111000";
         let outcome = monobit_outcome(ones_in(epsilon), 100);
         let p = outcome.p_value().unwrap();

@@ -109,11 +109,11 @@ fn runs_outcome(runs: &Runs) -> Outcome {
 }
 
 /// The first `n` bits of an STS 2.1.2 data file (`data.e`, `data.pi`) in
-/// shared/reference/nist-sts, one 0/1 value per bit.
+/// tests/fixtures/nist-sts, one 0/1 value per bit.
 #[cfg(test)]
 pub(crate) fn sts_data_bits(file: &str, n: usize) -> Vec<u8> {
     let path = format!(
-        "{}/../shared/reference/nist-sts/{file}",
+        "{}/tests/fixtures/nist-sts/{file}",
         env!("CARGO_MANIFEST_DIR")
     );
     let text = std::fs::read(&path).unwrap_or_else(|error| panic!("{path}: {error}"));
@@ -168,7 +168,7 @@ mod tests {
     #[test]
     fn sp800_22_examples() {
         // SP 800-22 Rev 1a §2.3.8: the first 100 bits of data.pi, P-value = 0.500798 (STS 2.1.2
-        // agrees; shared/reference/nist-sts/worked_examples.csv). V_n(obs) = 52 by counting
+        // agrees; tests/fixtures/nist-sts/worked_examples.csv). V_n(obs) = 52 by counting
         // (python3: 1 + sum(e[i] != e[i+1] for i in range(99))).
         let epsilon = "1100100100001111110110101010001000100001011010001100001000110100110001001100011001100010100010111000";
         let outcome = runs_outcome(&runs_of_bit_string(epsilon));
@@ -188,7 +188,7 @@ mod tests {
     #[test]
     fn sts_million_bit_files() {
         // STS 2.1.2 on the first 1,000,000 bits of data.e and data.pi (p_value_full column of
-        // shared/reference/nist-sts/reference_pvalues.csv): 0.56191688503025439 and
+        // tests/fixtures/nist-sts/reference_pvalues.csv): 0.56191688503025439 and
         // 0.41926842044315493.
         for (file, expected) in [
             ("data.e", 0.561_916_885_030_254_4),

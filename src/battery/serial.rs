@@ -178,7 +178,7 @@ mod tests {
     #[test]
     fn sp800_22_serial_example_is_the_binary_case() {
         // SP 800-22 Rev 1a §2.11.8: the first 1,000,000 bits of e, m = 2: ∇ψ²₂ = 0.339764 and
-        // P-value1 = 0.843764 (STS 2.1.2 agrees; shared/reference/nist-sts/worked_examples.csv).
+        // P-value1 = 0.843764 (STS 2.1.2 agrees; tests/fixtures/nist-sts/worked_examples.csv).
         // Good's statistic on a binary alphabet with pairs is exactly that ∇ψ²₂, with df 2.
         let bits = sts_data_bits("data.e", 1_000_000);
         let outcome = &run_chunked(&TEST, 2, &bits, 65_536)[0];

@@ -297,7 +297,7 @@ mod tests {
 
     #[test]
     fn sts_minimum_for_100_sequences_is_96() {
-        // shared/reference/nist-sts/README.md item 1: 96 of 100 is the minimum.
+        // tests/fixtures/nist-sts/README.md item 1: 96 of 100 is the minimum.
         assert_eq!(pass_range(100).0, 96);
     }
 

@@ -10,7 +10,7 @@
 //!
 //! # What "equal to STS" means here
 //! Every test reproduces STS 2.1.2 with its default parameters, including the places where STS
-//! departs from the text of SP 800-22 (shared/reference/nist-sts/README.md lists them): rounded
+//! departs from the text of SP 800-22 (tests/fixtures/nist-sts/README.md lists them): rounded
 //! probability constants (LongestRun, LinearComplexity, RandomExcursions), truncating integer
 //! division in CumulativeSums, the DFT threshold sqrt(2.995732274 n) with the DC term counted,
 //! OverlappingTemplate's class probabilities from STS's own `Pr()`, NonOverlappingTemplate with
@@ -271,9 +271,9 @@ pub(crate) mod testing {
     pub fn data_e(bits: u64) -> (Vec<u8>, u64) {
         let path = concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../shared/reference/nist-sts/data.e"
+            "/tests/fixtures/nist-sts/data.e"
         );
-        let text = std::fs::read(path).expect("shared/reference/nist-sts/data.e");
+        let text = std::fs::read(path).expect("tests/fixtures/nist-sts/data.e");
         let mut packer = super::sequences::Ascii01Packer::new();
         let mut out = Vec::new();
         packer.push_limited(&text, bits, &mut out);

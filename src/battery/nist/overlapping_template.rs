@@ -157,7 +157,7 @@ mod tests {
 
     #[test]
     fn probabilities_are_stss() {
-        // shared/reference/nist-sts/README.md item 3: STS's Pr() for m = 9.
+        // tests/fixtures/nist-sts/README.md item 3: STS's Pr() for m = 9.
         let expected = [0.367879, 0.183940, 0.137955, 0.099634, 0.069935, 0.140657];
         for (pi, e) in class_probabilities(9).iter().zip(expected) {
             assert!((pi - e).abs() < 5e-7, "{pi} vs {e}");
