@@ -29,6 +29,7 @@
 //! the text `ent` prints for them. Sums are exact integers; ENT sums in doubles, which are exact
 //! below 2^53, so the two agree for any input under about 10^11 bytes.
 
+use crate::source::SymbolStream;
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 use std::f64::consts::{LOG2_10, PI};
 
@@ -302,6 +303,34 @@ impl Serialize for EntFigures {
         document.serialize_field("serial_correlation", &self.serial_correlation)?;
         document.end()
     }
+}
+
+/// The name `--battery` gives ENT's figures.
+pub const BATTERY_NAME: &str = "ent";
+/// What `rngaudit list` says of it.
+pub const SUMMARY: &str = "ENT's five figures as `ent` prints them (entropy, chi-square, mean, \
+Monte Carlo pi, serial correlation); figures, not a verdict: exit 0 whenever the input was read";
+
+/// The figures of the first `limit` bytes of `stream` (all of it when `None`), read in 64 KiB
+/// pieces so memory stays flat.
+pub fn of_stream(
+    stream: &mut dyn SymbolStream,
+    limit: Option<u64>,
+    bits: bool,
+) -> std::io::Result<EntFigures> {
+    let mut state = Ent::new(bits);
+    let mut buffer = vec![0u8; 1 << 16];
+    let mut remaining = limit.unwrap_or(u64::MAX);
+    while remaining > 0 {
+        let want = remaining.min(buffer.len() as u64) as usize;
+        let got = stream.fill(&mut buffer[..want])?;
+        if got == 0 {
+            break;
+        }
+        state.update(&buffer[..got]);
+        remaining -= got as u64;
+    }
+    Ok(state.finish())
 }
 
 /// The figures of a whole buffer in one call.

@@ -19,6 +19,7 @@ pub mod seeds;
 pub mod size;
 pub mod source;
 pub mod stats;
+pub mod suggest;
 pub mod tokens;
 pub mod verify;
 

@@ -224,6 +224,50 @@ fn unknown_names_are_refused() {
 }
 
 #[test]
+fn near_misses_suggest_the_closest_name() {
+    usage_error(
+        rngaudit().args(["run", "chacha2O"]),
+        "unknown source 'chacha2O'; did you mean 'chacha20'?",
+    );
+    usage_error(
+        rngaudit().args(["run", "pcg32", "--tests", "monobitt"]),
+        "did you mean 'monobit'?",
+    );
+    usage_error(
+        rngaudit().args(["run", "pcg32", "--battery", "NIST"]),
+        "did you mean 'nist'?",
+    );
+    usage_error(rngaudit().arg("reprot"), "did you mean 'report'?");
+    usage_error(
+        rngaudit().args(["run", "pcg32", "--bites", "1M"]),
+        "did you mean '--bytes'?",
+    );
+}
+
+#[test]
+fn an_invalid_value_lists_the_valid_ones() {
+    usage_error(
+        rngaudit()
+            .args(["file", "-", "--format", "ascii"])
+            .write_stdin(vec![0u8; 16]),
+        "possible values: bin, ascii01",
+    );
+}
+
+#[test]
+fn a_bare_command_prints_usage_on_stderr_and_exits_2() {
+    let output = rngaudit().output().expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("Usage: rngaudit <COMMAND>"), "{stderr}");
+    // --help is asked for, so it is not an error.
+    let help = rngaudit().arg("--help").output().expect("runs");
+    assert_eq!(help.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&help.stdout).contains("Usage: rngaudit <COMMAND>"));
+}
+
+#[test]
 fn zero_streams_are_refused() {
     usage_error(
         rngaudit().args(["run", "pcg32", "--streams", "0"]),

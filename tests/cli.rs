@@ -27,9 +27,100 @@ fn list_names_every_source_and_test() {
     for source in rngaudit::source::SOURCES {
         assert!(text.contains(source.name), "{} missing", source.name);
     }
-    for test in rngaudit::battery::DEFAULT {
-        assert!(text.contains(test.name), "{} missing", test.name);
+    for battery in rngaudit::battery::battery_names() {
+        assert!(
+            text.contains(&format!("BATTERY {battery} ")),
+            "{battery} missing"
+        );
     }
+    for battery in rngaudit::battery::BATTERIES {
+        for test in battery.tests {
+            assert!(text.contains(test.name), "{} missing", test.name);
+        }
+    }
+}
+
+#[test]
+fn run_with_the_ent_battery_gives_ent_figures_per_source() {
+    let run = rngaudit()
+        .args([
+            "run",
+            "pcg32",
+            "--battery",
+            "ent",
+            "--bytes",
+            "64K",
+            "--seed",
+            "3",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(0));
+    let text = String::from_utf8(run.stdout).unwrap();
+    let seed = rngaudit::seeds::stream_seed(3, "pcg32", 0);
+    // The same bytes through `file --battery ent` give the same figures, as `ent` prints them.
+    let bytes = rngaudit()
+        .args([
+            "dump",
+            "pcg32",
+            "--bytes",
+            "64K",
+            "--seed",
+            &seed.to_string(),
+        ])
+        .output()
+        .unwrap()
+        .stdout;
+    let file = rngaudit()
+        .args(["file", "-", "--battery", "ent"])
+        .write_stdin(bytes)
+        .output()
+        .unwrap();
+    let expected = String::from_utf8(file.stdout).unwrap();
+    assert_eq!(
+        text,
+        format!("== pcg32 (65536 bytes, seed {seed}) ==\n{expected}\n")
+    );
+}
+
+#[test]
+fn power_and_calibrate_print_json() {
+    let power = rngaudit()
+        .args(["power", "ctl_counter", "--max", "4K", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(power.status.code(), Some(0));
+    let document: serde_json::Value = serde_json::from_slice(&power.stdout).unwrap();
+    assert_eq!(document["detections"][0]["source"], "ctl_counter");
+    assert_eq!(document["detections"][0]["fails_at_bytes"], 1024);
+    let calibrate = rngaudit()
+        .args([
+            "calibrate",
+            "--bytes",
+            "4K",
+            "--streams",
+            "200",
+            "--reports",
+            "2",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    let document: serde_json::Value = serde_json::from_slice(&calibrate.stdout).unwrap();
+    assert_eq!(document["command"], "calibrate");
+    let tests = document["tests"].as_array().unwrap();
+    assert!(tests
+        .iter()
+        .any(|t| t["test"] == "frequency" && t["streams"] == 200 && t["rate"].as_f64().is_some()));
+    assert_eq!(document["verdict_rule"]["reports"], 2);
+}
+
+#[test]
+fn calibrate_help_says_how_much_work_its_defaults_do() {
+    let help = rngaudit().args(["calibrate", "--help"]).output().unwrap();
+    let text = String::from_utf8(help.stdout).unwrap();
+    assert!(text.contains("48.8 GiB"), "{text}");
+    assert!(text.contains("--quick"), "{text}");
 }
 
 #[test]

@@ -213,15 +213,25 @@ pub static BATTERIES: &[Battery] = &[
     },
 ];
 
+/// The `--battery` name of ENT's figures, which are not a list of tests (see [`crate::ent`]).
+pub const ENT_BATTERY: &str = crate::ent::BATTERY_NAME;
+
 /// Looks a battery up by name.
 pub fn find_battery(name: &str) -> Result<&'static Battery, Error> {
-    BATTERIES.iter().find(|b| b.name == name).ok_or_else(|| {
-        let known: Vec<_> = BATTERIES.iter().map(|b| b.name).collect();
-        Error::Usage(format!(
-            "unknown battery '{name}' (known: {})",
-            known.join(", ")
-        ))
-    })
+    BATTERIES
+        .iter()
+        .find(|b| b.name == name)
+        .ok_or_else(|| Error::UnknownBattery {
+            name: name.to_string(),
+            suggestion: crate::suggest::closest(name, battery_names()).map(str::to_string),
+            known: battery_names().collect::<Vec<_>>().join(", "),
+        })
+}
+
+/// Every name `--battery` accepts: the registered batteries and `ent` (ENT's figures, which
+/// `file` computes; they are not a list of tests).
+pub fn battery_names() -> impl Iterator<Item = &'static str> {
+    BATTERIES.iter().map(|b| b.name).chain([ENT_BATTERY])
 }
 
 /// Selects tests of `battery` by a comma-separated list of names; `None` selects all of them.
@@ -235,7 +245,18 @@ pub fn select(battery: &'static Battery, list: Option<&str>) -> Result<Vec<&'sta
             .tests
             .iter()
             .find(|t| t.name == name)
-            .ok_or_else(|| Error::UnknownTest(name.to_string()))?;
+            .ok_or_else(|| Error::UnknownTest {
+                name: name.to_string(),
+                battery: battery.name,
+                suggestion: crate::suggest::closest(name, battery.tests.iter().map(|t| t.name))
+                    .map(str::to_string),
+                known: battery
+                    .tests
+                    .iter()
+                    .map(|t| t.name)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })?;
         if !chosen.iter().any(|t: &&Test| t.name == test.name) {
             chosen.push(test);
         }

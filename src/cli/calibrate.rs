@@ -11,17 +11,26 @@ use rngaudit::size::parse_size;
 use rngaudit::verify::calibration::{self, CalibrationPlan};
 use std::process::ExitCode;
 
+/// `calibrate --quick`: enough streams for each test's rate, few mini-reports (1 GiB in all).
+const QUICK_STREAMS: u32 = 1000;
+const QUICK_REPORTS: u32 = 10;
+
 pub fn run(args: CalibrateArgs) -> Result<ExitCode> {
     let source = calibration::find_source(&args.source)?;
     let bytes = match args.bytes {
         Some(bytes) => bytes,
         None => parse_size(REPORT_BYTES)?,
     };
+    let (default_streams, default_reports) = if args.quick {
+        (QUICK_STREAMS, QUICK_REPORTS)
+    } else {
+        (calibration::DEFAULT_STREAMS, calibration::DEFAULT_REPORTS)
+    };
     let plan = CalibrationPlan {
         source,
-        streams: args.streams,
+        streams: args.streams.unwrap_or(default_streams),
         bytes,
-        reports: args.reports,
+        reports: args.reports.unwrap_or(default_reports),
         master_seed: args.seed,
         threads: args.threads,
     };
@@ -35,7 +44,12 @@ pub fn run(args: CalibrateArgs) -> Result<ExitCode> {
     if let Some(dir) = &args.out {
         calibration::write_files(&result, dir)?;
     }
-    print_stdout(&calibration::render(&result))?;
+    if args.json {
+        let document = serde_json::to_string_pretty(&calibration::to_json(&result))?;
+        print_stdout(&format!("{document}\n"))?;
+    } else {
+        print_stdout(&calibration::render(&result))?;
+    }
     if let Some(dir) = &args.out {
         eprintln!("rngaudit: calibration written to {}", dir.display());
     }

@@ -63,6 +63,11 @@ fn list() -> Result<ExitCode> {
             ));
         }
     }
+    out.push_str(&format!(
+        "\nBATTERY {} ({})\n  file PATH --battery ent, or run SOURCE... --battery ent\n",
+        battery::ENT_BATTERY,
+        rngaudit::ent::SUMMARY
+    ));
     print_stdout(&out)?;
     Ok(ExitCode::from(EXIT_OK))
 }
@@ -76,6 +81,9 @@ fn run(args: RunArgs) -> Result<ExitCode> {
             .map(|name| source::find(name))
             .collect::<Result<Vec<_>, _>>()?
     };
+    if args.battery == battery::ENT_BATTERY {
+        return ent_on_sources(&sources, &args);
+    }
     let battery = battery::find_battery(&args.battery)?;
     let tests = battery::select(battery, args.tests.as_deref())?;
     let params = parse_params(&args.common, &tests)?;
@@ -100,6 +108,50 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     }
     emit(&report, &args.common)?;
     Ok(exit_code(&report))
+}
+
+/// `run SOURCE... --battery ent`: ENT's figures for each source's first stream (seeded as
+/// `run` seeds it) of `--bytes` bytes. Figures, not a verdict: the exit status is 0.
+fn ent_on_sources(sources: &[&'static source::Source], args: &RunArgs) -> Result<ExitCode> {
+    let mut documents = Vec::new();
+    let mut text = String::new();
+    for source in sources {
+        if source.alphabet != 256 {
+            anyhow::bail!(
+                "ENT reads bytes; {} emits symbols over an alphabet of {}",
+                source.name,
+                source.alphabet
+            );
+        }
+        let seed = rngaudit::seeds::stream_seed(args.seed, source.name, 0);
+        let mut stream = (source.open)(seed);
+        let figures = rngaudit::ent::of_stream(stream.as_mut(), Some(args.bytes), false)
+            .with_context(|| format!("reading source {}", source.name))?;
+        let seed_text = if source.kind.is_reproducible() {
+            format!(", seed {seed}")
+        } else {
+            String::new()
+        };
+        text.push_str(&format!(
+            "== {} ({} bytes{seed_text}) ==\n{}\n",
+            source.name,
+            args.bytes,
+            rngaudit::ent::render_like_ent(&figures, false)
+        ));
+        documents.push(serde_json::json!({
+            "source": source.name,
+            "seed": source.kind.is_reproducible().then_some(seed),
+            "bytes": args.bytes,
+            "figures": figures,
+        }));
+    }
+    if args.common.json {
+        let document = serde_json::json!({ "battery": battery::ENT_BATTERY, "sources": documents });
+        print_stdout(&format!("{}\n", serde_json::to_string_pretty(&document)?))?;
+    } else {
+        print_stdout(&text)?;
+    }
+    Ok(ExitCode::from(EXIT_OK))
 }
 
 fn report_command(args: ReportArgs) -> Result<ExitCode> {

@@ -12,7 +12,7 @@ use rngaudit::report::{self, Report, Sink};
 use rngaudit::runner::run_segments;
 use rngaudit::second_level::Verdict;
 use rngaudit::source::external::{ExternalInput, Format};
-use rngaudit::source::{Kind, SymbolStream};
+use rngaudit::source::Kind;
 use serde_json::json;
 use std::process::ExitCode;
 
@@ -21,7 +21,7 @@ pub fn run(args: FileArgs) -> Result<ExitCode> {
         FormatArg::Bin => Format::Bin,
         FormatArg::Ascii01 => Format::Ascii01,
     };
-    if args.battery == "ent" {
+    if args.battery == battery::ENT_BATTERY {
         return ent(&args, format);
     }
     let battery = battery::find_battery(&args.battery)?;
@@ -156,24 +156,13 @@ fn json_document(report: &Report, analysed: u64) -> serde_json::Value {
 /// verdict, so the exit status is 0 whenever the input could be read.
 fn ent(args: &FileArgs, format: Format) -> Result<ExitCode> {
     let mut input = ExternalInput::open(&args.path, format)?;
-    let mut figures = rngaudit::ent::Ent::new(args.bits);
-    let mut buffer = vec![0u8; 1 << 16];
-    let mut remaining = args.bytes.unwrap_or(u64::MAX);
-    while remaining > 0 {
-        let want = remaining.min(buffer.len() as u64) as usize;
-        let got = input
-            .fill(&mut buffer[..want])
-            .map_err(|source| rngaudit::Error::Read {
+    let figures =
+        rngaudit::ent::of_stream(&mut input, args.bytes, args.bits).map_err(|source| {
+            rngaudit::Error::Read {
                 what: input.name.clone(),
                 source,
-            })?;
-        if got == 0 {
-            break;
-        }
-        figures.update(&buffer[..got]);
-        remaining -= got as u64;
-    }
-    let figures = figures.finish();
+            }
+        })?;
     if args.common.json {
         print_stdout(&format!("{}\n", serde_json::to_string_pretty(&figures)?))?;
     } else {

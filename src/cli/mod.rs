@@ -29,28 +29,56 @@ pub fn main() -> Result<ExitCode> {
     commands::dispatch(cli)
 }
 
-/// `--help` and `--version` print in full; a usage error prints its first line only (clap's
-/// own message names the bad argument) and exits with 2.
+/// `--help` and `--version` print in full and exit 0. A bare `rngaudit` (no subcommand) prints
+/// the usage on stderr and exits 2, as any other usage error. A usage error prints one line:
+/// clap's own first line (it names the bad argument) with what clap knows to help, the valid
+/// values and the closest name, then exits 2.
 fn clap_exit(error: clap::Error) -> ExitCode {
     use clap::error::ErrorKind;
     match error.kind() {
-        ErrorKind::DisplayHelp
-        | ErrorKind::DisplayVersion
-        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
             let _ = error.print();
             ExitCode::from(EXIT_OK)
         }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand | ErrorKind::MissingSubcommand => {
+            // clap renders the help it would print; a missing subcommand is a usage error.
+            eprint!("{}", error.render());
+            ExitCode::from(EXIT_USAGE)
+        }
         _ => {
-            let rendered = error.render().to_string();
-            let first = rendered
-                .lines()
-                .find(|line| !line.trim().is_empty())
-                .unwrap_or("invalid arguments");
-            eprintln!(
-                "rngaudit: {} (see rngaudit --help)",
-                first.trim_start_matches("error: ")
-            );
+            eprintln!("rngaudit: {} (see rngaudit --help)", one_line(&error));
             ExitCode::from(EXIT_USAGE)
         }
     }
+}
+
+/// clap's first line, less its `error: ` prefix, followed by the valid values (for a bad
+/// `--format`, say) and clap's suggestion of the closest subcommand, flag or value.
+fn one_line(error: &clap::Error) -> String {
+    use clap::error::{ContextKind, ContextValue};
+    let rendered = error.render().to_string();
+    let mut line = rendered
+        .lines()
+        .find(|line| !line.trim().is_empty())
+        .unwrap_or("invalid arguments")
+        .trim_start_matches("error: ")
+        .to_string();
+    let names = |kind| match error.get(kind) {
+        Some(ContextValue::Strings(values)) => Some(values.join(", ")),
+        Some(ContextValue::String(value)) => Some(value.clone()),
+        _ => None,
+    };
+    if let Some(valid) = names(ContextKind::ValidValue) {
+        line.push_str(&format!("; possible values: {valid}"));
+    }
+    for kind in [
+        ContextKind::SuggestedSubcommand,
+        ContextKind::SuggestedArg,
+        ContextKind::SuggestedValue,
+    ] {
+        if let Some(suggestion) = names(kind) {
+            line.push_str(&format!("; did you mean '{suggestion}'?"));
+        }
+    }
+    line
 }

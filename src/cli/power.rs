@@ -26,7 +26,12 @@ pub fn run(args: PowerArgs) -> Result<ExitCode> {
     if let Some(dir) = &args.out {
         power::write_csv(&detections, dir)?;
     }
-    print_stdout(&power::render(&detections))?;
+    if args.json {
+        let document = serde_json::to_string_pretty(&power::to_json(&detections))?;
+        print_stdout(&format!("{document}\n"))?;
+    } else {
+        print_stdout(&power::render(&detections))?;
+    }
     let as_expected = sources
         .iter()
         .zip(&detections)

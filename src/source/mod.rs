@@ -112,7 +112,11 @@ pub fn find(name: &str) -> Result<&'static Source, Error> {
     SOURCES
         .iter()
         .find(|source| source.name == name)
-        .ok_or_else(|| Error::UnknownSource(name.to_string()))
+        .ok_or_else(|| Error::UnknownSource {
+            name: name.to_string(),
+            suggestion: crate::suggest::closest(name, SOURCES.iter().map(|s| s.name))
+                .map(str::to_string),
+        })
 }
 
 /// A stream over any `rand` generator: its bytes, in the generator's own `fill_bytes` order.

@@ -494,6 +494,60 @@ pub fn write_files(calibration: &Calibration, dir: &Path) -> Result<(), Error> {
     chart::write(calibration, &dir.join(CHART_FILE))
 }
 
+/// The calibration as one JSON document (`rngaudit calibrate --json`): the plan, one object per
+/// test (the p-values themselves are left out; `--out` writes them as a chart), and the verdict
+/// rule's false-fail rate at each of [`RULE_LEVELS`] with its interval.
+pub fn to_json(calibration: &Calibration) -> serde_json::Value {
+    let tests: Vec<_> = calibration
+        .tests
+        .iter()
+        .map(|t| {
+            serde_json::json!({
+                "test": t.test,
+                "label": t.label,
+                "streams": t.streams,
+                "rejections": t.rejections,
+                "rate": t.rate,
+                "band": t.band.map(|(low, high)| [low, high]),
+                "band_confidence": BAND_CONFIDENCE,
+                "ks_statistic": t.ks_statistic,
+                "ks_p": t.ks_p,
+                "verdict": t.verdict.as_str(),
+                "skipped": t.skip_reason,
+            })
+        })
+        .collect();
+    let levels: Vec<_> = RULE_LEVELS
+        .iter()
+        .map(|&level| {
+            let (rate, (low, high)) = calibration.rule.rate_at(level);
+            serde_json::json!({
+                "family_alpha": level,
+                "failed_reports": calibration.rule.failures_at(level),
+                "rate": rate,
+                "interval": [low, high],
+                "interval_confidence": RULE_CONFIDENCE,
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "command": "calibrate",
+        "source": calibration.source,
+        "alphabet": calibration.alphabet,
+        "bytes_per_stream": calibration.bytes,
+        "master_seed": calibration.master_seed,
+        "alpha": ALPHA,
+        "tests": tests,
+        "verdict_rule": {
+            "reports": calibration.rule.reports,
+            "streams_per_report": calibration.rule.streams_per_report,
+            "levels": levels,
+        },
+        "as_expected": calibration.as_expected(),
+        "caveat": crate::report::json::CAVEAT,
+    })
+}
+
 /// The calibration as text for the terminal: one row per test, then the verdict rule.
 pub fn render(calibration: &Calibration) -> String {
     let mut out = format!(

@@ -126,6 +126,27 @@ pub fn detect(
     Ok(detections)
 }
 
+/// The detections as one JSON document (`rngaudit power --json`).
+pub fn to_json(detections: &[Detection]) -> serde_json::Value {
+    let rows: Vec<_> = detections
+        .iter()
+        .map(|d| {
+            serde_json::json!({
+                "source": d.source,
+                "fails_at_bytes": d.fails_at,
+                "log2": d.log2(),
+                "first_failing_tests": d.failing_tests,
+                "tested_up_to_bytes": d.tested_up_to,
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "command": "power",
+        "detections": rows,
+        "caveat": crate::report::json::CAVEAT,
+    })
+}
+
 /// The detections as a table for the terminal.
 pub fn render(detections: &[Detection]) -> String {
     let rows: Vec<[String; 4]> = detections
