@@ -526,7 +526,7 @@ fn render_input(report: &Report, source: &SourceSummary) -> String {
         out.push('\n');
         let _ = writeln!(
             out,
-            "Holm p adjusts each test's p-value for the {} that ran; a test fails where it is ≤ {}.",
+            "Holm p adjusts each test's p-value over the {} that ran; a test fails where it is ≤ {}.",
             count(measured.len(), "test"),
             report.family_alpha
         );
