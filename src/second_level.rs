@@ -16,6 +16,14 @@
 //! 3. a cell it keeps with `cell_p` below [`WEAK_BELOW`] is `weak` (worth a longer run);
 //!    the rest `pass`. A cell with no measured stream is `skipped`.
 //!
+//! Each cell keeps its Holm-adjusted p-value (`holm_p`) beside `cell_p`, so that every report
+//! prints the number the verdict was decided on: a cell fails exactly when `holm_p` ≤
+//! `family_alpha`.
+//!
+//! A source passes only when every test that applies to it was measured: one whose tests
+//! partly lacked data is `incomplete` (see [`SourceSummary::verdict_name`]), and one with no
+//! measured test at all is `skipped`, never `pass`.
+//!
 //! Holm controls the family-wise error rate under any dependence between cells (Holm 1979), so
 //! the chance that any good source gets a `fail` in a report is at most `family_alpha`.
 
@@ -77,6 +85,9 @@ pub struct CellSummary {
     pub proportion_bounds: Option<(f64, f64)>,
     pub uniformity_p: Option<f64>,
     pub cell_p: Option<f64>,
+    /// `cell_p` adjusted by Holm's procedure over every measured cell of the run: the cell
+    /// fails exactly when this is at most the family α.
+    pub holm_p: Option<f64>,
     pub verdict: Verdict,
     pub expected: &'static str,
     /// Why the test did not run, when it never did.
@@ -103,15 +114,65 @@ pub struct SourceSummary {
     pub expected: &'static str,
     /// Cells that failed, by display name.
     pub failing: Vec<String>,
+    /// Cells with at least one measured stream.
+    pub measured: usize,
+    /// Cells of tests that apply to the source but had too little data to run on any stream,
+    /// by display name.
+    pub untested: Vec<String>,
 }
 
 impl SourceSummary {
-    /// Whether the source came out as the report expects (controls caught, the rest not failed).
+    /// Whether the source came out as the report expects (controls caught, the rest not
+    /// failed). A source with no measured test meets no expectation: untested data is neither
+    /// a pass nor a caught control.
     pub fn as_expected(&self) -> bool {
-        match self.kind {
-            Kind::Control => self.verdict == Verdict::Fail,
-            _ => self.verdict != Verdict::Fail,
+        match (self.kind, self.verdict) {
+            (_, Verdict::Skipped) => false,
+            (Kind::Control, verdict) => verdict == Verdict::Fail,
+            (_, verdict) => verdict != Verdict::Fail,
         }
+    }
+
+    /// Whether every test that applies to the source was measured.
+    pub fn complete(&self) -> bool {
+        self.untested.is_empty()
+    }
+
+    /// The verdict as reports name it: `pass`, `weak`, `fail`, `skipped` (nothing measured),
+    /// or `incomplete` when nothing failed but some tests lacked data, so that data which was
+    /// only partly tested is never called a pass.
+    pub fn verdict_name(&self) -> &'static str {
+        if self.verdict == Verdict::Pass && !self.complete() {
+            "incomplete"
+        } else {
+            self.verdict.as_str()
+        }
+    }
+}
+
+/// Whether a skip reason says the stream was too short (rather than that the test does not
+/// apply to the alphabet). Every test of the crate words a shortfall as "needs at least …";
+/// `battery`'s tests hold every default-battery test to that.
+pub fn lacks_data(reason: &str) -> bool {
+    reason.starts_with("needs at least ")
+}
+
+/// The stream length, in symbols (one byte each), that a test skipped for lack of data asks
+/// for, read from its reason ("needs at least 1280 symbols …", "needs at least 100 bits …",
+/// NIST's "needs at least M = 128 bits …"); bits are rounded up to whole bytes, as the bit
+/// tests read bytes. `None` when the reason names no length.
+pub fn needed_symbols(reason: &str) -> Option<u64> {
+    let rest = reason.strip_prefix("needs at least ")?;
+    let rest = rest.strip_prefix("M = ").unwrap_or(rest);
+    let digits_end = rest.find(|c: char| !c.is_ascii_digit())?;
+    let amount: u64 = rest[..digits_end].parse().ok()?;
+    let unit = rest[digits_end..].trim_start();
+    if unit.starts_with("bit") {
+        Some(amount.div_ceil(8))
+    } else if unit.starts_with("symbol") {
+        Some(amount)
+    } else {
+        None
     }
 }
 
@@ -234,10 +295,14 @@ pub fn summarize(reports: &[StreamReport], family_alpha: f64) -> Vec<CellSummary
         .iter()
         .filter_map(|&i| summaries[i].cell_p)
         .collect();
-    for (&index, rejected) in measured.iter().zip(holm_rejections(&cell_ps, family_alpha)) {
+    // The adjusted p-values are kept on the cells, and the rejections are read off them (Holm
+    // at α rejects exactly where p̃ ≤ α), so the number every report prints is the one the
+    // verdict was decided on.
+    for (&index, holm_p) in measured.iter().zip(holm_adjusted(&cell_ps)) {
         let cell = &mut summaries[index];
         let p = cell.cell_p.unwrap_or(1.0);
-        cell.verdict = if rejected {
+        cell.holm_p = Some(holm_p);
+        cell.verdict = if holm_p <= family_alpha {
             Verdict::Fail
         } else if p < WEAK_BELOW {
             Verdict::Weak
@@ -260,6 +325,7 @@ fn empty_cell(report: &StreamReport, outcome: &Outcome) -> CellSummary {
         proportion_bounds: None,
         uniformity_p: None,
         cell_p: None,
+        holm_p: None,
         verdict: Verdict::Skipped,
         expected: report.kind.expected_verdict(),
         skip_reason: None,
@@ -267,7 +333,8 @@ fn empty_cell(report: &StreamReport, outcome: &Outcome) -> CellSummary {
 }
 
 /// One verdict per source: `fail` if any cell failed, else `weak` if any was weak, else `pass`
-/// (`skipped` when nothing ran). Sources keep their first-seen order.
+/// (`skipped` when nothing ran), with the cells that lacked data named. Sources keep their
+/// first-seen order.
 pub fn by_source(cells: &[CellSummary]) -> Vec<SourceSummary> {
     let mut sources: Vec<SourceSummary> = Vec::new();
     for cell in cells {
@@ -280,6 +347,8 @@ pub fn by_source(cells: &[CellSummary]) -> Vec<SourceSummary> {
                     verdict: Verdict::Skipped,
                     expected: cell.expected,
                     failing: Vec::new(),
+                    measured: 0,
+                    untested: Vec::new(),
                 });
                 sources.len() - 1
             }
@@ -293,6 +362,11 @@ pub fn by_source(cells: &[CellSummary]) -> Vec<SourceSummary> {
         };
         if cell.verdict == Verdict::Fail {
             source.failing.push(cell.display_name());
+        }
+        if cell.streams > 0 {
+            source.measured += 1;
+        } else if cell.skip_reason.as_deref().is_some_and(lacks_data) {
+            source.untested.push(cell.display_name());
         }
     }
     sources
@@ -359,6 +433,147 @@ mod tests {
                 .iter()
                 .zip(&rejected)
                 .all(|(&a, &r)| (a <= alpha) == r));
+        }
+    }
+
+    /// One stream of one source with the given outcomes.
+    fn stream(source: &str, kind: Kind, outcomes: Vec<Outcome>) -> StreamReport {
+        StreamReport {
+            source: source.to_string(),
+            kind,
+            stream: 0,
+            seed: None,
+            bytes: 100,
+            outcomes,
+        }
+    }
+
+    #[test]
+    fn cells_keep_the_holm_adjusted_p_value_their_verdict_was_decided_on() {
+        // One stream each, so cell_p is the stream's p-value. Holm over (0.001, 0.004, 0.5):
+        // sorted times 3, 2, 1 give 0.003, 0.008, 0.5, already increasing.
+        let reports = [stream(
+            "a",
+            Kind::Seeded,
+            vec![
+                Outcome::measured("x", 1.0, 0.004),
+                Outcome::measured("y", 1.0, 0.001),
+                Outcome::measured("z", 1.0, 0.5),
+                Outcome::skipped("w", "needs at least 100 bits, got 8"),
+            ],
+        )];
+        let cells = summarize(&reports, 0.005);
+        let holm: Vec<Option<f64>> = cells.iter().map(|c| c.holm_p).collect();
+        assert_eq!(holm.len(), 4);
+        for (got, want) in holm.iter().zip([Some(0.008), Some(0.003), Some(0.5), None]) {
+            match (got, want) {
+                (Some(g), Some(w)) => assert!((g - w).abs() < 1e-15, "{holm:?}"),
+                (g, w) => assert_eq!(*g, w),
+            }
+        }
+        // At α = 0.005 only the cell whose adjusted p-value is ≤ α fails: 0.004 alone is below
+        // α, but Holm adjusts it to 0.008 and keeps it, and it is not below WEAK_BELOW.
+        let verdicts: Vec<Verdict> = cells.iter().map(|c| c.verdict).collect();
+        assert_eq!(
+            verdicts,
+            [
+                Verdict::Pass,
+                Verdict::Fail,
+                Verdict::Pass,
+                Verdict::Skipped
+            ]
+        );
+    }
+
+    #[test]
+    fn partly_and_wholly_untested_sources_are_never_a_pass() {
+        let short = "needs at least 1280 symbols (5 per symbol value), got 100";
+        let foreign = "works on bits; an alphabet of 62 symbols is not a whole number of bits";
+        let reports = [
+            stream(
+                "partly",
+                Kind::External,
+                vec![
+                    Outcome::measured("monobit", 0.1, 0.9),
+                    Outcome::skipped("frequency", short),
+                ],
+            ),
+            stream(
+                "whole",
+                Kind::Seeded,
+                vec![
+                    Outcome::measured("monobit", 0.1, 0.9),
+                    Outcome::skipped("runs", foreign),
+                ],
+            ),
+            stream(
+                "none",
+                Kind::External,
+                vec![Outcome::skipped("frequency", short)],
+            ),
+            stream(
+                "control",
+                Kind::Control,
+                vec![Outcome::skipped("runs", foreign)],
+            ),
+        ];
+        let sources = by_source(&summarize(&reports, FAMILY_ALPHA));
+        let names: Vec<&str> = sources.iter().map(|s| s.verdict_name()).collect();
+        // A test that does not apply leaves nothing untested; one that lacked data does.
+        assert_eq!(names, ["incomplete", "pass", "skipped", "skipped"]);
+        assert_eq!(sources[0].untested, ["frequency"]);
+        assert_eq!((sources[0].measured, sources[1].measured), (1, 1));
+        assert!(sources[1].untested.is_empty());
+        // Untested sources meet no expectation, whatever their kind; partly tested ones are
+        // judged on what ran.
+        let expected: Vec<bool> = sources.iter().map(SourceSummary::as_expected).collect();
+        assert_eq!(expected, [true, true, false, false]);
+    }
+
+    #[test]
+    fn needed_lengths_are_read_from_skip_reasons() {
+        let cases = [
+            (
+                "needs at least 1280 symbols (5 per symbol value), got 100",
+                Some(1280),
+            ),
+            ("needs at least 100 bits, got 8", Some(13)),
+            ("needs at least 128 bits, got 0", Some(16)),
+            ("needs at least M = 128 bits, got 64", Some(16)),
+            ("needs at least 1 bit, got 0", Some(1)),
+            ("needs an alphabet of at least 2 symbols", None),
+            ("not applicable", None),
+        ];
+        for (reason, want) in cases {
+            assert_eq!(needed_symbols(reason), want, "{reason}");
+            assert_eq!(lacks_data(reason), want.is_some(), "{reason}");
+        }
+    }
+
+    #[test]
+    fn every_default_test_words_a_shortfall_so_that_it_is_recognised() {
+        // The reports tell "too short" from "does not apply" by the wording of the skip reason;
+        // a test that words a shortfall differently would be taken for one that does not apply,
+        // and data it never tested could be called a pass.
+        for test in crate::battery::DEFAULT {
+            for alphabet in [256u16, 62] {
+                if let Err(reason) = (test.applies_to)(alphabet) {
+                    assert!(!lacks_data(&reason), "{}: {reason}", test.name);
+                    continue;
+                }
+                for length in [0usize, 1, 12, 99] {
+                    let symbols: Vec<u8> = (0..length).map(|i| (i % 62) as u8).collect();
+                    for outcome in crate::battery::run_chunked(test, alphabet, &symbols, 7) {
+                        if let Err(reason) = &outcome.result {
+                            assert!(
+                                needed_symbols(reason).is_some_and(|n| n > length as u64),
+                                "{} over {alphabet} on {length}: {reason}",
+                                test.name
+                            );
+                        }
+                    }
+                }
+            }
         }
     }
 

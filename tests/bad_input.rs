@@ -117,9 +117,19 @@ fn unreadable_file_is_an_error() {
 
 #[test]
 fn short_input_is_analysed_and_each_test_says_what_it_needs() {
-    let (document, code) = file_json(&[], dump("chacha20", 1, "10"));
-    assert_eq!(code, 0);
+    // 10 bytes: no test can run. That is exit 2 with one line, and the document still says
+    // what each test needs.
+    let output = rngaudit()
+        .args(["file", "-", "--json"])
+        .write_stdin(dump("chacha20", 1, "10"))
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("too short to test: 10 bytes"), "{stderr}");
+    let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(document["bytes"], 10);
+    assert_eq!(document["verdict"], "skipped");
     let tests = document["tests"].as_array().unwrap();
     assert!(!tests.is_empty());
     for test in tests {

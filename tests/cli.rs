@@ -385,3 +385,198 @@ fn ent_battery_prints_what_ent_prints() {
         }
     }
 }
+
+/// `file -` on `input` in the terminal view: stdout, stderr and the exit code.
+fn file_terminal(input: Vec<u8>, args: &[&str]) -> (String, String, i32) {
+    let output = rngaudit()
+        .args(["file", "-"])
+        .args(args)
+        .write_stdin(input)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    (stdout, stderr, output.status.code().unwrap_or(-1))
+}
+
+/// The raw bytes of a seeded source.
+fn dump(source: &str, seed: &str, bytes: &str) -> Vec<u8> {
+    let output = rngaudit()
+        .args(["dump", source, "--seed", seed, "--bytes", bytes])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    output.stdout
+}
+
+/// The line that gives the input's verdict.
+fn verdict_line<'a>(stdout: &'a str, name: &str) -> &'a str {
+    stdout
+        .lines()
+        .find(|l| l.starts_with(&format!("{name}: ")))
+        .unwrap_or_else(|| panic!("no verdict line in {stdout}"))
+}
+
+#[test]
+fn a_failing_single_stream_shows_its_p_values() {
+    // 512 KiB: long enough for every test of the default battery (serial needs 320 KiB).
+    let (stdout, _, code) = file_terminal(dump("ctl_bias52", "3", "512K"), &[]);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(
+        stdout.starts_with("rngaudit: battery default on stdin, 512 KiB (1 stream), family α"),
+        "{stdout}"
+    );
+    let header = stdout.lines().find(|l| l.starts_with("test ")).unwrap();
+    for column in ["verdict", "statistic", "p-value", "Holm p"] {
+        assert!(header.contains(column), "{header}");
+    }
+    // Each failing row carries a p-value and its Holm value, never a bare pass/FAIL.
+    let monobit = stdout.lines().find(|l| l.starts_with("monobit ")).unwrap();
+    let fields: Vec<&str> = monobit.split("  ").filter(|f| !f.is_empty()).collect();
+    assert_eq!(fields[1].trim(), "FAIL", "{monobit}");
+    let holm = fields.last().unwrap().trim();
+    assert!(
+        holm == "< 1e-300" || holm.parse::<f64>().is_ok_and(|p| p <= 0.01),
+        "{monobit}"
+    );
+    assert!(!stdout.contains("n/a (< 10 streams)"), "{stdout}");
+    assert!(!stdout.contains("master seed"), "{stdout}");
+    let line = verdict_line(&stdout, "stdin");
+    assert!(line.starts_with("stdin: FAIL — "), "{line}");
+    assert!(line.contains(" of 7 tests failed"), "{line}");
+}
+
+#[test]
+fn a_hundred_bytes_are_not_called_a_pass_and_skips_say_why() {
+    let input = dump("chacha20", "1", "100");
+    let (stdout, _, code) = file_terminal(input.clone(), &[]);
+    // Four tests ran and passed; three need more data. That is reported, with exit 0, but
+    // never as a pass.
+    assert_eq!(code, 0, "{stdout}");
+    let line = verdict_line(&stdout, "stdin");
+    assert!(line.starts_with("stdin: INCOMPLETE — "), "{line}");
+    assert!(!line.contains("pass"), "{line}");
+    assert!(!stdout.contains("came out as expected"), "{stdout}");
+    let skipped = stdout
+        .split("Skipped, with the reason:\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no skipped section in {stdout}"));
+    for reason in [
+        "  frequency: needs at least 1280 symbols (5 per symbol value), got 100\n",
+        "  serial: needs at least 327680 symbols",
+        "  entropy: needs at least 4096 symbols",
+        "  symbol_runs: an alphabet of 256 symbols is a whole number of bits",
+    ] {
+        assert!(skipped.contains(reason), "{reason} missing: {stdout}");
+    }
+    let json = rngaudit()
+        .args(["file", "-", "--json"])
+        .write_stdin(input)
+        .output()
+        .unwrap();
+    let document: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(document["verdict"], "incomplete");
+}
+
+#[test]
+fn input_too_short_for_any_test_is_exit_2_with_one_line() {
+    let (stdout, stderr, code) = file_terminal(dump("chacha20", "1", "10"), &[]);
+    assert_eq!(code, 2, "{stdout}{stderr}");
+    assert_eq!(
+        stderr.trim_end(),
+        "rngaudit: stdin: too short to test: 10 bytes; the shortest test (monobit) needs 13 bytes"
+    );
+    assert!(!stdout.contains("pass"), "{stdout}");
+    assert!(
+        stdout.contains("  monobit: needs at least 100 bits, got 80\n"),
+        "{stdout}"
+    );
+    // The same for built-in sources: no stream long enough for any test.
+    let output = rngaudit()
+        .args(["run", "pcg32", "--bytes", "10", "--streams", "2"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("pcg32: too short to test: 10 bytes per stream"));
+}
+
+#[test]
+fn run_lists_every_cell_with_its_p_values() {
+    let output = rngaudit()
+        .args([
+            "run",
+            "chacha20",
+            "ctl_bias52",
+            "--bytes",
+            "64K",
+            "--streams",
+            "4",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let header = stdout
+        .lines()
+        .find(|l| l.starts_with("source") && l.contains("passed"))
+        .unwrap();
+    assert!(
+        header.contains("uniformity p") && header.contains("cell p") && header.ends_with("Holm p"),
+        "{header}"
+    );
+    let caught = stdout
+        .lines()
+        .find(|l| l.starts_with("ctl_bias52  monobit"))
+        .unwrap();
+    assert!(caught.contains("FAIL"), "{caught}");
+    // serial needs 320 KiB: skipped with its reason, and the sources are not called a pass.
+    assert!(
+        stdout.contains("  serial: needs at least 327680 symbols (5 per pair of symbol values), got 65536 (every source)"),
+        "{stdout}"
+    );
+    assert!(stdout
+        .lines()
+        .any(|l| l.starts_with("chacha20") && l.contains("incomplete")));
+    assert!(stdout.lines().all(|l| l.chars().count() <= 118), "{stdout}");
+}
+
+#[test]
+fn summary_csv_has_cell_and_holm_p_values() {
+    let dir = tempfile::tempdir().unwrap();
+    rngaudit()
+        .args(["run", "chacha20", "ctl_counter", "--bytes", "512K"])
+        .args(["--streams", "3", "--seed", "7", "--out"])
+        .arg(dir.path())
+        .assert()
+        .code(0);
+    let summary = std::fs::read_to_string(dir.path().join("summary.csv")).unwrap();
+    let mut lines = summary.lines();
+    assert_eq!(
+        lines.next(),
+        Some(
+            "source,kind,test,streams,pass_proportion,uniformity_p,verdict,expected,cell_p,holm_p"
+        )
+    );
+    let mut measured = 0;
+    for line in lines {
+        let fields: Vec<&str> = line.split(',').collect();
+        assert_eq!(fields.len(), 10, "{line}");
+        if fields[6] == "skipped" {
+            assert_eq!((fields[8], fields[9]), ("", ""), "{line}");
+            continue;
+        }
+        measured += 1;
+        let cell: f64 = fields[8].parse().unwrap();
+        let holm: f64 = fields[9].parse().unwrap();
+        assert!(cell <= holm && holm <= 1.0, "{line}");
+        // The verdict follows the Holm-adjusted p-value at the family α of 0.01.
+        assert_eq!(fields[6] == "fail", holm <= 0.01, "{line}");
+    }
+    assert_eq!(measured, 14);
+    // results.csv keeps its columns.
+    let results = std::fs::read_to_string(dir.path().join("results.csv")).unwrap();
+    assert!(results.starts_with("source,kind,stream,seed,bytes,test,statistic,p_value,verdict\n"));
+}

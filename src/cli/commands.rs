@@ -3,14 +3,14 @@
 //! out as expected.
 
 use super::args::{Cli, Command, CommonArgs, DumpArgs, ReportArgs, RunArgs};
-use super::{EXIT_OK, EXIT_STATISTICAL_FAILURE};
+use super::{EXIT_OK, EXIT_STATISTICAL_FAILURE, EXIT_USAGE};
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use rngaudit::battery::{self, Params};
 use rngaudit::bench;
 use rngaudit::report::{self, Report, Sink};
 use rngaudit::runner::{self, Plan};
-use rngaudit::second_level::{self, FAMILY_ALPHA};
+use rngaudit::second_level::{self, Verdict, FAMILY_ALPHA};
 use rngaudit::size::parse_size;
 use rngaudit::source::{self, SOURCES};
 use rngaudit::verify::power;
@@ -332,11 +332,35 @@ pub(super) fn print_stdout(text: &str) -> Result<()> {
     }
 }
 
+/// The exit status of a finished run: 1 when a source that was tested did not come out as
+/// expected, else 2 when a source could not be tested at all (too little data, or no selected
+/// test applies), saying why in one line on stderr, else 0. Untested data is never a silent
+/// success: a CI gate fed a truncated capture stops.
 pub(super) fn exit_code(report: &Report) -> ExitCode {
-    if report.as_expected() {
+    let failed = report
+        .sources
+        .iter()
+        .any(|s| s.verdict != Verdict::Skipped && !s.as_expected());
+    if failed {
+        return ExitCode::from(EXIT_STATISTICAL_FAILURE);
+    }
+    let untested: Vec<String> = report
+        .sources
+        .iter()
+        .filter(|s| s.verdict == Verdict::Skipped)
+        .map(|s| {
+            format!(
+                "{}: {}",
+                s.source,
+                report::terminal::untested_reason(report, s)
+            )
+        })
+        .collect();
+    if untested.is_empty() {
         ExitCode::from(EXIT_OK)
     } else {
-        ExitCode::from(EXIT_STATISTICAL_FAILURE)
+        eprintln!("rngaudit: {}", untested.join("; "));
+        ExitCode::from(EXIT_USAGE)
     }
 }
 

@@ -111,8 +111,11 @@ pub fn run(args: FileArgs) -> Result<ExitCode> {
 }
 
 /// `{"source", "bytes", "streams", "verdict", "tests": [{"test", "statistic", "p_value",
-/// "verdict"}]}`: with one stream a test's statistic and p-value are the stream's; with several
-/// the p-value is the cell's second-level p-value and the statistic is left out.
+/// "holm_p", "verdict"}]}`: with one stream a test's statistic and p-value are the stream's;
+/// with several the p-value is the cell's second-level p-value and the statistic is left out.
+/// `holm_p` is the p-value adjusted over every measured test, the number the verdict follows.
+/// The top-level verdict is `incomplete` when tests lacked data and none failed, and
+/// `skipped` when none could run.
 fn json_document(report: &Report, analysed: u64) -> serde_json::Value {
     let single = report.results.len() == 1;
     let tests: Vec<_> = report
@@ -128,6 +131,7 @@ fn json_document(report: &Report, analysed: u64) -> serde_json::Value {
                 "test": cell.display_name(),
                 "statistic": if single { measured.map(|m| m.statistic) } else { None },
                 "p_value": if single { measured.map(|m| m.p_value) } else { cell.cell_p },
+                "holm_p": cell.holm_p,
                 "verdict": cell.verdict.as_str(),
             });
             if let Some(reason) = &cell.skip_reason {
@@ -141,12 +145,12 @@ fn json_document(report: &Report, analysed: u64) -> serde_json::Value {
     let verdict = report
         .sources
         .first()
-        .map_or(Verdict::Skipped, |s| s.verdict);
+        .map_or(Verdict::Skipped.as_str(), |s| s.verdict_name());
     json!({
         "source": report.results[0].source,
         "bytes": analysed,
         "streams": report.results.len(),
-        "verdict": verdict.as_str(),
+        "verdict": verdict,
         "tests": tests,
         "caveat": report::json::CAVEAT,
     })

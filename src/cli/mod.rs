@@ -18,7 +18,7 @@ use std::process::ExitCode;
 pub const EXIT_OK: u8 = 0;
 /// Exit status for a statistical failure (a good source failed, or a control passed).
 pub const EXIT_STATISTICAL_FAILURE: u8 = 1;
-/// Exit status for bad usage or unreadable input.
+/// Exit status for bad usage, unreadable input, or input on which no test could run.
 pub const EXIT_USAGE: u8 = 2;
 
 pub fn main() -> Result<ExitCode> {

@@ -27,7 +27,9 @@ pub const RESULTS_HEADER: [&str; 9] = [
     "p_value",
     "verdict",
 ];
-pub const SUMMARY_HEADER: [&str; 8] = [
+/// `cell_p` and `holm_p` came later than the rest and are appended, so that scripts reading
+/// the older columns by position keep working.
+pub const SUMMARY_HEADER: [&str; 10] = [
     "source",
     "kind",
     "test",
@@ -36,6 +38,8 @@ pub const SUMMARY_HEADER: [&str; 8] = [
     "uniformity_p",
     "verdict",
     "expected",
+    "cell_p",
+    "holm_p",
 ];
 pub const FIGURES_HEADER: [&str; 5] = ["source", "stream", "test", "figure", "value"];
 
@@ -80,6 +84,8 @@ struct SummaryRow<'a> {
     uniformity_p: Option<String>,
     verdict: &'static str,
     expected: &'static str,
+    cell_p: Option<String>,
+    holm_p: Option<String>,
 }
 
 #[derive(serde::Serialize)]
@@ -166,6 +172,8 @@ pub fn write_summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             uniformity_p: cell.uniformity_p.map(exact),
             verdict: cell.verdict.as_str(),
             expected: cell.expected,
+            cell_p: cell.cell_p.map(exact),
+            holm_p: cell.holm_p.map(exact),
         })?;
     }
     csv.flush()
@@ -254,13 +262,27 @@ mod tests {
         let lines: Vec<&str> = summary.lines().collect();
         assert_eq!(
             lines[0],
-            "source,kind,test,streams,pass_proportion,uniformity_p,verdict,expected"
+            "source,kind,test,streams,pass_proportion,uniformity_p,verdict,expected,cell_p,holm_p"
         );
         assert_eq!(lines.len(), 1 + report.cells.len());
         // Two measured streams of three: the skipped one is not counted; fewer than ten streams
-        // leaves uniformity empty.
-        assert!(lines.contains(&"chacha20,seeded,serial[m=2],2,1,,pass,pass"));
-        assert!(lines.contains(&"counter,control,monobit,3,0,,fail,fail"));
+        // leaves uniformity empty. Cell p-values are m times the smallest stream p-value:
+        // 3 × 0.15 (monobit), 2 × 0.5 = 1 (serial), and 0 for both counter cells, which hold a
+        // p-value of exactly 0. Holm over (0.45, 1, 0, 0): sorted 0, 0, 0.45, 1 times 4, 3, 2, 1
+        // give 0, 0, 0.9, 1.
+        assert!(lines.contains(&"chacha20,seeded,serial[m=2],2,1,,pass,pass,1,1"));
+        assert!(lines.contains(&"counter,control,monobit,3,0,,fail,fail,0,0"));
+        let monobit = lines
+            .iter()
+            .find(|l| l.starts_with("chacha20,seeded,monobit,"))
+            .unwrap();
+        let numbers: Vec<f64> = monobit
+            .rsplit(',')
+            .take(2)
+            .map(|n| n.parse().unwrap())
+            .collect();
+        assert!((numbers[0] - 0.9).abs() < 1e-12, "{monobit}");
+        assert!((numbers[1] - 0.45).abs() < 1e-12, "{monobit}");
         let figures = render(write_figures, &report);
         let lines: Vec<&str> = figures.lines().collect();
         assert_eq!(lines[0], "source,stream,test,figure,value");

@@ -41,9 +41,10 @@ pub fn render(report: &Report) -> Value {
             json!({
                 "source": source.source,
                 "kind": source.kind.as_str(),
-                "verdict": source.verdict.as_str(),
+                "verdict": source.verdict_name(),
                 "expected": source.expected,
                 "failing": source.failing,
+                "untested": source.untested,
             })
         })
         .collect();
@@ -64,6 +65,7 @@ pub fn render(report: &Report) -> Value {
                 }),
                 "uniformity_p": optional_probability(cell.uniformity_p),
                 "cell_p": optional_probability(cell.cell_p),
+                "holm_p": optional_probability(cell.holm_p),
                 "verdict": cell.verdict.as_str(),
                 "expected": cell.expected,
                 "skip_reason": cell.skip_reason,
@@ -181,8 +183,14 @@ mod tests {
         assert_eq!(serial["streams"], 2);
         assert!(serial["uniformity_p"].is_null());
         assert!(serial["proportion_bounds"][0].as_f64().is_some());
+        for cell in summary.iter() {
+            let measured = cell["streams"] != 0;
+            assert_eq!(cell["cell_p"].as_f64().is_some(), measured, "{cell}");
+            assert_eq!(cell["holm_p"].as_f64().is_some(), measured, "{cell}");
+        }
+        // Holm can only raise a p-value.
         for cell in summary.iter().filter(|c| c["streams"] != 0) {
-            assert!(cell["cell_p"].as_f64().is_some(), "{cell}");
+            assert!(cell["holm_p"].as_f64() >= cell["cell_p"].as_f64(), "{cell}");
         }
     }
 

@@ -5,8 +5,10 @@
 //! pass does not mean. The detail lives in the CSV files next to it; numbers here are rounded
 //! for people.
 
+use super::csv::SUMMARY_HEADER;
+use super::format_p;
 use super::terminal::{caught_controls, flagged_cells, grid, mark, outcome_line, short};
-use super::terminal::{proportion_text, uniformity_text};
+use super::terminal::{proportion_text, source_short, uniformity_text};
 use super::{write_atomically, Report, Sink};
 use crate::second_level::{ALPHA, WEAK_BELOW};
 use crate::size::format_size;
@@ -96,7 +98,7 @@ pub fn render(report: &Report) -> String {
             "| {} | {} | {} | {} | {} |",
             escape(&source.source),
             source.kind.as_str(),
-            emphasised(short(source.verdict)),
+            emphasised(source_short(source)),
             source.expected,
             mark(source)
         );
@@ -134,17 +136,20 @@ pub fn render(report: &Report) -> String {
     if flagged.is_empty() {
         out.push_str("No generator cell failed or is weak.\n\n");
     } else {
-        out.push_str("| source | test | verdict | passed | uniformity p |\n");
-        out.push_str("|---|---|---|---|---|\n");
+        out.push_str("| source | test | verdict | passed | uniformity p | cell p | Holm p |\n");
+        out.push_str("|---|---|---|---|---|---|---|\n");
+        let p = |p: Option<f64>| p.map_or_else(|| "-".to_string(), format_p);
         for cell in flagged {
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} |",
                 escape(&cell.source),
                 escape(&cell.display_name()),
                 emphasised(short(cell.verdict)),
                 proportion_text(cell),
-                uniformity_text(cell)
+                uniformity_text(cell),
+                p(cell.cell_p),
+                p(cell.holm_p)
             );
         }
         out.push('\n');
@@ -162,7 +167,15 @@ pub fn render(report: &Report) -> String {
         }
         out.push('\n');
     }
-    out.push_str("Every cell, with its numbers, is in `summary.csv`.\n\n");
+    let _ = writeln!(
+        out,
+        "Every cell, with its numbers, is in `summary.csv`, one row per source and test: `{}`. \
+         `cell_p` is the cell's one p-value from all its streams and `holm_p` that p-value \
+         adjusted by Holm's procedure over every cell of the run; a cell is `fail` exactly when \
+         `holm_p` ≤ {}. Both are empty for a test that never ran.\n",
+        SUMMARY_HEADER.join(","),
+        report.family_alpha
+    );
 
     out.push_str("## P-values\n\n");
     out.push_str(

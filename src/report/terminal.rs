@@ -8,7 +8,8 @@
 
 use super::json::CAVEAT;
 use super::{format_p, Report};
-use crate::second_level::{CellSummary, SourceSummary, Verdict};
+use crate::second_level::WEAK_BELOW;
+use crate::second_level::{lacks_data, needed_symbols, CellSummary, SourceSummary, Verdict};
 use crate::size::format_size;
 use crate::source::Kind;
 use std::fmt::Write as _;
@@ -49,12 +50,25 @@ pub(crate) fn short(verdict: Verdict) -> &'static str {
     }
 }
 
-/// ✓ when the source came out as its kind expects, ✗ otherwise.
+/// ✓ when the source came out as its kind expects, ✗ otherwise, `-` when nothing was measured
+/// (there is nothing to judge).
 pub(crate) fn mark(source: &SourceSummary) -> &'static str {
-    if source.as_expected() {
+    if source.verdict == Verdict::Skipped {
+        "-"
+    } else if source.as_expected() {
         "✓"
     } else {
         "✗"
+    }
+}
+
+/// A source's verdict as the tables show it: never `pass` for data that was only partly tested
+/// (`incomplete`) or not tested at all.
+pub(crate) fn source_short(source: &SourceSummary) -> &'static str {
+    match source.verdict_name() {
+        "incomplete" => "incomplete",
+        _ if source.verdict == Verdict::Skipped => "not tested",
+        _ => short(source.verdict),
     }
 }
 
@@ -88,31 +102,139 @@ pub(crate) fn grid(report: &Report) -> Grid<'_> {
     Grid { tests, rows }
 }
 
-/// The sentence that says whether the run came out as expected.
-pub(crate) fn outcome_line(report: &Report) -> String {
-    let unexpected: Vec<&str> = report
-        .sources
-        .iter()
-        .filter(|s| !s.as_expected())
-        .map(|s| s.source.as_str())
-        .collect();
-    if report.sources.len() == 1 {
-        let verdict = if unexpected.is_empty() {
-            "came"
-        } else {
-            "did NOT come"
-        };
-        format!("The source {verdict} out as expected.")
-    } else if unexpected.is_empty() {
-        format!("All {} sources came out as expected.", report.sources.len())
+/// `n thing` or `n things`.
+fn count(n: usize, thing: &str) -> String {
+    if n == 1 {
+        format!("1 {thing}")
     } else {
-        format!(
-            "{} of {} sources did NOT come out as expected: {}.",
-            unexpected.len(),
-            report.sources.len(),
-            unexpected.join(", ")
-        )
+        format!("{n} {thing}s")
     }
+}
+
+/// The sentences that say whether the run came out as expected, which sources could not be
+/// tested, and whose verdicts rest on only some of their tests.
+pub(crate) fn outcome_line(report: &Report) -> String {
+    let names = |keep: &dyn Fn(&SourceSummary) -> bool| -> Vec<&str> {
+        report
+            .sources
+            .iter()
+            .filter(|s| keep(s))
+            .map(|s| s.source.as_str())
+            .collect()
+    };
+    let untested = names(&|s| s.verdict == Verdict::Skipped);
+    let unexpected = names(&|s| s.verdict != Verdict::Skipped && !s.as_expected());
+    let incomplete = names(&|s| s.verdict != Verdict::Skipped && !s.complete());
+    let total = report.sources.len();
+    let mut sentences = Vec::new();
+    if let [only] = report.sources.as_slice() {
+        if !untested.is_empty() {
+            sentences.push(format!(
+                "{} could not be tested: {}.",
+                only.source,
+                untested_reason(report, only)
+            ));
+        } else if unexpected.is_empty() {
+            sentences.push(format!("{} came out as expected.", only.source));
+        } else {
+            sentences.push(format!("{} did NOT come out as expected.", only.source));
+        }
+    } else {
+        if unexpected.is_empty() && untested.is_empty() {
+            sentences.push(format!("All {total} sources came out as expected."));
+        }
+        if !unexpected.is_empty() {
+            sentences.push(format!(
+                "{} of {total} sources did NOT come out as expected: {}.",
+                unexpected.len(),
+                unexpected.join(", ")
+            ));
+        }
+        if !untested.is_empty() {
+            sentences.push(format!(
+                "{} of {total} sources could not be tested: {}.",
+                untested.len(),
+                untested.join(", ")
+            ));
+        }
+    }
+    if !incomplete.is_empty() {
+        sentences.push(format!(
+            "Some tests lacked data, so these verdicts rest on the tests that ran: {}.",
+            incomplete.join(", ")
+        ));
+    }
+    sentences.join(" ")
+}
+
+/// Why nothing was measured on `source`: too little data (with the length the shortest test
+/// needs) or no selected test that applies. One line, for the report and for stderr.
+pub fn untested_reason(report: &Report, source: &SourceSummary) -> String {
+    let skipped: Vec<(&CellSummary, &str)> = report
+        .cells
+        .iter()
+        .filter(|c| c.source == source.source && c.streams == 0)
+        .filter_map(|c| Some((c, c.skip_reason.as_deref()?)))
+        .collect();
+    let shortest = skipped
+        .iter()
+        .filter(|(_, reason)| lacks_data(reason))
+        .min_by_key(|(_, reason)| needed_symbols(reason).unwrap_or(u64::MAX));
+    let length = length_text(report, source);
+    match (shortest, skipped.first()) {
+        (Some((cell, reason)), _) => match needed_symbols(reason) {
+            Some(needed) => format!(
+                "too short to test: {length}; the shortest test ({}) needs {}",
+                cell.display_name(),
+                bytes_text(needed)
+            ),
+            None => format!(
+                "too short to test: {length}; {} {reason}",
+                cell.display_name()
+            ),
+        },
+        (None, Some((cell, reason))) => format!(
+            "no selected test applies ({}: {reason})",
+            cell.display_name()
+        ),
+        (None, None) => "no test ran".to_string(),
+    }
+}
+
+/// How much data a source's tests saw: the whole input for a user's single stream, else the
+/// length of each stream.
+fn length_text(report: &Report, source: &SourceSummary) -> String {
+    let streams: Vec<u64> = report
+        .results
+        .iter()
+        .filter(|r| r.source == source.source)
+        .map(|r| r.bytes)
+        .collect();
+    match streams.as_slice() {
+        [only] => bytes_text(*only),
+        _ => format!("{} per stream", bytes_text(report.bytes)),
+    }
+}
+
+/// A byte count for people: exact, with binary units where they are exact too.
+pub(crate) fn bytes_text(bytes: u64) -> String {
+    const UNITS: [(u32, &str); 4] = [(40, "TiB"), (30, "GiB"), (20, "MiB"), (10, "KiB")];
+    if bytes == 1 {
+        return "1 byte".to_string();
+    }
+    for (shift, unit) in UNITS {
+        if bytes >= 1 << shift {
+            return if bytes.is_multiple_of(1 << shift) {
+                format!("{} {unit}", bytes >> shift)
+            } else {
+                format!(
+                    "{bytes} bytes ({:.1} {unit})",
+                    bytes as f64 / (1u64 << shift) as f64
+                )
+            };
+        }
+    }
+    format!("{bytes} bytes")
 }
 
 /// Whether a cell's verdict is the expected catch of a control, not news.
@@ -123,19 +245,43 @@ fn expected_catch(cell: &CellSummary) -> bool {
 /// Cells worth a look, in grid order: `fail` and `weak` cells, except controls' failures
 /// (expected, and numerous: see [`caught_controls`]).
 pub(crate) fn flagged_cells(report: &Report) -> Vec<&CellSummary> {
+    measured_cells(report)
+        .into_iter()
+        .filter(|c| matches!(c.verdict, Verdict::Fail | Verdict::Weak) && !expected_catch(c))
+        .collect()
+}
+
+/// Every cell with a measurement, in grid order.
+fn measured_cells(report: &Report) -> Vec<&CellSummary> {
     let grid = grid(report);
     grid.rows
         .iter()
         .flat_map(|(source, _)| {
-            report.cells.iter().filter(move |c| {
-                c.source == source.source
-                    && matches!(c.verdict, Verdict::Fail | Verdict::Weak)
-                    && !expected_catch(c)
-            })
+            report
+                .cells
+                .iter()
+                .filter(move |c| c.source == source.source && c.streams > 0)
         })
         .collect()
 }
 
+/// Cells that never ran, grouped by test and reason (in report order) with the sources they
+/// were skipped on.
+fn skipped_groups(report: &Report) -> Vec<(String, &str, Vec<&str>)> {
+    let mut groups: Vec<(String, &str, Vec<&str>)> = Vec::new();
+    for cell in report.cells.iter().filter(|c| c.streams == 0) {
+        let name = cell.display_name();
+        let reason = cell.skip_reason.as_deref().unwrap_or("no outcome");
+        match groups
+            .iter_mut()
+            .find(|(n, r, _)| *n == name && *r == reason)
+        {
+            Some((_, _, sources)) => sources.push(&cell.source),
+            None => groups.push((name, reason, vec![&cell.source])),
+        }
+    }
+    groups
+}
 /// For each control that failed somewhere: its name, the number of failing cells, and the
 /// tests that caught it (`serial ×2` for two labels of one test), so a battery with many
 /// labelled results still takes one line per control.
@@ -231,8 +377,257 @@ fn width_of<'s>(header: &str, values: impl Iterator<Item = &'s str>) -> usize {
         .unwrap_or(0)
 }
 
-/// Renders the report for a terminal.
+/// Writes `text` wrapped at spaces to [`MAX_WIDTH`]: the first line after `indent`, the rest
+/// after `indent` and `hang` more spaces. A word longer than a line gets a line of its own.
+fn wrap_words(out: &mut String, indent: usize, hang: usize, text: &str) {
+    let mut line = " ".repeat(indent);
+    let mut empty = true;
+    for word in text.split(' ') {
+        if !empty && line.chars().count() + 1 + word.chars().count() > MAX_WIDTH {
+            out.push_str(&line);
+            out.push('\n');
+            line = " ".repeat(indent + hang);
+            empty = true;
+        }
+        if !empty {
+            line.push(' ');
+        }
+        line.push_str(word);
+        empty = false;
+    }
+    out.push_str(&line);
+    out.push('\n');
+}
+
+/// A p-value, or `-` where there is none.
+fn p_text(p: Option<f64>) -> String {
+    p.map_or_else(|| "-".to_string(), format_p)
+}
+
+/// A test statistic for people: six significant digits, in exponent form when it is very
+/// large or very small.
+fn statistic_text(x: f64) -> String {
+    let magnitude = x.abs();
+    if x == 0.0 {
+        "0".to_string()
+    } else if !x.is_finite() {
+        x.to_string()
+    } else if (1e-3..1e7).contains(&magnitude) {
+        let decimals = (5 - magnitude.log10().floor() as i32).clamp(0, 8) as usize;
+        format!("{x:.decimals$}")
+    } else {
+        format!("{x:.4e}")
+    }
+}
+
+/// Cells with their evidence: the pass proportion, the uniformity of the streams' p-values,
+/// the cell's one p-value and its Holm-adjusted value. `with_source` adds the source column.
+fn cells_table(out: &mut String, cells: &[&CellSummary], with_source: bool) {
+    let rows: Vec<[String; 7]> = cells
+        .iter()
+        .map(|c| {
+            [
+                c.source.clone(),
+                c.display_name(),
+                short(c.verdict).to_string(),
+                proportion_text(c),
+                uniformity_text(c),
+                p_text(c.cell_p),
+                p_text(c.holm_p),
+            ]
+        })
+        .collect();
+    let headers = [
+        "source",
+        "test",
+        "verdict",
+        "passed",
+        "uniformity p",
+        "cell p",
+        "Holm p",
+    ];
+    let first = usize::from(!with_source);
+    let widths: Vec<usize> = (first..headers.len())
+        .map(|i| width_of(headers[i], rows.iter().map(|r| r[i].as_str())))
+        .collect();
+    row(out, &headers[first..], &widths);
+    for cells in &rows {
+        let cells: Vec<&str> = cells[first..].iter().map(String::as_str).collect();
+        row(out, &cells, &widths);
+    }
+}
+
+/// Cells that were never measured, with the reason, for a reader wondering about a `-`.
+fn render_skipped(out: &mut String, report: &Report) {
+    let groups = skipped_groups(report);
+    if groups.is_empty() {
+        return;
+    }
+    out.push_str("\nSkipped, with the reason:\n");
+    let total = report.sources.len();
+    for (test, reason, sources) in groups {
+        // The reason first and the sources after it, so a long list of sources does not push
+        // the reason out of sight; the shorter of "these" and "every source but those".
+        let on = if total == 1 {
+            String::new()
+        } else if sources.len() == total {
+            " (every source)".to_string()
+        } else if 2 * sources.len() > total {
+            let others: Vec<&str> = report
+                .sources
+                .iter()
+                .map(|s| s.source.as_str())
+                .filter(|name| !sources.contains(name))
+                .collect();
+            format!(" (every source but {})", others.join(", "))
+        } else {
+            format!(" ({})", sources.join(", "))
+        };
+        wrap_words(out, 2, 2, &format!("{test}: {reason}{on}"));
+    }
+}
+
+/// Of all measured cells, this many or fewer are listed one by one with their numbers; more
+/// (a full report) and only the cells that failed or are weak are, and summary.csv has the
+/// rest.
+pub const EVERY_CELL_UP_TO: usize = 64;
+
+/// Renders the report for a terminal: a user's own input (one source of kind `external`) as
+/// one input with its tests, anything else as sources against their expectations.
 pub fn render(report: &Report) -> String {
+    match report.sources.as_slice() {
+        [source] if source.kind == Kind::External => render_input(report, source),
+        _ => render_sources(report),
+    }
+}
+
+/// The view of `file`: what was read, each test with its numbers, what was skipped and why,
+/// and one verdict line.
+fn render_input(report: &Report, source: &SourceSummary) -> String {
+    let mut out = String::new();
+    let total: u64 = report.results.iter().map(|r| r.bytes).sum();
+    let streams = report.results.len();
+    let amount = if streams == 1 {
+        format!("{} (1 stream)", bytes_text(total))
+    } else {
+        format!(
+            "{} in {streams} streams of {}",
+            bytes_text(total),
+            bytes_text(report.bytes)
+        )
+    };
+    let _ = writeln!(
+        out,
+        "rngaudit: battery {} on {}, {amount}, family α {}",
+        report.battery, source.source, report.family_alpha
+    );
+    let measured: Vec<&CellSummary> = report.cells.iter().filter(|c| c.streams > 0).collect();
+    if !measured.is_empty() {
+        out.push('\n');
+        let _ = writeln!(
+            out,
+            "Holm p adjusts each test's p-value over the {} that ran; a test fails where it is ≤ {}.",
+            count(measured.len(), "test"),
+            report.family_alpha
+        );
+        if streams == 1 {
+            single_stream_table(&mut out, report, &measured);
+        } else {
+            cells_table(&mut out, &measured, false);
+        }
+    }
+    render_skipped(&mut out, report);
+    out.push('\n');
+    wrap_words(&mut out, 0, 2, &input_verdict_line(report, source));
+    out.push_str(CAVEAT);
+    out.push('\n');
+    out
+}
+
+/// One stream: each test's statistic and p-value (the cell's p-value, as m = 1) and Holm's.
+fn single_stream_table(out: &mut String, report: &Report, cells: &[&CellSummary]) {
+    let rows: Vec<[String; 5]> = cells
+        .iter()
+        .map(|c| {
+            let statistic = report
+                .results
+                .first()
+                .and_then(|r| {
+                    r.outcomes
+                        .iter()
+                        .find(|o| o.test == c.test && o.label == c.label)
+                })
+                .and_then(|o| o.result.as_ref().ok())
+                .map_or_else(|| "-".to_string(), |m| statistic_text(m.statistic));
+            [
+                c.display_name(),
+                short(c.verdict).to_string(),
+                statistic,
+                p_text(c.cell_p),
+                p_text(c.holm_p),
+            ]
+        })
+        .collect();
+    let headers = ["test", "verdict", "statistic", "p-value", "Holm p"];
+    let widths: Vec<usize> = (0..headers.len())
+        .map(|i| width_of(headers[i], rows.iter().map(|r| r[i].as_str())))
+        .collect();
+    row(out, &headers, &widths);
+    for cells in &rows {
+        let cells: Vec<&str> = cells.iter().map(String::as_str).collect();
+        row(out, &cells, &widths);
+    }
+}
+
+/// `stdin: FAIL — 6 of 7 tests failed`, and its kin for weak, passing, partly tested and
+/// untested input. Data that was only partly tested is never called a pass.
+pub(crate) fn input_verdict_line(report: &Report, source: &SourceSummary) -> String {
+    let name = &source.source;
+    if source.verdict == Verdict::Skipped {
+        return format!("{name}: not tested — {}", untested_reason(report, source));
+    }
+    let of_source = || report.cells.iter().filter(|c| c.source == *name);
+    let failed = of_source().filter(|c| c.verdict == Verdict::Fail).count();
+    let weak = of_source().filter(|c| c.verdict == Verdict::Weak).count();
+    let measured = source.measured;
+    let missing = source.untested.len();
+    let shortfall = if missing == 0 {
+        String::new()
+    } else {
+        let longest = of_source()
+            .filter(|c| c.streams == 0)
+            .filter_map(|c| needed_symbols(c.skip_reason.as_deref()?))
+            .max();
+        let all_from = longest.map_or(String::new(), |n| {
+            format!(" (all run from {})", bytes_text(n))
+        });
+        format!(
+            "; {missing} of {} {} more than {}{all_from}",
+            count(measured + missing, "test"),
+            if missing == 1 { "needs" } else { "need" },
+            length_text(report, source)
+        )
+    };
+    match source.verdict {
+        Verdict::Fail => format!(
+            "{name}: FAIL — {failed} of {} failed{shortfall}",
+            count(measured, "test")
+        ),
+        Verdict::Weak => format!(
+            "{name}: WEAK — no test failed, {weak} of {} weak (p below {WEAK_BELOW} but kept \
+             by Holm): worth a longer run{shortfall}",
+            count(measured, "test")
+        ),
+        _ if missing > 0 => format!(
+            "{name}: INCOMPLETE — no failure in the {} that ran{shortfall}",
+            count(measured, "test")
+        ),
+        _ => format!("{name}: pass — none of {} failed", count(measured, "test")),
+    }
+}
+
+/// The view of `run` and `report`: built-in sources against what their kind expects.
+fn render_sources(report: &Report) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -249,7 +644,8 @@ pub fn render(report: &Report) -> String {
     let name_width = width_of("source", grid.rows.iter().map(|(s, _)| s.source.as_str()));
 
     let kind_width = width_of("kind", grid.rows.iter().map(|(s, _)| s.kind.as_str()));
-    let widths = [name_width, kind_width, 7, 8, 11];
+    let verdict_width = width_of("verdict", grid.rows.iter().map(|(s, _)| source_short(s)));
+    let widths = [name_width, kind_width, verdict_width, 8, 11];
     row(
         &mut out,
         &["source", "kind", "verdict", "expected", "as expected"],
@@ -261,7 +657,7 @@ pub fn render(report: &Report) -> String {
             &[
                 &source.source,
                 source.kind.as_str(),
-                short(source.verdict),
+                source_short(source),
                 source.expected,
                 mark(source),
             ],
@@ -272,31 +668,30 @@ pub fn render(report: &Report) -> String {
     out.push('\n');
     render_grid(&mut out, &grid, name_width);
 
-    let flagged = flagged_cells(report);
+    let measured = measured_cells(report);
     out.push('\n');
-    if flagged.is_empty() {
-        out.push_str("No generator cell failed or is weak.\n");
-    } else {
-        out.push_str("Cells that failed or are weak (every cell is in summary.csv):\n");
-        let names: Vec<String> = flagged.iter().map(|c| c.display_name()).collect();
-        let test_width = width_of("test", names.iter().map(String::as_str));
-        let texts: Vec<(String, String)> = flagged
-            .iter()
-            .map(|c| (proportion_text(c), uniformity_text(c)))
-            .collect();
-        let pass_width = width_of("passed", texts.iter().map(|(p, _)| p.as_str()));
-        let widths = [name_width, test_width, 7, pass_width, 12];
-        row(
-            &mut out,
-            &["source", "test", "verdict", "passed", "uniformity p"],
-            &widths,
+    if measured.is_empty() {
+        out.push_str("No cell was measured.\n");
+    } else if measured.len() <= EVERY_CELL_UP_TO {
+        let _ = writeln!(
+            out,
+            "Every cell: cell p combines its streams, Holm p adjusts it over the run's {} (fail where ≤ {}):",
+            count(measured.len(), "cell"),
+            report.family_alpha
         );
-        for ((cell, name), (passed, uniformity)) in flagged.iter().zip(&names).zip(&texts) {
-            row(
-                &mut out,
-                &[&cell.source, name, short(cell.verdict), passed, uniformity],
-                &widths,
+        cells_table(&mut out, &measured, true);
+    } else {
+        let flagged = flagged_cells(report);
+        if flagged.is_empty() {
+            out.push_str("No generator cell failed or is weak.\n");
+        } else {
+            let _ = writeln!(
+                out,
+                "Cells that failed or are weak; Holm p adjusts cell p over the run's {} (every cell \
+                 is in summary.csv):",
+                count(measured.len(), "cell")
             );
+            cells_table(&mut out, &flagged, true);
         }
     }
     let caught = caught_controls(report);
@@ -307,10 +702,10 @@ pub fn render(report: &Report) -> String {
             wrap(&mut out, &head, &tests);
         }
     }
+    render_skipped(&mut out, report);
 
     out.push('\n');
-    out.push_str(&outcome_line(report));
-    out.push('\n');
+    wrap_words(&mut out, 0, 0, &outcome_line(report));
     out.push_str(CAVEAT);
     out.push('\n');
     out
@@ -395,10 +790,17 @@ mod tests {
             .find(|l| l.contains("monobit  serial"))
             .unwrap();
         assert!(grid_header.starts_with("source"), "{grid_header}");
+        // Four measured cells: few enough to list each with its numbers. chacha20's monobit
+        // has cell p 3 × 0.15 and, by Holm over (0.45, 1, 0, 0), 2 × 0.45.
         assert!(
-            text.contains("No generator cell failed or is weak."),
+            text.contains("Holm p adjusts it over the run's 4 cells"),
             "{text}"
         );
+        let monobit = text
+            .lines()
+            .find(|l| l.starts_with("chacha20  monobit"))
+            .unwrap();
+        assert!(monobit.ends_with("0.450000  0.900000"), "{monobit}");
         assert!(text.contains("2 cells: monobit, serial\n"), "{text}");
         assert!(text.contains("All 2 sources came out as expected."));
         assert!(text.trim_end().ends_with(CAVEAT));
@@ -419,9 +821,13 @@ mod tests {
             .lines()
             .find(|l| l.starts_with("chacha20") && l.contains("serial[m=2]"))
             .unwrap();
-        // Two measured streams of three (one skipped), too few for a uniformity p-value.
+        // Two measured streams of three (one skipped), too few for a uniformity p-value; then
+        // the cell's p-value and its Holm-adjusted value.
         assert!(row.contains("FAIL     2/2 = 1.000 (need ≥ 0.779)"), "{row}");
-        assert!(row.ends_with("n/a (< 10 streams)"), "{row}");
+        assert!(
+            row.ends_with("n/a (< 10 streams)  1.000000  1.000000"),
+            "{row}"
+        );
         assert!(
             text.contains("did NOT come out as expected: chacha20."),
             "{text}"
@@ -441,7 +847,13 @@ mod tests {
                 line.len()
             );
         }
-        assert!(text.contains("smallrng         runs  WEAK"), "{text}");
+        assert!(
+            text.contains("smallrng  runs  WEAK     100/100 = 1.000 (need ≥ 0.960)"),
+            "{text}"
+        );
+        // Too many cells to list: the flagged ones only, and the reasons for every `-`.
+        assert!(text.contains("the run's 230 cells (every cell is in summary.csv)"));
+        assert!(text.contains("  monobit: works on bits (choice62, ctl_modulo62)\n"));
         assert!(text.contains("ctl_randu          7 cells: blockfrequency, runs, serial ×2"));
         assert_eq!(render(&report), text);
     }
@@ -476,6 +888,130 @@ mod tests {
         assert!(text
             .lines()
             .any(|l| l.starts_with("counter") && l.ends_with('✗')));
+    }
+
+    /// A user's input as `file` reports it: one external source, one stream.
+    fn input(outcomes: Vec<Outcome>) -> Report {
+        use crate::runner::StreamReport;
+        use crate::second_level::{by_source, summarize, FAMILY_ALPHA};
+        let results = vec![StreamReport {
+            source: "stdin".to_string(),
+            kind: Kind::External,
+            stream: 0,
+            seed: None,
+            bytes: 100,
+            outcomes,
+        }];
+        let cells = summarize(&results, FAMILY_ALPHA);
+        let sources = by_source(&cells);
+        Report {
+            battery: "default".to_string(),
+            bytes: 100,
+            streams: 1,
+            master_seed: 0,
+            family_alpha: FAMILY_ALPHA,
+            results,
+            cells,
+            sources,
+            appendix: Vec::new(),
+        }
+    }
+
+    use crate::battery::Outcome;
+
+    const SHORT: &str = "needs at least 1280 symbols (5 per symbol value), got 100";
+
+    #[test]
+    fn input_shows_each_test_s_evidence_and_speaks_of_the_input() {
+        let text = render(&input(vec![
+            Outcome::measured("frequency", 13426.208984375, 0.0),
+            Outcome::measured("longest_run", 119.9, 1.7e-23),
+            Outcome::measured("serial_correlation", -7.2e-4, 0.5),
+            Outcome::skipped(
+                "symbol_runs",
+                "works on alphabets that are not a power of two",
+            ),
+        ]));
+        assert!(
+            text.starts_with("rngaudit: battery default on stdin, 100 bytes (1 stream),"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("master seed") && !text.contains("expected"),
+            "{text}"
+        );
+        // Holm over (0, 1.7e-23, 0.5): 0, 2 × 1.7e-23, 0.5.
+        let row = |name: &str| text.lines().find(|l| l.starts_with(name)).unwrap();
+        assert_eq!(
+            row("frequency"),
+            "frequency           FAIL     13426.2     < 1e-300  < 1e-300"
+        );
+        assert!(row("longest_run").ends_with("1.70e-23  3.40e-23"), "{text}");
+        assert!(row("serial_correlation").contains("-7.2000e-4"), "{text}");
+        assert!(text.contains(
+            "Skipped, with the reason:\n  symbol_runs: works on alphabets that are not a power of two\n"
+        ));
+        assert!(
+            text.contains("\nstdin: FAIL — 2 of 3 tests failed\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn partly_tested_input_is_incomplete_never_a_pass() {
+        let report = input(vec![
+            Outcome::measured("monobit", 0.07, 0.94),
+            Outcome::skipped("frequency", SHORT),
+            Outcome::skipped(
+                "serial",
+                "needs at least 327680 symbols (5 per pair), got 100",
+            ),
+        ]);
+        let text = render(&report);
+        let verdict = text.lines().find(|l| l.starts_with("stdin:")).unwrap();
+        assert_eq!(
+            verdict,
+            "stdin: INCOMPLETE — no failure in the 1 test that ran; 2 of 3 tests need more than \
+             100 bytes (all run from 320 KiB)"
+        );
+        assert!(!verdict.contains("pass"));
+        assert!(
+            text.contains("  frequency: needs at least 1280 symbols"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn untested_input_says_why_and_how_much_is_needed() {
+        let report = input(vec![
+            Outcome::skipped("frequency", SHORT),
+            Outcome::skipped("monobit", "needs at least 100 bits, got 80"),
+        ]);
+        assert_eq!(
+            untested_reason(&report, &report.sources[0]),
+            "too short to test: 100 bytes; the shortest test (monobit) needs 13 bytes"
+        );
+        let text = render(&report);
+        assert!(
+            text.contains("\nstdin: not tested — too short to test: 100 bytes"),
+            "{text}"
+        );
+        assert!(!text.contains("Holm p"), "{text}");
+        let foreign = input(vec![Outcome::skipped("symbol_runs", "does not apply")]);
+        assert_eq!(
+            untested_reason(&foreign, &foreign.sources[0]),
+            "no selected test applies (symbol_runs: does not apply)"
+        );
+    }
+
+    #[test]
+    fn byte_counts_read_exactly() {
+        assert_eq!(bytes_text(1), "1 byte");
+        assert_eq!(bytes_text(100), "100 bytes");
+        assert_eq!(bytes_text(4 << 20), "4 MiB");
+        assert_eq!(bytes_text(1280), "1280 bytes (1.2 KiB)");
+        assert_eq!(statistic_text(16_766_352.0), "1.6766e7");
+        assert_eq!(statistic_text(0.137_921_3), "0.137921");
     }
 
     /// Prints a realistic report for a person to look at:
