@@ -29,6 +29,8 @@ pub mod bits;
 pub mod chars;
 pub mod entropy;
 pub mod input;
+pub mod order;
+pub mod power;
 pub mod report;
 
 pub use input::{read_path, read_tokens, TokenSet, MAX_LINE_BYTES, MIN_TOKENS};
