@@ -20,6 +20,9 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_STATISTICAL_FAILURE: u8 = 1;
 /// Exit status for bad usage or unreadable input.
 pub const EXIT_USAGE: u8 = 2;
+/// Exit status of `tokens` when the sample is too small for a verdict (no test failed, and the
+/// certifying tests lacked the tokens to check some position): not a pass, not a failure.
+pub const EXIT_INSUFFICIENT: u8 = 3;
 
 pub fn main() -> Result<ExitCode> {
     let cli = match args::Cli::try_parse() {

@@ -1,12 +1,14 @@
 //! `rngaudit tokens PATH|-`: the token analysis of `rngaudit::tokens` on a file or on stdin,
 //! printed as a table or as JSON, with `tokens.csv` and `tokens.png` under `--out`.
 //!
-//! Exit status: 0 when the verdict is pass or weak, 1 when it is fail, 2 for bad input (the
-//! library's errors, turned into one line by the binary).
+//! Exit status: 0 when the verdict is pass or weak, 1 when it is fail, 3 when it is
+//! insufficient (too few tokens for the tests to check every position: neither a pass nor a
+//! failure, and a script must not take it for either), 2 for bad input (the library's errors,
+//! turned into one line by the binary).
 
 use super::args::TokensArgs;
 use super::commands::{prepare_dir, print_stdout};
-use super::{EXIT_OK, EXIT_STATISTICAL_FAILURE};
+use super::{EXIT_INSUFFICIENT, EXIT_OK, EXIT_STATISTICAL_FAILURE};
 use anyhow::Result;
 use rngaudit::tokens::{self, report};
 use std::process::ExitCode;
@@ -32,6 +34,8 @@ pub fn run(args: TokensArgs) -> Result<ExitCode> {
     }
     Ok(ExitCode::from(if analysis.failed() {
         EXIT_STATISTICAL_FAILURE
+    } else if analysis.insufficient() {
+        EXIT_INSUFFICIENT
     } else {
         EXIT_OK
     }))
