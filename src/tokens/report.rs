@@ -247,7 +247,7 @@ fn render_group(report: &TokenReport, out: &mut String) {
     ));
     let untested = if report.untested_bits > 0.0 {
         format!(
-            " (tested bits only: the {:.1} untested bits may be worth anything from 0 to all)",
+            " (a floor: the {:.1} untested bits are not counted)",
             report.untested_bits
         )
     } else {
