@@ -1,6 +1,6 @@
 //! End-to-end tests of `rngaudit tokens`: stdin and files, the table, JSON and the files of
-//! `--out`, exit codes 0/1/2 and one clear line for every kind of bad input. Tokens come from a
-//! fixed-seed ChaCha20, never from the OS generator.
+//! `--out`, exit codes 0/1/2 and one clear line for every kind of bad input. Tokens come from
+//! a fixed-seed ChaCha20, never from the OS generator.
 
 use assert_cmd::Command;
 use rand::{Rng, SeedableRng};
@@ -67,7 +67,14 @@ fn stdin_hex_tokens_pass_with_128_bits() {
     assert_eq!(output.status.code(), Some(0), "{text}");
     assert!(text.contains("20000 tokens from stdin"), "{text}");
     assert!(
-        text.contains("effective entropy: 128.0 bits per token (nominal 128.0), verdict PASS"),
+        text.contains(
+            "effective entropy (tested): 128.0 bits per token (nominal 128.0); untested: 0.0 \
+             bits; verdict PASS"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("reliability: 32 of 32 varying positions tested with 20000 tokens"),
         "{text}"
     );
     assert!(text.contains("they never prove a token scheme secure"));
@@ -123,6 +130,99 @@ fn modulo_bias_fails_with_positions_named() {
     assert_eq!(output.status.code(), Some(1), "{text}");
     assert!(text.contains("verdict FAIL"), "{text}");
     assert!(text.contains("failing positions: 0-15\n"), "{text}");
+}
+
+#[test]
+fn too_few_tokens_exit_2_with_what_is_needed() {
+    // 100 and 20 good tokens: neither a pass (nothing was tested with the power to fail) nor a
+    // failure; exit 2 with one line on stderr, and the report says how many tokens the tests need.
+    for (n, needed) in [
+        (100, "5000 needed for fips140_2"),
+        (20, "needed for uniformity"),
+    ] {
+        let output = rngaudit()
+            .args(["tokens", "-"])
+            .write_stdin(hex16_lines(5, n))
+            .output()
+            .unwrap();
+        let text = String::from_utf8(output.stdout).unwrap();
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert_eq!(output.status.code(), Some(2), "{text}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(
+            stderr.contains(&format!("too few tokens for a verdict: {n} given")),
+            "{stderr}"
+        );
+        assert!(text.contains("verdict INSUFFICIENT"), "{text}");
+        assert!(
+            text.contains("effective entropy (tested): 0.0 bits per token"),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!("note: too few tokens: {n} given, ")),
+            "{text}"
+        );
+        assert!(text.contains(needed), "{text}");
+        assert!(!text.contains("verdict WEAK") && !text.contains("verdict PASS"));
+    }
+}
+
+#[test]
+fn a_counter_prefix_fails_and_is_credited_almost_nothing() {
+    // f"{i:08d}" + 16 hex digits, 20,000 lines: the counter's digits fail (order, transitions)
+    // and the effective entropy is the 64 bits of the hex part and a fraction of a bit.
+    let hex = hex16_lines(6, 20_000);
+    let text: String = hex
+        .lines()
+        .enumerate()
+        .map(|(i, t)| format!("{i:08}{}\n", &t[..16]))
+        .collect();
+    let output = rngaudit()
+        .args(["tokens", "--json", "-"])
+        .write_stdin(text)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["verdict"], "fail");
+    assert_eq!(
+        json["failing_positions"],
+        serde_json::json!([3, 4, 5, 6, 7])
+    );
+    let effective = json["effective_entropy_bits"].as_f64().unwrap();
+    assert!((64.0..64.5).contains(&effective), "{effective}");
+}
+
+#[test]
+fn mixed_lengths_are_reported_per_length() {
+    // hex16 cut to 24 or 32 characters in turn, 12,000 lines: two groups of 6,000, each
+    // tested on its own and passing.
+    let text: String = hex16_lines(7, 12_000)
+        .lines()
+        .enumerate()
+        .map(|(i, t)| format!("{}\n", &t[..if i % 2 == 0 { 24 } else { 32 }]))
+        .collect();
+    let output = rngaudit()
+        .args(["tokens", "-"])
+        .write_stdin(text.clone())
+        .output()
+        .unwrap();
+    let table = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(0), "{table}");
+    assert!(table.contains("of 2 lengths: 24 (6000 tokens), 32 (6000 tokens)"));
+    assert!(table.contains("== tokens of length 24: 6000 =="), "{table}");
+    assert!(table.contains("== tokens of length 32: 6000 =="), "{table}");
+    assert!(table.contains("96.0 bits per token in the weakest length group"));
+    let output = rngaudit()
+        .args(["tokens", "--json", "-"])
+        .write_stdin(text)
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let groups = json["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 2);
+    assert_eq!(groups[1]["length_min"], 32);
+    assert_eq!(groups[1]["effective_entropy_bits"], 128.0);
 }
 
 #[test]

@@ -1,12 +1,14 @@
 //! `rngaudit tokens PATH|-`: the token analysis of `rngaudit::tokens` on a file or on stdin,
 //! printed as a table or as JSON, with `tokens.csv` and `tokens.png` under `--out`.
 //!
-//! Exit status: 0 when the verdict is pass or weak, 1 when it is fail, 2 for bad input (the
-//! library's errors, turned into one line by the binary).
+//! Exit status: 0 when the verdict is pass or weak, 1 when it is fail, 3 when it is
+//! insufficient (too few tokens for the tests to check every position: neither a pass nor a
+//! failure, and a script must not take it for either), 2 for bad input (the library's errors,
+//! turned into one line by the binary).
 
 use super::args::TokensArgs;
 use super::commands::{prepare_dir, print_stdout};
-use super::{EXIT_OK, EXIT_STATISTICAL_FAILURE};
+use super::{EXIT_OK, EXIT_STATISTICAL_FAILURE, EXIT_USAGE};
 use anyhow::Result;
 use rngaudit::tokens::{self, report};
 use std::process::ExitCode;
@@ -30,9 +32,17 @@ pub fn run(args: TokensArgs) -> Result<ExitCode> {
     } else {
         print_stdout(&report::render_terminal(&analysis))?;
     }
-    Ok(ExitCode::from(if analysis.failed() {
-        EXIT_STATISTICAL_FAILURE
-    } else {
-        EXIT_OK
-    }))
+    if analysis.failed() {
+        return Ok(ExitCode::from(EXIT_STATISTICAL_FAILURE));
+    }
+    if analysis.insufficient() {
+        // As `file` does for data too short for any test: the analysis is on stdout, one line
+        // on stderr says why there is no verdict, and the status is never a silent 0.
+        eprintln!(
+            "rngaudit: {}: too few tokens for a verdict: {} given, {} needed to test every position",
+            analysis.source, analysis.tokens, analysis.tokens_needed
+        );
+        return Ok(ExitCode::from(EXIT_USAGE));
+    }
+    Ok(ExitCode::from(EXIT_OK))
 }

@@ -17,6 +17,10 @@
 //! average, the rule the battery uses. A table that would be sparser is made coarser by merging
 //! neighbouring ranks into fewer classes (class = rank · g / k). A function of independent
 //! characters is independent, so the merged test keeps its level and loses only some power.
+//! Uneven margins (a small sample, a skewed position) can leave some cells far below the average,
+//! so a two-way table must also meet Cochran's rule (no expected count below 1, at most a fifth
+//! below 5) and is merged further until it does; a table that fails it even as 2×2 is not
+//! tested: on a tiny sample the test is skipped, not trusted to judge.
 
 use super::Measured;
 use crate::stats::chi_square;
@@ -58,7 +62,7 @@ pub fn uniformity(counts: &[u64]) -> Result<Measured, String> {
 
 /// Pearson's χ² test of independence on `pairs` of ranks (first in `0..rows`, second in
 /// `0..columns`), with classes merged as the module documentation says when the table would
-/// have fewer than [`MIN_EXPECTED`] pairs per cell.
+/// have fewer than [`MIN_EXPECTED`] pairs per cell, and further until Cochran's rule holds.
 pub fn independence(pairs: &[(u32, u32)], rows: usize, columns: usize) -> Result<Measured, String> {
     let n = pairs.len() as u64;
     let smallest = MIN_EXPECTED * 4;
@@ -72,58 +76,143 @@ pub fn independence(pairs: &[(u32, u32)], rows: usize, columns: usize) -> Result
     }
     let (mut g_rows, mut g_columns) = (rows as u64, columns as u64);
     while MIN_EXPECTED * g_rows * g_columns > n {
-        if g_rows >= g_columns && g_rows > 2 {
-            g_rows -= 1;
-        } else if g_columns > 2 {
-            g_columns -= 1;
-        } else {
+        if !shrink(&mut g_rows, &mut g_columns) {
             break;
         }
     }
-    let class =
-        |rank: u32, groups: u64, size: usize| (u64::from(rank) * groups / size as u64) as usize;
-    let width = g_columns as usize;
-    let mut table = vec![0u64; g_rows as usize * width];
-    for &(a, b) in pairs {
-        table[class(a, g_rows, rows) * width + class(b, g_columns, columns)] += 1;
-    }
-    let mut row_sums = vec![0u64; g_rows as usize];
-    let mut column_sums = vec![0u64; width];
-    for (i, row) in table.chunks(width).enumerate() {
-        for (j, &count) in row.iter().enumerate() {
-            row_sums[i] += count;
-            column_sums[j] += count;
+    // Five per cell on average still leaves cells with small expected counts when the margins
+    // are uneven, as on a small sample they are; then the χ² approximation does not hold and
+    // the table is merged further, down to 2×2, after which the test does not run.
+    loop {
+        let table = Table::new(pairs, (rows, g_rows), (columns, g_columns));
+        if table.used_rows < 2 || table.used_columns < 2 {
+            return Err("one side shows a single class in these pairs".to_string());
+        }
+        if table.meets_cochran() {
+            return Ok(table.measure(rows, columns));
+        }
+        if !shrink(&mut g_rows, &mut g_columns) {
+            return Err(format!(
+                "{n} pairs are too few for the χ² approximation even as a 2×2 table (Cochran: \
+                 every expected count at least 1, at most a fifth below {MIN_EXPECTED})"
+            ));
         }
     }
-    let used_rows = row_sums.iter().filter(|&&s| s > 0).count();
-    let used_columns = column_sums.iter().filter(|&&s| s > 0).count();
-    if used_rows < 2 || used_columns < 2 {
-        return Err("one side shows a single class in these pairs".to_string());
-    }
-    let total = n as f64;
-    let mut statistic = 0.0;
-    for (i, row) in table.chunks(width).enumerate() {
-        for (j, &count) in row.iter().enumerate() {
-            if row_sums[i] == 0 || column_sums[j] == 0 {
-                continue;
-            }
-            let expected = row_sums[i] as f64 * column_sums[j] as f64 / total;
-            let deviation = count as f64 - expected;
-            statistic += deviation * deviation / expected;
-        }
-    }
-    let df = ((used_rows - 1) * (used_columns - 1)) as f64;
-    let merged = if (g_rows, g_columns) == (rows as u64, columns as u64) {
-        String::new()
+}
+
+/// Takes one class from the larger side (rows first on a tie), keeping at least two on each;
+/// `false` when both sides are down to two.
+fn shrink(g_rows: &mut u64, g_columns: &mut u64) -> bool {
+    if *g_rows >= *g_columns && *g_rows > 2 {
+        *g_rows -= 1;
+    } else if *g_columns > 2 {
+        *g_columns -= 1;
     } else {
-        format!(" (merged from {rows}×{columns} for {MIN_EXPECTED} pairs per cell)")
-    };
-    Ok(Measured {
-        statistic,
-        df,
-        p_value: chi_square::upper_tail(statistic, df),
-        detail: format!("{g_rows}×{g_columns} table of {n} pairs{merged}"),
-    })
+        return false;
+    }
+    true
+}
+
+/// A two-way table of merged classes with its margins.
+struct Table {
+    n: u64,
+    width: usize,
+    shape: (u64, u64),
+    counts: Vec<u64>,
+    row_sums: Vec<u64>,
+    column_sums: Vec<u64>,
+    used_rows: usize,
+    used_columns: usize,
+}
+
+impl Table {
+    fn new(
+        pairs: &[(u32, u32)],
+        (rows, g_rows): (usize, u64),
+        (columns, g_columns): (usize, u64),
+    ) -> Table {
+        let class =
+            |rank: u32, groups: u64, size: usize| (u64::from(rank) * groups / size as u64) as usize;
+        let width = g_columns as usize;
+        let mut counts = vec![0u64; g_rows as usize * width];
+        for &(a, b) in pairs {
+            counts[class(a, g_rows, rows) * width + class(b, g_columns, columns)] += 1;
+        }
+        let mut row_sums = vec![0u64; g_rows as usize];
+        let mut column_sums = vec![0u64; width];
+        for (i, row) in counts.chunks(width).enumerate() {
+            for (j, &count) in row.iter().enumerate() {
+                row_sums[i] += count;
+                column_sums[j] += count;
+            }
+        }
+        let used_rows = row_sums.iter().filter(|&&s| s > 0).count();
+        let used_columns = column_sums.iter().filter(|&&s| s > 0).count();
+        Table {
+            n: pairs.len() as u64,
+            width,
+            shape: (g_rows, g_columns),
+            counts,
+            row_sums,
+            column_sums,
+            used_rows,
+            used_columns,
+        }
+    }
+
+    /// Expected counts of the cells whose row and column were observed.
+    fn expected(&self) -> impl Iterator<Item = (u64, f64)> + '_ {
+        let total = self.n as f64;
+        self.counts
+            .chunks(self.width)
+            .enumerate()
+            .flat_map(move |(i, row)| {
+                row.iter()
+                    .enumerate()
+                    .filter(move |&(j, _)| self.row_sums[i] > 0 && self.column_sums[j] > 0)
+                    .map(move |(j, &count)| {
+                        let expected = self.row_sums[i] as f64 * self.column_sums[j] as f64;
+                        (count, expected / total)
+                    })
+            })
+    }
+
+    /// Cochran's rule for the χ² approximation (Biometrics 10, 1954, 417–451): no expected
+    /// count below 1 and no more than a fifth of them below 5.
+    fn meets_cochran(&self) -> bool {
+        let (mut cells, mut small) = (0usize, 0usize);
+        for (_, expected) in self.expected() {
+            if expected < 1.0 {
+                return false;
+            }
+            cells += 1;
+            small += usize::from(expected < MIN_EXPECTED as f64);
+        }
+        5 * small <= cells
+    }
+
+    fn measure(&self, rows: usize, columns: usize) -> Measured {
+        let statistic: f64 = self
+            .expected()
+            .map(|(count, expected)| {
+                let deviation = count as f64 - expected;
+                deviation * deviation / expected
+            })
+            .sum();
+        let df = ((self.used_rows - 1) * (self.used_columns - 1)) as f64;
+        let (g_rows, g_columns) = self.shape;
+        let merged = if self.shape == (rows as u64, columns as u64) {
+            String::new()
+        } else {
+            format!(" (merged from {rows}×{columns} for the χ² approximation)")
+        };
+        Measured {
+            statistic,
+            df,
+            p_value: chi_square::upper_tail(statistic, df),
+            detail: format!("{g_rows}×{g_columns} table of {} pairs{merged}", self.n),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -178,16 +267,46 @@ mod tests {
 
     #[test]
     fn sparse_tables_are_merged_into_fewer_classes() {
-        // 100 pairs over 10×10 ranks: 5 per cell needs 20 cells at most, so the larger side
-        // shrinks first, the sides taking turns: 10×10 → 9×10 → 9×9 → ... → 5×5 → 4×5 (20
-        // cells), each class a run of neighbouring ranks.
+        // 100 pairs over 10×10 ranks, each rank 10 times on either side: 5 per cell needs 20
+        // cells at most, so the larger side shrinks first, the sides taking turns: 10×10 → 9×10
+        // → 9×9 → ... → 5×5 → 4×5 (20 cells), each class a run of neighbouring ranks. Classes of
+        // 3, 2, 3, 2 ranks make rows of 30, 20, 30, 20 against columns of 20: expected 6 and 4,
+        // half the cells below 5, against Cochran's fifth. So 4×4 (columns 30, 20, 30, 20:
+        // four cells of 16 expect 4, a quarter) and then 3×4 (rows of ranks 0-3, 4-6, 7-9: 40,
+        // 30, 30; the smallest expected count 30 · 20 / 100 = 6).
         let pairs: Vec<(u32, u32)> = (0..100u32).map(|i| (i % 10, (i * 7 + 3) % 10)).collect();
         let m = independence(&pairs, 10, 10).unwrap();
         assert_eq!(
             m.detail,
-            "4×5 table of 100 pairs (merged from 10×10 for 5 pairs per cell)"
+            "3×4 table of 100 pairs (merged from 10×10 for the χ² approximation)"
         );
-        assert_eq!(m.df, 12.0);
+        assert_eq!(m.df, 6.0);
+    }
+
+    #[test]
+    fn uneven_margins_merge_further_or_skip() {
+        // 60 pairs, rows of 10, 20 and 30, columns of 20 each: five per cell on average, but the
+        // first row's cells expect 10 · 20 / 60 = 3.3, a third of the table below 5 (Cochran
+        // allows a fifth). Merging rows 0 and 1 gives rows of 30 and 30, every cell 10.
+        let mut pairs = Vec::new();
+        for (row, count) in [(0u32, 10u32), (1, 20), (2, 30)] {
+            pairs.extend((0..count).map(|i| (row, i % 3)));
+        }
+        let m = independence(&pairs, 3, 3).unwrap();
+        assert_eq!(
+            m.detail,
+            "2×3 table of 60 pairs (merged from 3×3 for the χ² approximation)"
+        );
+        assert_eq!(m.df, 2.0);
+        // 20 pairs with rows of 16 and 4, columns of 10 and 10: expected 8, 8, 2, 2 even as
+        // 2×2: skipped, not judged.
+        let mut pairs = Vec::new();
+        for (row, count) in [(0u32, 16u32), (1, 4)] {
+            pairs.extend((0..count).map(|i| (row, i % 2)));
+        }
+        assert!(independence(&pairs, 2, 2)
+            .unwrap_err()
+            .contains("too few for the χ² approximation even as a 2×2 table"));
     }
 
     #[test]

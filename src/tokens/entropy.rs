@@ -5,6 +5,15 @@
 //!   p̂ = max count / N, p_u = min(1, p̂ + 2.576 √(p̂(1 − p̂)/(N − 1))), H = −log₂ p_u. It is a
 //!   lower estimate (an upper confidence bound on the likeliest character), which suits a
 //!   position that has already shown it is not uniform.
+//! * Min-entropy of a failing position given what came before it: the same bound on the share
+//!   of characters a predictor guesses right, where the predictor guesses, for each previous
+//!   character (the same position in the previous token, or the previous position in the same
+//!   token), the character that most often followed it in the sample: p̂ = Σ_i max_j n_ij / N.
+//!   This is SP 800-90B §6.3.9's MultiMMC predictor of order 1 without its running update: fitted
+//!   to the whole sample it is scored on, it can only guess better than it would on new tokens,
+//!   so the estimate errs low. A counter's digit, which its predecessor determines, gets ~0 bits;
+//!   the uniform but predictable positions that fail the transitions or the order test get what
+//!   their predictability leaves.
 //! * Collisions under E bits of entropy (tokens uniform over 2^E values): each of the
 //!   n(n − 1)/2 pairs is equal with probability 2^−E, so n(n − 1)/2 · 2^−E pairs are expected,
 //!   and a first collision becomes 50% likely at about √(2 ln 2 · 2^E) tokens (the birthday
@@ -30,7 +39,44 @@ pub fn mcv_min_entropy(counts: &[u64]) -> f64 {
         return 0.0;
     }
     let p_hat = counts.iter().copied().max().unwrap_or(0) as f64 / total as f64;
-    let p_upper = (p_hat + MCV_Z * (p_hat * (1.0 - p_hat) / (total - 1) as f64).sqrt()).min(1.0);
+    bound_to_bits(p_hat, total)
+}
+
+/// The min-entropy left to a character once the one before it is known (see the module
+/// documentation): −log₂ of the 99% upper bound on the share that the best in-sample predictor
+/// from `pairs` (previous, current) guesses right; 0 for fewer than two pairs.
+pub fn predictor_min_entropy(pairs: &[(u32, u32)]) -> f64 {
+    let n = pairs.len() as u64;
+    if n < 2 {
+        return 0.0;
+    }
+    // Sorted pairs put each previous character's successors in runs: no k × k table, which a
+    // position with thousands of distinct characters could not afford.
+    let mut sorted = pairs.to_vec();
+    sorted.sort_unstable();
+    let mut correct = 0u64;
+    let mut start = 0;
+    while start < sorted.len() {
+        let previous = sorted[start].0;
+        let mut best = 0u64;
+        let mut i = start;
+        while i < sorted.len() && sorted[i].0 == previous {
+            let run = sorted[i..]
+                .iter()
+                .take_while(|&&pair| pair == sorted[i])
+                .count();
+            best = best.max(run as u64);
+            i += run;
+        }
+        correct += best;
+        start = i;
+    }
+    bound_to_bits(correct as f64 / n as f64, n)
+}
+
+/// −log₂ of SP 800-90B's upper bound p̂ + 2.576 √(p̂(1 − p̂)/(N − 1)), capped at 1.
+fn bound_to_bits(p_hat: f64, n: u64) -> f64 {
+    let p_upper = (p_hat + MCV_Z * (p_hat * (1.0 - p_hat) / (n - 1) as f64).sqrt()).min(1.0);
     // log₂(1/p) rather than −log₂ p so that p = 1 gives +0, not −0.
     (1.0 / p_upper).log2()
 }
@@ -88,6 +134,27 @@ mod tests {
         assert_eq!(mcv_min_entropy(&[100]), 0.0);
         assert_eq!(mcv_min_entropy(&[1]), 0.0);
         assert!(mcv_min_entropy(&[1, 1]).is_sign_positive());
+    }
+
+    #[test]
+    fn predictor_by_hand() {
+        // 100 pairs: after 0, 30 zeros and 20 ones; after 1, 10 zeros and 40 ones. The predictor
+        // guesses 0 after 0 and 1 after 1, right 30 + 40 = 70 times: p̂ = 0.7; mpmath at 30
+        // digits: -log(mpf(7)/10 + mpf('2.576')*sqrt(mpf('0.21')/99), 2)
+        // = 0.288695674480882668976699488226.
+        let mut pairs = Vec::new();
+        for (a, b, n) in [(0, 0, 30), (0, 1, 20), (1, 0, 10), (1, 1, 40)] {
+            pairs.extend(std::iter::repeat_n((a, b), n));
+        }
+        // Order does not matter to the count; interleave to be sure.
+        pairs.sort_by_key(|&(a, b)| (a * 7 + b * 3) % 5);
+        let h = predictor_min_entropy(&pairs);
+        assert!((h - 0.288_695_674_480_882_7).abs() < MPMATH, "{h}");
+        // A counter's last digit: 0 → 1 → ... → 9 → 0; its predecessor decides it: 0 bits.
+        let counter: Vec<(u32, u32)> = (0..1000u32).map(|i| (i % 10, (i + 1) % 10)).collect();
+        assert_eq!(predictor_min_entropy(&counter), 0.0);
+        assert!(predictor_min_entropy(&counter).is_sign_positive());
+        assert_eq!(predictor_min_entropy(&[(0, 1)]), 0.0);
     }
 
     #[test]

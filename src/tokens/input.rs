@@ -13,7 +13,7 @@
 //! exactly.
 
 use crate::Error;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, Read};
 
 /// The longest line accepted, in bytes without its line break (100 KiB, as every size in this
@@ -107,6 +107,32 @@ impl TokenSet {
     /// the number of repeated tokens, is what the birthday bound n(n − 1)/2 · 2^−E predicts.
     pub fn colliding_pairs(&self) -> u64 {
         self.occurrences.values().map(|&m| m * (m - 1) / 2).sum()
+    }
+
+    /// The distinct token lengths, shortest first.
+    pub fn lengths(&self) -> Vec<usize> {
+        let mut lengths: Vec<usize> = self.lengths.iter().map(|&l| l as usize).collect();
+        lengths.sort_unstable();
+        lengths.dedup();
+        lengths
+    }
+
+    /// The tokens of each length as a set of their own, shortest length first, each in input
+    /// order. Tokens are rebuilt from the columns (every token's characters are there, in order),
+    /// so the input need not be read twice.
+    pub fn split_by_length(&self) -> Vec<(usize, TokenSet)> {
+        let mut groups: BTreeMap<usize, TokenSet> = BTreeMap::new();
+        let mut cursors = vec![0usize; self.columns.len()];
+        let mut token = String::new();
+        for &length in &self.lengths {
+            token.clear();
+            for (column, cursor) in self.columns.iter().zip(&mut cursors).take(length as usize) {
+                token.push(column.chars[column.symbols[*cursor] as usize]);
+                *cursor += 1;
+            }
+            groups.entry(length as usize).or_default().push(&token);
+        }
+        groups.into_iter().collect()
     }
 
     /// Adds one token (a line without its line break).
@@ -270,6 +296,24 @@ mod tests {
         let pairs = |i: usize, j: usize| set.aligned_pairs((i, &ranks[i]), (j, &ranks[j]));
         assert_eq!(pairs(0, 1), vec![(0, 0), (2, 1), (3, 2)]);
         assert_eq!(pairs(1, 2), vec![(1, 0)]);
+    }
+
+    #[test]
+    fn split_by_length_keeps_each_length_in_order() {
+        let set = read("ab\nc\ndef\ngh\néf\nxyz\n".as_bytes()).unwrap();
+        assert_eq!(set.lengths(), vec![1, 2, 3]);
+        let groups = set.split_by_length();
+        let lengths: Vec<usize> = groups.iter().map(|(l, _)| *l).collect();
+        assert_eq!(lengths, vec![1, 2, 3]);
+        let (_, two) = &groups[1];
+        assert_eq!(two.tokens(), 3);
+        assert_eq!(two.columns.len(), 2);
+        // "ab", "gh", "éf" in input order: ranks over {a, g, é} and {b, f, h}.
+        assert_eq!(two.columns[0].ranks(), vec![0, 1, 2]);
+        assert_eq!(two.columns[1].ranks(), vec![0, 2, 1]);
+        let (_, three) = &groups[2];
+        assert_eq!(three.columns[0].charset(), vec!['d', 'x']);
+        assert_eq!(three.distinct(), 2);
     }
 
     #[test]

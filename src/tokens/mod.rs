@@ -1,15 +1,20 @@
 //! Token analysis (`rngaudit tokens`): how much of a token scheme's entropy survives
-//! statistical testing, in the manner of Burp Sequencer.
+//! statistical testing, in the manner of Burp Sequencer, and how much the sample was too small
+//! to test.
 //!
 //! This module owns the analysis of a list of tokens (one per line) and the verdict on it. The
-//! tokens are read into per-position columns ([`input`]); every position whose characters vary
-//! is tested at the character level ([`chars`]: uniformity over its observed set, independence
-//! from the same position in the previous token, independence from the previous position of the
-//! same token) and, when its set has a power-of-two size, at the bit level ([`bits`]: FIPS 140-2
-//! §4.9.1 on 20,000-bit blocks, correlation between the bits of a character). Positions with
-//! the same set are also pooled into one uniformity test, which catches a small bias spread over
-//! many positions (a modulo bias) that one position's test may miss; and duplicates are tested
-//! against the birthday bound ([`entropy`]).
+//! tokens are read into per-position columns ([`input`]). Tokens of different lengths are
+//! analysed as separate groups, one per length: a position means the same thing only among
+//! tokens of one length (a shorter encoding, another code path or a variable-width field shifts
+//! everything after it), and pooling unlike positions would fail good tokens. Within a group,
+//! every position whose characters vary is tested at the character level ([`chars`]: uniformity
+//! over its observed set, independence from the same position in the previous token,
+//! independence from the previous position of the same token; [`order`]: rank correlation with
+//! the line number, which a counter or a clock shows) and, when its set has a power-of-two size,
+//! at the bit level ([`bits`]: FIPS 140-2 §4.9.1 on 20,000-bit blocks, correlation between the
+//! bits of a character). Positions with the same set are also pooled into one uniformity test,
+//! which catches a small bias spread over many positions (a modulo bias) that one position's
+//! test may miss; and duplicates are tested against the birthday bound ([`entropy`]).
 //!
 //! Verdicts are family-wise: Holm's step-down procedure (Holm, Scand. J. Statist. 6, 1979) runs
 //! over every test that ran, at level α (`--alpha`, 0.01 by default). A test is `fail` when
@@ -17,11 +22,33 @@
 //! under any dependence between the tests, so good tokens fail with probability at most α
 //! however many positions they have, and are `weak` with probability at most 10α.
 //!
-//! Effective entropy: a position that passes contributes log₂ of its observed set's size; one
-//! that fails, or that could not be tested for lack of tokens, contributes its most-common-value
-//! min-entropy; a constant position (a separator, uuid4's version digit) contributes 0 and is
-//! not a failure. Only positions every token has (below the shortest length) count. When the
-//! collision test fails, the entropy is capped at what the observed duplicates imply.
+//! A pass only means something if the test could have failed. Three tests certify a position's
+//! bits, each with the sample size at which it catches a defect of stated size ([`power`]):
+//! uniformity (the likeliest character at twice its share: one bit of min-entropy lost), order
+//! (|ρ| = 0.5 with the line number) and, for power-of-two sets, FIPS 140-2 (one 20,000-bit
+//! block). A position is `tested` when all of its certifying tests ran on at least that many
+//! tokens. The dependence tests (transitions, adjacent, bit correlation) run whenever their
+//! approximation holds and fail a position when they reject, but certify nothing: against a
+//! one-bit dependence over 62 characters (the previous character repeated at twice its share,
+//! noncentrality N/61 over 3721 degrees of freedom) the transitions test at 0.01/65 has power
+//! 0.53 with 20,000 tokens and needs 26,954 for 0.9 (scipy 1.17.1, ncx2.sf at chi2.isf), more
+//! than Burp Sequencer's 20,000: requiring it would leave every alphanumeric token untestable.
+//!
+//! Entropy: a position that passes (or is weak) and is tested contributes log₂ of its observed
+//! set's size. One that is not tested contributes nothing to the effective entropy; its log₂ is
+//! reported as untested bits, never as effective ones. One that fails contributes at most what
+//! the evidence supports: its most-common-value min-entropy, or, when a failed test showed that
+//! the previous token (transitions, order) or the previous character (adjacent) predicts it, the
+//! min-entropy left once that is known if it is less ([`entropy::predictor_min_entropy`]), so a
+//! counter's digits get ~0 bits. A constant position
+//! (a separator, uuid4's version digit) contributes 0 and is not a failure. When the collision
+//! test fails, the entropy is capped at what the observed duplicates imply.
+//!
+//! The verdict: `fail` when any test fails; else `insufficient` when some varying position is
+//! not tested (too few tokens for a verdict: the report says how many are needed); else `weak`
+//! when a test is weak; else `pass`. With several lengths, the verdict is the worst group's and
+//! the entropy the weakest group's (a token drawn from a mixture of groups is at least as hard
+//! to guess as one from its weakest group).
 //!
 //! Statistical tests find non-randomness; they never prove a token scheme secure.
 
@@ -29,11 +56,13 @@ pub mod bits;
 pub mod chars;
 pub mod entropy;
 pub mod input;
+pub mod order;
+pub mod power;
 pub mod report;
 
 pub use input::{read_path, read_tokens, TokenSet, MAX_LINE_BYTES, MIN_TOKENS};
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// The family-wise level used when the user gives none.
 pub const DEFAULT_ALPHA: f64 = 0.01;
@@ -43,7 +72,7 @@ pub const WEAK_FACTOR: f64 = 10.0;
 pub const CAVEAT: &str =
     "Statistical tests find non-randomness; they never prove a token scheme secure.";
 
-/// A χ² statistic with its degrees of freedom and p-value.
+/// A statistic with its degrees of freedom (χ² tests) and p-value.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Measured {
     pub statistic: f64,
@@ -58,13 +87,16 @@ pub struct Measured {
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     Pass,
-    /// Not rejected at α, but at 10α; or (a position) too few tokens to test it.
+    /// Not rejected at α, but at 10α.
     Weak,
     Fail,
     /// A position with one character: it carries no entropy and is not a failure.
     Constant,
     /// A test that could not run (its detail says why).
     Skipped,
+    /// A position (or a token set) that the certifying tests could not check at this sample
+    /// size: no test failed it, and none could have caught a defect of the stated size.
+    Insufficient,
 }
 
 impl Verdict {
@@ -75,6 +107,7 @@ impl Verdict {
             Verdict::Fail => "fail",
             Verdict::Constant => "constant",
             Verdict::Skipped => "skipped",
+            Verdict::Insufficient => "insufficient",
         }
     }
 }
@@ -82,20 +115,25 @@ impl Verdict {
 /// One test on one position, a pair of positions, a group of positions, or all tokens.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct TestReport {
-    /// `uniformity`, `transitions`, `adjacent`, `bit_correlation`, `fips140_2`,
+    /// `uniformity`, `order`, `transitions`, `adjacent`, `bit_correlation`, `fips140_2`,
     /// `pooled_uniformity` or `collisions`.
     pub name: &'static str,
     /// The positions it looked at (empty for `collisions`).
     pub positions: Vec<usize>,
     pub statistic: Option<f64>,
     /// Degrees of freedom of a χ² statistic; `None` for the tests whose p-value is a binomial
-    /// tail (`fips140_2`: failed blocks; `collisions`: equal pairs) and for skipped tests.
+    /// tail (`fips140_2`: failed blocks; `collisions`: equal pairs), for `order` (a normal
+    /// statistic) and for skipped tests.
     pub df: Option<f64>,
     pub p_value: Option<f64>,
     /// The Holm-adjusted p-value: the test is rejected when it is at most α.
     pub p_holm: Option<f64>,
     pub verdict: Verdict,
     pub detail: String,
+    /// For the certifying tests (`uniformity`, `order`, `fips140_2`): tokens needed for the
+    /// test to catch its stated defect with 90% power ([`power`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tokens_needed: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fips: Option<bits::Fips>,
     /// The positions a rejection is blamed on: all of `positions`, except for `adjacent`,
@@ -108,7 +146,7 @@ pub struct TestReport {
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct PositionReport {
     pub index: usize,
-    /// Tokens long enough to have this position.
+    /// Tokens long enough to have this position (every token of its group).
     pub present: u64,
     pub charset_size: usize,
     /// The observed characters, sorted.
@@ -118,8 +156,14 @@ pub struct PositionReport {
     pub min_entropy: f64,
     /// What the position contributes to the effective entropy.
     pub entropy_bits: f64,
-    /// Whether the position counts towards the effective entropy (every token has it).
+    /// log₂ of the set size of a position no certifying test could check: 0 otherwise.
+    pub untested_bits: f64,
+    /// Whether the position counts towards the entropy (every token of its group has it).
     pub counted: bool,
+    /// Whether every certifying test ran on enough tokens to catch its stated defect.
+    pub tested: bool,
+    /// Tokens its certifying tests need (0 for a constant position).
+    pub tokens_needed: u64,
     /// The smallest Holm-adjusted p-value of the tests blamed on it.
     pub p_value: Option<f64>,
     pub verdict: Verdict,
@@ -133,6 +177,18 @@ pub struct LengthCount {
     pub tokens: u64,
 }
 
+/// How many tokens one certifying test needs, and where the sample falls short of it.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Requirement {
+    pub test: &'static str,
+    /// The most any position needs for this test.
+    pub tokens_needed: u64,
+    /// Varying positions with fewer tokens than they need for this test.
+    pub positions_short: Vec<usize>,
+    /// The defect the test must catch at that size, for people.
+    pub defect: String,
+}
+
 /// Everything `rngaudit tokens` reports.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct TokenReport {
@@ -143,9 +199,19 @@ pub struct TokenReport {
     pub length_max: usize,
     pub length_distribution: Vec<LengthCount>,
     pub alpha: f64,
+    /// Entropy that the certifying tests checked (tested), net of failures. With several
+    /// lengths, the smallest of the groups'.
     pub effective_entropy_bits: f64,
-    /// Σ log₂ of every counted position's set size: the entropy if every test passed.
+    /// Σ log₂ of the set sizes of positions no test could check at this sample size: not part
+    /// of the effective entropy. With several lengths, the largest of the groups'.
+    pub untested_bits: f64,
+    /// Σ log₂ of every counted position's set size: the entropy if every test passed. With
+    /// several lengths, the smallest of the groups'.
     pub nominal_entropy_bits: f64,
+    /// Tokens needed for every varying position to be tested (of each length, with several).
+    pub tokens_needed: u64,
+    /// Per certifying test, the tokens needed.
+    pub requirements: Vec<Requirement>,
     /// Pairs of equal tokens observed (Σ C(m, 2) over tokens seen m times).
     pub collisions: u64,
     /// Tokens that repeat an earlier one (tokens − distinct).
@@ -159,6 +225,10 @@ pub struct TokenReport {
     pub failing_positions: Vec<usize>,
     pub positions: Vec<PositionReport>,
     pub tests: Vec<TestReport>,
+    /// One report per token length when the tokens have several (then `positions` and `tests`
+    /// are empty here and live in the groups).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<TokenReport>,
     pub notes: Vec<String>,
     pub caveat: &'static str,
 }
@@ -167,6 +237,12 @@ impl TokenReport {
     /// Exit status 1 is for `fail` only; `weak` asks for more tokens, not for alarm.
     pub fn failed(&self) -> bool {
         self.verdict == Verdict::Fail
+    }
+
+    /// Too few tokens for a verdict: the CLI exits with its own status, so that a script never
+    /// reads "no evidence" as "pass".
+    pub fn insufficient(&self) -> bool {
+        self.verdict == Verdict::Insufficient
     }
 }
 
@@ -177,8 +253,97 @@ struct Column {
     counts: Vec<u64>,
 }
 
+/// The certifying tests, in the order requirements are reported.
+const CERTIFYING: [&str; 3] = ["uniformity", "order", "fips140_2"];
+
 /// Analyses a token set at family-wise level `alpha`; `source` names the input in the report.
+/// Tokens of several lengths are analysed one length at a time (see the module documentation).
 pub fn analyse(set: &TokenSet, source: &str, alpha: f64) -> TokenReport {
+    if set.lengths().len() <= 1 {
+        return analyse_group(set, source, alpha);
+    }
+    let groups: Vec<TokenReport> = set
+        .split_by_length()
+        .into_iter()
+        .map(|(_, group)| analyse_group(&group, source, alpha))
+        .collect();
+    combine(set, source, alpha, groups)
+}
+
+/// The report of several length groups: the worst verdict, the weakest group's entropy.
+fn combine(set: &TokenSet, source: &str, alpha: f64, groups: Vec<TokenReport>) -> TokenReport {
+    let n = set.tokens();
+    let fold = |f: fn(&TokenReport) -> f64, pick: fn(f64, f64) -> f64, start: f64| {
+        groups.iter().map(f).fold(start, pick)
+    };
+    let effective = fold(|g| g.effective_entropy_bits, f64::min, f64::INFINITY);
+    let nominal = fold(|g| g.nominal_entropy_bits, f64::min, f64::INFINITY);
+    let untested = fold(|g| g.untested_bits, f64::max, 0.0);
+    let rank = |v: Verdict| match v {
+        Verdict::Fail => 3,
+        Verdict::Insufficient => 2,
+        Verdict::Weak => 1,
+        _ => 0,
+    };
+    let verdict = groups
+        .iter()
+        .map(|g| g.verdict)
+        .max_by_key(|&v| rank(v))
+        .unwrap_or(Verdict::Pass);
+    let mut notes = vec![format!(
+        "tokens have {} lengths: each length is analysed on its own (a position means the same \
+         only among tokens of one length); the figures above are the weakest group's",
+        groups.len()
+    )];
+    for g in &groups {
+        if g.verdict != Verdict::Pass {
+            notes.push(format!(
+                "length {}: {} tokens, verdict {}",
+                g.length_min,
+                g.tokens,
+                g.verdict.as_str()
+            ));
+        }
+    }
+    let mut distribution = BTreeMap::new();
+    for &length in &set.lengths {
+        *distribution.entry(length as usize).or_insert(0u64) += 1;
+    }
+    TokenReport {
+        source: source.to_string(),
+        tokens: n,
+        distinct: set.distinct(),
+        length_min: groups.first().map_or(0, |g| g.length_min),
+        length_max: groups.last().map_or(0, |g| g.length_max),
+        length_distribution: distribution
+            .into_iter()
+            .map(|(length, tokens)| LengthCount { length, tokens })
+            .collect(),
+        alpha,
+        effective_entropy_bits: effective,
+        untested_bits: untested,
+        nominal_entropy_bits: nominal,
+        tokens_needed: groups.iter().map(|g| g.tokens_needed).max().unwrap_or(0),
+        requirements: Vec::new(),
+        collisions: groups.iter().map(|g| g.collisions).sum(),
+        duplicates: groups.iter().map(|g| g.duplicates).sum(),
+        expected_collisions: entropy::expected_collisions(n as f64, effective),
+        expected_collisions_at_1e6: entropy::expected_collisions(1e6, effective),
+        expected_collisions_at_1e9: entropy::expected_collisions(1e9, effective),
+        tokens_for_50pct_collision: entropy::tokens_for_half_chance(effective),
+        verdict,
+        failing_positions: Vec::new(),
+        positions: Vec::new(),
+        tests: Vec::new(),
+        groups,
+        notes,
+        caveat: CAVEAT,
+    }
+}
+
+/// Analyses tokens of one length (or, for the unit tests, of any lengths: positions beyond the
+/// shortest are tested where present but not counted).
+fn analyse_group(set: &TokenSet, source: &str, alpha: f64) -> TokenReport {
     let n = set.tokens();
     let length_min = set.lengths.iter().copied().min().unwrap_or(0) as usize;
     let length_max = set.lengths.iter().copied().max().unwrap_or(0) as usize;
@@ -204,6 +369,15 @@ pub fn analyse(set: &TokenSet, source: &str, alpha: f64) -> TokenReport {
             }
         })
         .collect();
+    let successive = |column: &Column| -> Vec<(u32, u32)> {
+        column.ranks.windows(2).map(|w| (w[0], w[1])).collect()
+    };
+    let adjacent = |index: usize| -> Vec<(u32, u32)> {
+        set.aligned_pairs(
+            (index - 1, &columns[index - 1].ranks),
+            (index, &columns[index].ranks),
+        )
+    };
 
     let mut tests = Vec::new();
     for (index, column) in columns.iter().enumerate() {
@@ -216,19 +390,20 @@ pub fn analyse(set: &TokenSet, source: &str, alpha: f64) -> TokenReport {
             vec![index],
             chars::uniformity(&column.counts),
         ));
-        let successive: Vec<(u32, u32)> = column.ranks.windows(2).map(|w| (w[0], w[1])).collect();
+        let mut order = test_report("order", vec![index], order::line_order(&column.ranks, size));
+        // ρ is a normal statistic, not a χ² one.
+        order.df = None;
+        tests.push(order);
         tests.push(test_report(
             "transitions",
             vec![index],
-            chars::independence(&successive, size, size),
+            chars::independence(&successive(column), size, size),
         ));
         if index > 0 && columns[index - 1].charset.len() >= 2 {
-            let previous = &columns[index - 1];
-            let pairs = set.aligned_pairs((index - 1, &previous.ranks), (index, &column.ranks));
             let mut report = test_report(
                 "adjacent",
                 vec![index - 1, index],
-                chars::independence(&pairs, previous.charset.len(), size),
+                chars::independence(&adjacent(index), columns[index - 1].charset.len(), size),
             );
             report.blamed = vec![index];
             tests.push(report);
@@ -257,6 +432,27 @@ pub fn analyse(set: &TokenSet, source: &str, alpha: f64) -> TokenReport {
 
     judge(&mut tests, alpha);
 
+    // Sample sizes at Holm's strictest level over the whole family (every test, run or not: at
+    // the sample size asked for, they all run).
+    let level = alpha / tests.len() as f64;
+    let order_needed = power::order_tokens(level);
+    let mut uniformity_needed: HashMap<usize, u64> = HashMap::new();
+    let needs = |index: usize, name: &str, cache: &mut HashMap<usize, u64>| -> u64 {
+        let size = columns[index].charset.len();
+        match name {
+            "uniformity" => *cache
+                .entry(size)
+                .or_insert_with(|| power::uniformity_tokens(size, level)),
+            "order" => order_needed,
+            _ => power::fips_tokens(size.trailing_zeros()),
+        }
+    };
+    for test in &mut tests {
+        if CERTIFYING.contains(&test.name) && test.positions.len() == 1 {
+            test.tokens_needed = Some(needs(test.positions[0], test.name, &mut uniformity_needed));
+        }
+    }
+
     // Positions: verdicts from the tests blamed on them.
     let mut blamed_on: Vec<Vec<&TestReport>> = vec![Vec::new(); columns.len()];
     for test in &tests {
@@ -267,6 +463,7 @@ pub fn analyse(set: &TokenSet, source: &str, alpha: f64) -> TokenReport {
     let mut positions = Vec::with_capacity(columns.len());
     for ((index, column), blamed) in columns.iter().enumerate().zip(blamed_on) {
         let size = column.charset.len();
+        let present = column.ranks.len() as u64;
         let p_value = blamed
             .iter()
             .filter_map(|t| t.p_holm)
@@ -276,14 +473,25 @@ pub fn analyse(set: &TokenSet, source: &str, alpha: f64) -> TokenReport {
             .filter(|t| matches!(t.verdict, Verdict::Fail | Verdict::Weak))
             .map(|t| t.name)
             .collect();
-        let untested = blamed
+        let certifying: Vec<&&TestReport> = blamed
             .iter()
-            .any(|t| t.name == "uniformity" && t.verdict == Verdict::Skipped);
+            .filter(|t| t.tokens_needed.is_some())
+            .collect();
+        let tokens_needed = certifying
+            .iter()
+            .filter_map(|t| t.tokens_needed)
+            .max()
+            .unwrap_or(0);
+        let tested = certifying
+            .iter()
+            .all(|t| t.p_value.is_some() && t.tokens_needed.is_some_and(|m| present >= m));
         let verdict = if size < 2 {
             Verdict::Constant
         } else if blamed.iter().any(|t| t.verdict == Verdict::Fail) {
             Verdict::Fail
-        } else if untested || blamed.iter().any(|t| t.verdict == Verdict::Weak) {
+        } else if !tested {
+            Verdict::Insufficient
+        } else if blamed.iter().any(|t| t.verdict == Verdict::Weak) {
             Verdict::Weak
         } else {
             Verdict::Pass
@@ -292,20 +500,47 @@ pub fn analyse(set: &TokenSet, source: &str, alpha: f64) -> TokenReport {
         let min_entropy = entropy::mcv_min_entropy(&column.counts);
         let is_counted = index < length_min;
         let contributes = match verdict {
-            Verdict::Constant => 0.0,
-            Verdict::Fail => min_entropy,
-            _ if untested => min_entropy,
+            Verdict::Constant | Verdict::Insufficient => 0.0,
+            Verdict::Fail => {
+                // At most what the evidence supports: the marginal estimate, or less where a
+                // failed test showed what predicts the character. A dependence on the previous
+                // token (transitions, or a slow drift with the line order) or on the previous
+                // character (adjacent) is scored by a predictor from that; one that no test
+                // showed is not, because a predictor fitted to a sparse table guesses its own
+                // sample better than chance and would take bits from a merely biased position.
+                let failed = |name: &str| {
+                    blamed
+                        .iter()
+                        .any(|t| t.name == name && t.verdict == Verdict::Fail)
+                };
+                let mut bits = min_entropy;
+                if failed("transitions") || failed("order") {
+                    bits = bits.min(entropy::predictor_min_entropy(&successive(column)));
+                }
+                if failed("adjacent") {
+                    bits = bits.min(entropy::predictor_min_entropy(&adjacent(index)));
+                }
+                bits
+            }
             _ => log2_charset,
+        };
+        let untested = if verdict == Verdict::Insufficient {
+            log2_charset
+        } else {
+            0.0
         };
         positions.push(PositionReport {
             index,
-            present: column.ranks.len() as u64,
+            present,
             charset_size: size,
             charset: column.charset.iter().collect(),
             log2_charset,
             min_entropy,
             entropy_bits: if is_counted { contributes } else { 0.0 },
+            untested_bits: if is_counted { untested } else { 0.0 },
             counted: is_counted,
+            tested: size >= 2 && tested,
+            tokens_needed: if size >= 2 { tokens_needed } else { 0 },
             p_value,
             verdict,
             flagged_tests,
@@ -313,6 +548,7 @@ pub fn analyse(set: &TokenSet, source: &str, alpha: f64) -> TokenReport {
     }
 
     let mut effective = positions.iter().fold(0.0, |sum, p| sum + p.entropy_bits);
+    let untested_bits = positions.iter().fold(0.0, |sum, p| sum + p.untested_bits);
     let collision_test = tests.last().filter(|t| t.name == "collisions");
     let mut notes = Vec::new();
     if collision_test.is_some_and(|t| t.verdict == Verdict::Fail) {
@@ -337,11 +573,17 @@ pub fn analyse(set: &TokenSet, source: &str, alpha: f64) -> TokenReport {
     if nothing_varies {
         notes.push("every token is the same: the scheme carries 0 bits of entropy".to_string());
     }
+    let counted_positions = &positions[..length_min.min(positions.len())];
     let verdict = if nothing_varies
         || tests.iter().any(|t| t.verdict == Verdict::Fail)
         || !failing_positions.is_empty()
     {
         Verdict::Fail
+    } else if counted_positions
+        .iter()
+        .any(|p| p.verdict == Verdict::Insufficient)
+    {
+        Verdict::Insufficient
     } else if tests.iter().any(|t| t.verdict == Verdict::Weak)
         || positions.iter().any(|p| p.verdict == Verdict::Weak)
     {
@@ -349,6 +591,20 @@ pub fn analyse(set: &TokenSet, source: &str, alpha: f64) -> TokenReport {
     } else {
         Verdict::Pass
     };
+    let requirements = requirements(&tests, &positions, alpha);
+    let tokens_needed = counted_positions
+        .iter()
+        .map(|p| p.tokens_needed)
+        .max()
+        .unwrap_or(0);
+    if verdict == Verdict::Insufficient {
+        notes.push(insufficient_note(n, &requirements));
+        notes.push(
+            "tokens needed are for the characters seen so far: a larger sample may show more \
+             (a hex position seen with 12 of its 16 digits) and then need more"
+                .to_string(),
+        );
+    }
     notes.extend(standing_notes(
         &tests, &positions, length_min, length_max, alpha,
     ));
@@ -365,7 +621,10 @@ pub fn analyse(set: &TokenSet, source: &str, alpha: f64) -> TokenReport {
             .collect(),
         alpha,
         effective_entropy_bits: effective,
+        untested_bits,
         nominal_entropy_bits: nominal,
+        tokens_needed,
+        requirements,
         collisions: colliding,
         duplicates: n - set.distinct(),
         expected_collisions: entropy::expected_collisions(n as f64, effective),
@@ -376,8 +635,76 @@ pub fn analyse(set: &TokenSet, source: &str, alpha: f64) -> TokenReport {
         failing_positions,
         positions,
         tests,
+        groups: Vec::new(),
         notes,
         caveat: CAVEAT,
+    }
+}
+
+/// Per certifying test: the most tokens any position needs and the positions short of it.
+fn requirements(
+    tests: &[TestReport],
+    positions: &[PositionReport],
+    alpha: f64,
+) -> Vec<Requirement> {
+    // The family the sample sizes were computed for: every test, run or not.
+    let m = tests.len();
+    CERTIFYING
+        .iter()
+        .filter_map(|&name| {
+            let own: Vec<&TestReport> = tests
+                .iter()
+                .filter(|t| t.name == name && t.tokens_needed.is_some())
+                .collect();
+            let tokens_needed = own.iter().filter_map(|t| t.tokens_needed).max()?;
+            let positions_short: Vec<usize> = own
+                .iter()
+                .filter(|t| {
+                    let index = t.positions[0];
+                    positions[index].present < t.tokens_needed.unwrap_or(0) || t.p_value.is_none()
+                })
+                .map(|t| t.positions[0])
+                .collect();
+            let defect = match name {
+                "uniformity" => format!(
+                    "the likeliest character at twice its share (1 bit of min-entropy lost), \
+                     caught with {:.0}% power at Holm's strictest level {alpha}/{m}",
+                    100.0 * power::POWER
+                ),
+                "order" => format!(
+                    "|ρ| = {} between a position and the line number, {:.0}% power at \
+                     {alpha}/{m}",
+                    power::ORDER_RHO,
+                    100.0 * power::POWER
+                ),
+                _ => "one whole 20,000-bit block per position (FIPS 140-2 §4.9.1)".to_string(),
+            };
+            Some(Requirement {
+                test: name,
+                tokens_needed,
+                positions_short,
+                defect,
+            })
+        })
+        .collect()
+}
+
+/// "too few tokens: 100 given, 5000 needed for fips140_2 (...)".
+fn insufficient_note(n: u64, requirements: &[Requirement]) -> String {
+    let binding = requirements
+        .iter()
+        .filter(|r| !r.positions_short.is_empty())
+        .max_by_key(|r| r.tokens_needed);
+    match binding {
+        Some(r) => format!(
+            "too few tokens: {n} given, {} needed for {} at position(s) {}; their bits are \
+             reported as untested, not as effective entropy, until a test could have caught a \
+             defect there",
+            r.tokens_needed,
+            r.test,
+            list(&r.positions_short),
+        ),
+        None => format!("too few tokens: {n} given"),
     }
 }
 
@@ -397,6 +724,7 @@ fn test_report(
             p_holm: None,
             verdict: Verdict::Pass,
             detail: m.detail,
+            tokens_needed: None,
             fips: None,
             blamed,
         },
@@ -409,6 +737,7 @@ fn test_report(
             p_holm: None,
             verdict: Verdict::Skipped,
             detail: reason,
+            tokens_needed: None,
             fips: None,
             blamed,
         },
@@ -538,28 +867,6 @@ fn standing_notes(
              {length_min} on are tested where present but not counted in the entropy"
         ));
     }
-    let untested: Vec<usize> = positions
-        .iter()
-        .filter(|p| p.verdict == Verdict::Weak && p.flagged_tests.is_empty())
-        .map(|p| p.index)
-        .collect();
-    if !untested.is_empty() {
-        notes.push(format!(
-            "too few tokens to test {} position(s) ({}): they count their min-entropy only",
-            untested.len(),
-            list(&untested)
-        ));
-    }
-    let fips_skipped = tests
-        .iter()
-        .filter(|t| t.name == "fips140_2" && t.verdict == Verdict::Skipped)
-        .count();
-    if fips_skipped > 0 {
-        notes.push(format!(
-            "FIPS 140-2 bit tests not run on {fips_skipped} position(s): they need 20,000 bits \
-             (20000 / log₂(set size) tokens) per position"
-        ));
-    }
     let odd_sets = positions
         .iter()
         .filter(|p| p.charset_size > 2 && !p.charset_size.is_power_of_two())
@@ -635,6 +942,21 @@ mod tests {
                 bytes.iter().map(|b| format!("{b:02x}")).collect()
             })
             .collect()
+    }
+
+    /// base64url without padding, as Python's secrets.token_urlsafe gives it.
+    fn urlsafe(bytes: &[u8]) -> String {
+        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        let mut out = String::new();
+        for chunk in bytes.chunks(3) {
+            let mut word = [0u8; 3];
+            word[..chunk.len()].copy_from_slice(chunk);
+            let value = u32::from(word[0]) << 16 | u32::from(word[1]) << 8 | u32::from(word[2]);
+            for k in 0..=chunk.len() {
+                out.push(char::from(ALPHABET[(value >> (18 - 6 * k) & 63) as usize]));
+            }
+        }
+        out
     }
 
     /// Python's uuid.uuid4(): 16 random bytes, version nibble 4, variant bits 10.
@@ -875,7 +1197,8 @@ mod tests {
     fn good_tokens_fail_at_the_rate_alpha_predicts() {
         // Calibration: 200 independent sets of 5,000 hex16 tokens (one FIPS block per
         // position) and 200 of 2,000 choice62 tokens of 8 characters (sparse transition
-        // tables, merged), ChaCha20 with seeds 1000.. . At α = 0.01 a set fails with
+        // tables, merged; too few to test, so `insufficient` unless a test fails), ChaCha20
+        // with seeds 1000.. . At α = 0.01 a set fails with
         // probability at most 0.01, so more than 6 failures in 200 has probability
         // P(Binomial(200, 0.01) ≥ 7) = 0.0043 (scipy 1.17 binom.sf(6, 200, 0.01)) for a correct
         // procedure; weak-or-worse verdicts (at most 10α) beyond 35 have P(Binomial(200, 0.1)
@@ -894,7 +1217,12 @@ mod tests {
             for (kind, lines) in sets.iter().enumerate() {
                 let report = analyse_lines(lines);
                 failures[kind] += usize::from(report.verdict == Verdict::Fail);
-                weak[kind] += usize::from(report.verdict != Verdict::Pass);
+                weak[kind] += usize::from(matches!(report.verdict, Verdict::Weak | Verdict::Fail));
+                // 2,000 tokens of 62 characters are too few to test (uniformity needs about
+                // 4,600): every set that does not fail must say so, none may pass.
+                if kind == 1 && report.verdict != Verdict::Fail {
+                    assert_eq!(report.verdict, Verdict::Insufficient, "run {run}");
+                }
                 p_values.extend(
                     report
                         .tests
@@ -970,7 +1298,8 @@ mod tests {
     }
 
     #[test]
-    fn variable_lengths_count_only_common_positions() {
+    fn each_length_is_analysed_on_its_own() {
+        // hex16 cut to 8, 9 and 10 characters in turn: three groups of about 1333 tokens.
         let lines: Vec<String> = {
             let mut rng = ChaCha20Rng::seed_from_u64(9);
             hex16(&mut rng, 4000)
@@ -982,25 +1311,178 @@ mod tests {
         let report = analyse_lines(&lines);
         assert_eq!((report.length_min, report.length_max), (8, 10));
         assert_eq!(report.length_distribution.len(), 3);
-        assert!(position(&report, 9).present < 4000);
-        assert!(!position(&report, 9).counted);
-        assert_eq!(position(&report, 9).entropy_bits, 0.0);
+        let lengths: Vec<usize> = report.groups.iter().map(|g| g.length_min).collect();
+        assert_eq!(lengths, vec![8, 9, 10]);
+        assert!(report.positions.is_empty() && report.tests.is_empty());
+        for group in &report.groups {
+            assert_eq!(group.length_min, group.length_max);
+            assert!(group.positions.iter().all(|p| p.counted));
+            assert!(group.positions.iter().all(|p| p.present == group.tokens));
+            // About 1333 tokens each: FIPS 140-2 needs 5000 per position.
+            assert_eq!(group.verdict, Verdict::Insufficient);
+            assert_eq!(group.tokens_needed, 5000);
+        }
+        // The weakest group's figures: the 8-character group's 32 nominal bits.
         assert_eq!(report.nominal_entropy_bits, 32.0);
-        assert!(report
-            .notes
-            .iter()
-            .any(|n| n.contains("8 to 10 characters")));
+        assert_eq!(report.verdict, Verdict::Insufficient);
+        assert!(report.notes[0].contains("3 lengths"));
     }
 
     #[test]
-    fn too_few_tokens_are_weak_not_pass() {
-        // Three tokens: nothing can be tested; every varying position counts its min-entropy
-        // (0 bits with so few observations) and the verdict says so.
+    fn two_schemes_of_two_lengths_do_not_fail_each_other() {
+        // Half token_urlsafe(16) (22 characters of base64url), half token_hex(16) (32 hex
+        // digits), shuffled. Pooled, the first 22 positions would mix 64 characters with the
+        // 16 hex digits and fail; per length, both are good.
+        let mut rng = ChaCha20Rng::seed_from_u64(11);
+        let hex = hex16(&mut rng, 12_000);
+        let lines: Vec<String> = hex
+            .into_iter()
+            .enumerate()
+            .map(|(i, h)| {
+                if i % 2 == 0 {
+                    h
+                } else {
+                    let bytes: Vec<u8> = (0..16)
+                        .map(|j| u8::from_str_radix(&h[2 * j..2 * j + 2], 16).unwrap())
+                        .collect();
+                    urlsafe(&bytes)
+                }
+            })
+            .collect();
+        let report = analyse_lines(&lines);
+        assert_eq!(report.groups.len(), 2);
+        for group in &report.groups {
+            assert_ne!(
+                group.verdict,
+                Verdict::Fail,
+                "{}",
+                report::render_terminal(group)
+            );
+            assert!(group.failing_positions.is_empty());
+        }
+        assert_eq!(report.groups[0].nominal_entropy_bits, 128.0);
+        assert_eq!(report.groups[1].nominal_entropy_bits, 128.0);
+    }
+
+    #[test]
+    fn too_few_tokens_are_insufficient_not_pass() {
+        // Three tokens: nothing can be tested; no bit is credited as effective, every varying
+        // position's log₂ is untested, and the verdict says why.
         let report = analyse_lines(&["ab".into(), "cd".into(), "ef".into()]);
-        assert_eq!(report.verdict, Verdict::Weak);
+        assert_eq!(report.verdict, Verdict::Insufficient);
         assert_eq!(report.effective_entropy_bits, 0.0);
         assert!(report.effective_entropy_bits.is_sign_positive());
-        assert!(report.notes.iter().any(|n| n.starts_with("too few tokens")));
+        assert_eq!(report.untested_bits, 2.0 * 3f64.log2());
+        assert!(report
+            .notes
+            .iter()
+            .any(|n| n.starts_with("too few tokens: 3 given")));
+    }
+
+    #[test]
+    fn twenty_good_tokens_are_insufficient_not_weak() {
+        // What a new user met: 20 hex16 tokens were `weak`, because a position too small to
+        // test was called weak and credited its min-entropy. Now: every position untested
+        // (uniformity needs 5 per character: skipped, not judged), the verdict insufficient.
+        for seed in 20..30 {
+            let mut rng = ChaCha20Rng::seed_from_u64(seed);
+            let report = analyse_lines(&hex16(&mut rng, 20));
+            assert_eq!(report.verdict, Verdict::Insufficient, "seed {seed}");
+            assert_eq!(report.effective_entropy_bits, 0.0);
+            assert_eq!(report.untested_bits, report.nominal_entropy_bits);
+            assert!(report
+                .tests
+                .iter()
+                .filter(|t| t.name == "uniformity")
+                .all(|t| t.verdict == Verdict::Skipped));
+            assert!(report.positions.iter().all(|p| !p.tested));
+        }
+    }
+
+    #[test]
+    fn a_few_hundred_good_tokens_are_insufficient_with_what_is_needed() {
+        // 100 hex16 tokens used to pass with 128 bits. Uniformity ran, but could not have seen a
+        // one-bit bias (747 tokens needed, scipy 1.17.1: ncx2 power at chi2.isf(0.01/193, 15),
+        // λ = 49.768578058143746, times 15) and FIPS 140-2 needs 5000 tokens of 4 bits. 200
+        // tokens rather than 100 so that every position shows all 16 digits (193 tests).
+        let mut rng = ChaCha20Rng::seed_from_u64(12);
+        let report = analyse_lines(&hex16(&mut rng, 200));
+        assert_eq!(report.tests.len(), 193);
+        assert_eq!(report.verdict, Verdict::Insufficient);
+        assert_eq!(report.effective_entropy_bits, 0.0);
+        assert_eq!(report.untested_bits, 128.0);
+        assert_eq!(report.tokens_needed, 5000);
+        let needed: Vec<(&str, u64)> = report
+            .requirements
+            .iter()
+            .map(|r| (r.test, r.tokens_needed))
+            .collect();
+        assert_eq!(
+            needed,
+            vec![("uniformity", 747), ("order", 115), ("fips140_2", 5000)]
+        );
+        assert!(report
+            .notes
+            .iter()
+            .any(|n| n.starts_with("too few tokens: 200 given, 5000 needed for fips140_2")));
+        // With 5000 the same scheme is tested and passes.
+        let report = analyse_lines(&hex16(&mut rng, 5000));
+        assert_eq!(report.verdict, Verdict::Pass);
+        assert_eq!(
+            (report.effective_entropy_bits, report.untested_bits),
+            (128.0, 0.0)
+        );
+    }
+
+    #[test]
+    fn counter_and_clock_prefixes_are_credited_almost_nothing() {
+        // f"{i:08d}" + 16 hex digits: positions 3-7 move with the line number. They used to be
+        // credited their marginal min-entropy (3.8 bits a digit); given the previous token a
+        // counter's digit is all but certain.
+        let mut rng = ChaCha20Rng::seed_from_u64(13);
+        let lines: Vec<String> = hex16(&mut rng, 20_000)
+            .into_iter()
+            .enumerate()
+            .map(|(i, t)| format!("{i:08}{}", &t[..16]))
+            .collect();
+        let report = analyse_lines(&lines);
+        assert_eq!(report.verdict, Verdict::Fail);
+        assert_eq!(report.failing_positions, vec![3, 4, 5, 6, 7]);
+        assert!(position(&report, 3).flagged_tests.contains(&"order"));
+        let counter: f64 = (3..8).map(|i| position(&report, i).entropy_bits).sum();
+        assert!(counter < 0.5, "{counter}");
+        assert_eq!(report.effective_entropy_bits - counter, 64.0);
+        // A millisecond clock, one token per millisecond on average (exponential gaps), then 16
+        // hex digits: the leading varying digits follow the line order.
+        let mut clock = 1_700_000_000_000.0f64;
+        let lines: Vec<String> = hex16(&mut rng, 20_000)
+            .into_iter()
+            .map(|t| {
+                let mut u = [0u8; 8];
+                rng.fill_bytes(&mut u);
+                let uniform = (u64::from_le_bytes(u) >> 11) as f64 / (1u64 << 53) as f64;
+                clock += -(1.0 - uniform).ln();
+                format!("{}{}", clock as u64, &t[..16])
+            })
+            .collect();
+        let report = analyse_lines(&lines);
+        assert_eq!(report.verdict, Verdict::Fail);
+        let prefix = report.positions[..13]
+            .iter()
+            .filter(|p| p.verdict != Verdict::Constant);
+        let mut credited = 0.0;
+        for p in prefix {
+            assert_eq!(p.verdict, Verdict::Fail, "position {}", p.index);
+            credited += p.entropy_bits;
+        }
+        // What is left is the clock's jitter in its last digit: given the previous token, the
+        // gap of 0, 1, 2, ... ms is uncertain; the guessing probability of the likeliest gap is
+        // e^−1 ≈ 0.37 (1.44 bits), less the sampling bound.
+        assert!(credited < 2.0, "{credited}");
+        assert!(report
+            .positions
+            .iter()
+            .any(|p| p.flagged_tests.contains(&"order")));
     }
 
     #[test]
@@ -1014,6 +1496,9 @@ mod tests {
             "length_min",
             "length_max",
             "effective_entropy_bits",
+            "untested_bits",
+            "tokens_needed",
+            "requirements",
             "collisions",
             "expected_collisions",
             "tokens_for_50pct_collision",
@@ -1028,12 +1513,17 @@ mod tests {
             "index",
             "charset_size",
             "entropy_bits",
+            "untested_bits",
+            "tested",
+            "tokens_needed",
             "p_value",
             "verdict",
         ] {
             assert!(json["positions"][0].get(key).is_some(), "{key}");
         }
         assert_eq!(json["tokens"], 500);
-        assert!(json["verdict"].is_string());
+        assert_eq!(json["verdict"], "insufficient");
+        // One length: no groups key.
+        assert!(json.get("groups").is_none());
     }
 }

@@ -25,6 +25,7 @@ const CHARSET_WIDTH: usize = 22;
 const PASS_COLOUR: RGBColor = RGBColor(0x66, 0xbb, 0x6a);
 const WEAK_COLOUR: RGBColor = RGBColor(0xff, 0xb3, 0x00);
 const FAIL_COLOUR: RGBColor = RGBColor(0xe5, 0x39, 0x35);
+const UNTESTED_COLOUR: RGBColor = RGBColor(0x90, 0xa4, 0xc8);
 const NOMINAL_COLOUR: RGBColor = RGBColor(0xcf, 0xd8, 0xdc);
 
 /// The character set for people: runs of three or more consecutive characters as ranges
@@ -86,9 +87,98 @@ fn format_expected(value: f64) -> String {
     }
 }
 
-/// The terminal report.
+/// The terminal report: one table for tokens of one length; a summary and one section per
+/// length otherwise.
 pub fn render_terminal(report: &TokenReport) -> String {
     let mut out = String::new();
+    if report.groups.is_empty() {
+        render_group(report, &mut out);
+    } else {
+        let lengths: Vec<String> = report
+            .length_distribution
+            .iter()
+            .map(|l| format!("{} ({} tokens)", l.length, l.tokens))
+            .collect();
+        out.push_str(&format!(
+            "rngaudit tokens: {} tokens from {} ({} distinct) of {} lengths: {}
+",
+            report.tokens,
+            report.source,
+            report.distinct,
+            report.groups.len(),
+            lengths.join(", ")
+        ));
+        out.push_str(&summary_line(report, "in the weakest length group "));
+        for note in &report.notes {
+            out.push_str(&format!(
+                "note: {note}
+"
+            ));
+        }
+        for group in &report.groups {
+            out.push_str(&format!(
+                "
+== tokens of length {}: {} ==
+",
+                group.length_min, group.tokens
+            ));
+            render_group(group, &mut out);
+        }
+    }
+    out.push_str(&format!(
+        "
+{}
+",
+        report.caveat
+    ));
+    out
+}
+
+/// "effective entropy (tested): ..." with the verdict.
+fn summary_line(report: &TokenReport, scope: &str) -> String {
+    format!(
+        "effective entropy (tested): {:.1} bits per token {scope}(nominal {:.1}); untested: {:.1} \
+         bits; verdict {}\n",
+        report.effective_entropy_bits,
+        report.nominal_entropy_bits,
+        report.untested_bits,
+        report.verdict.as_str().to_uppercase()
+    )
+}
+
+/// How reliable the sample is, as Burp Sequencer reports it by sample size: how many positions
+/// the certifying tests could check, and how many tokens each of those tests needs.
+fn reliability(report: &TokenReport, out: &mut String) {
+    let varying: Vec<&PositionReport> = report
+        .positions
+        .iter()
+        .filter(|p| p.counted && p.charset_size >= 2)
+        .collect();
+    if varying.is_empty() {
+        return;
+    }
+    let tested = varying.iter().filter(|p| p.tested).count();
+    out.push_str(&format!(
+        "reliability: {tested} of {} varying positions tested with {} tokens; {} needed to test \
+         them all\n",
+        varying.len(),
+        report.tokens,
+        report.tokens_needed
+    ));
+    for r in &report.requirements {
+        let short = if r.positions_short.is_empty() {
+            "met".to_string()
+        } else {
+            format!("short at {}", list(&r.positions_short))
+        };
+        out.push_str(&format!(
+            "  {:<11} {:>6} tokens ({short}): {}\n",
+            r.test, r.tokens_needed, r.defect
+        ));
+    }
+}
+
+fn render_group(report: &TokenReport, out: &mut String) {
     let lengths = if report.length_min == report.length_max {
         format!("{} characters each", report.length_min)
     } else {
@@ -98,20 +188,18 @@ pub fn render_terminal(report: &TokenReport) -> String {
         "rngaudit tokens: {} tokens from {} ({} distinct), {lengths}\n",
         report.tokens, report.source, report.distinct
     ));
+    out.push_str(&summary_line(report, ""));
+    reliability(report, out);
+    out.push('\n');
     out.push_str(&format!(
-        "effective entropy: {:.1} bits per token (nominal {:.1}), verdict {}\n\n",
-        report.effective_entropy_bits,
-        report.nominal_entropy_bits,
-        report.verdict.as_str().to_uppercase()
-    ));
-    out.push_str(&format!(
-        "{:>4} {:>8} {:>6}  {:<width$} {:>6} {:>6} {:>10}  {:<8} {}\n",
+        "{:>4} {:>8} {:>6}  {:<width$} {:>6} {:>6} {:>7} {:>10}  {:<12} {}\n",
         "pos",
         "present",
         "chars",
         "charset",
         "log2",
         "bits",
+        "needed",
         "p (Holm)",
         "verdict",
         "flagged",
@@ -152,13 +240,21 @@ pub fn render_terminal(report: &TokenReport) -> String {
     }
     let e = report.effective_entropy_bits;
     out.push_str(&format!(
-        "\ncollisions: {} equal pairs ({} duplicate tokens); expected at {e:.1} bits: {}\n",
+        "\ncollisions: {} equal pairs ({} duplicate tokens); expected at {e:.1} tested bits: {}\n",
         report.collisions,
         report.duplicates,
         format_expected(report.expected_collisions)
     ));
+    let untested = if report.untested_bits > 0.0 {
+        format!(
+            " (a floor: the {:.1} untested bits are not counted)",
+            report.untested_bits
+        )
+    } else {
+        String::new()
+    };
     out.push_str(&format!(
-        "forecast at {e:.1} bits: {} expected collisions in 10^6 tokens, {} in 10^9; \
+        "forecast at {e:.1} bits{untested}: {} expected collisions in 10^6 tokens, {} in 10^9; \
          a collision is 50% likely after {} tokens\n",
         format_expected(report.expected_collisions_at_1e6),
         format_expected(report.expected_collisions_at_1e9),
@@ -191,8 +287,6 @@ pub fn render_terminal(report: &TokenReport) -> String {
     for note in &report.notes {
         out.push_str(&format!("note: {note}\n"));
     }
-    out.push_str(&format!("\n{}\n", report.caveat));
-    out
 }
 
 /// "p = 0.0123", or "p < 1e-300" for a p-value that underflowed.
@@ -206,14 +300,20 @@ fn p_equals(p: Option<f64>) -> String {
 }
 
 fn position_row(p: &PositionReport) -> String {
+    let needed = if p.charset_size >= 2 {
+        p.tokens_needed.to_string()
+    } else {
+        "-".to_string()
+    };
     format!(
-        "{:>4} {:>8} {:>6}  {:<width$} {:>6.2} {:>6.2} {:>10}  {:<8} {}\n",
+        "{:>4} {:>8} {:>6}  {:<width$} {:>6.2} {:>6.2} {:>7} {:>10}  {:<12} {}\n",
         p.index,
         p.present,
         p.charset_size,
         shorten(&describe_charset(&p.charset), CHARSET_WIDTH),
         p.log2_charset,
         p.entropy_bits,
+        needed,
         p.p_value.map(format_p).unwrap_or_else(|| "-".to_string()),
         p.verdict.as_str(),
         p.flagged_tests.join(","),
@@ -242,8 +342,12 @@ fn write_csv(report: &TokenReport, path: &Path) -> Result<(), Error> {
             "p_value",
             "verdict",
             "flagged_tests",
+            "untested_bits",
+            "tested",
+            "tokens_needed",
+            "length",
         ])?;
-        for p in &report.positions {
+        for (length, p) in all_positions(report) {
             writer.write_record([
                 p.index.to_string(),
                 p.present.to_string(),
@@ -256,10 +360,29 @@ fn write_csv(report: &TokenReport, path: &Path) -> Result<(), Error> {
                 p.p_value.map(|v| format!("{v:e}")).unwrap_or_default(),
                 p.verdict.as_str().to_string(),
                 p.flagged_tests.join(" "),
+                format!("{:.6}", p.untested_bits),
+                p.tested.to_string(),
+                p.tokens_needed.to_string(),
+                length.to_string(),
             ])?;
         }
         writer.flush()
     })
+}
+
+/// Every position with the length of its tokens: the groups' one after another when the
+/// tokens have several lengths.
+fn all_positions(report: &TokenReport) -> Vec<(usize, &PositionReport)> {
+    if report.groups.is_empty() {
+        let length = report.length_min;
+        report.positions.iter().map(|p| (length, p)).collect()
+    } else {
+        report
+            .groups
+            .iter()
+            .flat_map(|g| g.positions.iter().map(move |p| (g.length_min, p)))
+            .collect()
+    }
 }
 
 fn write_png(report: &TokenReport, path: &Path) -> Result<(), Error> {
@@ -268,7 +391,7 @@ fn write_png(report: &TokenReport, path: &Path) -> Result<(), Error> {
 
 /// Wide enough for a bar per position, within what an image viewer shows.
 fn chart_size(report: &TokenReport) -> (u32, u32) {
-    let count = report.positions.len().max(1);
+    let count = all_positions(report).len().max(1);
     ((140 + 18 * count).clamp(720, 4000) as u32, 460)
 }
 
@@ -280,33 +403,52 @@ fn verdict_colour(verdict: Verdict) -> RGBColor {
     match verdict {
         Verdict::Fail => FAIL_COLOUR,
         Verdict::Weak => WEAK_COLOUR,
+        Verdict::Insufficient => UNTESTED_COLOUR,
         _ => PASS_COLOUR,
     }
 }
 
-/// Bars per position: log₂ of the set size behind, the bits it contributes in front, coloured
-/// by the position's verdict.
+/// Bars per position: log₂ of the set size behind, the bits it contributes (or, untested, the
+/// bits no test could check) in front, coloured by the position's verdict. Several lengths are
+/// drawn one group after another, each position labelled with its index in its own tokens.
 fn draw_chart(
     report: &TokenReport,
     root: &DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>,
 ) -> Result<(), String> {
-    let count = report.positions.len().max(1);
+    let positions = all_positions(report);
+    let count = positions.len().max(1);
     // Headroom above the tallest bar for the legend.
-    let top = (report
-        .positions
+    let top = (positions
         .iter()
-        .map(|p| p.log2_charset)
+        .map(|(_, p)| p.log2_charset)
         .fold(1.0f64, f64::max)
         * 1.35)
         .ceil();
     let text = |e: &dyn std::fmt::Display| e.to_string();
+    let lengths = if report.groups.is_empty() {
+        String::new()
+    } else {
+        let lengths: Vec<String> = report
+            .groups
+            .iter()
+            .map(|g| g.length_min.to_string())
+            .collect();
+        format!(", lengths {} side by side", lengths.join(", "))
+    };
     let title = format!(
-        "Entropy per position: {} tokens, {:.1} effective bits of {:.1} nominal ({})",
+        "Entropy per position: {} tokens{lengths}, {:.1} tested bits, {:.1} untested ({})",
         report.tokens,
         report.effective_entropy_bits,
-        report.nominal_entropy_bits,
+        report.untested_bits,
         report.verdict.as_str()
     );
+    let index_at = |x: &f64| -> String {
+        let slot = x.round().max(0.0) as usize;
+        positions
+            .get(slot)
+            .map(|(_, p)| p.index.to_string())
+            .unwrap_or_default()
+    };
     let mut chart = ChartBuilder::on(root)
         .caption(title, font(18.0))
         .margin(16)
@@ -322,11 +464,11 @@ fn draw_chart(
         .label_style(font(13.0))
         .axis_desc_style(font(14.0))
         .x_labels((count + 1).min(41))
-        .x_label_formatter(&|x| format!("{}", x.round().max(0.0) as usize))
+        .x_label_formatter(&index_at)
         .draw()
         .map_err(|e| text(&e))?;
-    let nominal = report.positions.iter().map(|p| {
-        let x = p.index as f64;
+    let nominal = positions.iter().enumerate().map(|(slot, (_, p))| {
+        let x = slot as f64;
         Rectangle::new(
             [(x - 0.42, 0.0), (x + 0.42, p.log2_charset)],
             NOMINAL_COLOUR.filled(),
@@ -340,16 +482,23 @@ fn draw_chart(
     for (verdict, label) in [
         (Verdict::Pass, "bits contributed (pass)"),
         (Verdict::Weak, "bits contributed (weak)"),
-        (Verdict::Fail, "bits contributed (fail: min-entropy)"),
+        (
+            Verdict::Fail,
+            "bits contributed (fail: what the evidence supports)",
+        ),
+        (Verdict::Insufficient, "untested bits (too few tokens)"),
     ] {
-        let bars: Vec<_> = report
-            .positions
+        let bars: Vec<_> = positions
             .iter()
-            .filter(|p| p.verdict == verdict)
-            .map(|p| {
-                let x = p.index as f64;
+            .enumerate()
+            .filter(|(_, (_, p))| p.verdict == verdict)
+            .map(|(slot, (_, p))| {
+                let x = slot as f64;
                 Rectangle::new(
-                    [(x - 0.25, 0.0), (x + 0.25, p.entropy_bits)],
+                    [
+                        (x - 0.25, 0.0),
+                        (x + 0.25, p.entropy_bits + p.untested_bits),
+                    ],
                     verdict_colour(verdict).filled(),
                 )
             })
