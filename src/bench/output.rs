@@ -74,7 +74,7 @@ pub fn write_battery(rows: &[BatteryRow], out: &mut dyn Write) -> io::Result<()>
 }
 
 /// The JSON document of `rngaudit bench --json`: `results` (the CSV's rows), `battery` (the
-/// battery CSV's rows), and where it ran.
+/// battery CSV's rows), where it ran, and its `provenance`.
 pub fn json(bench: &Bench) -> serde_json::Value {
     serde_json::to_value(bench).unwrap_or(serde_json::Value::Null)
 }
@@ -204,6 +204,7 @@ mod tests {
             threads: 2,
             quick: true,
             notes: vec![],
+            provenance: crate::provenance::fixture(),
         }
     }
 

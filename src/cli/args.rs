@@ -160,6 +160,9 @@ pub struct CalibrateArgs {
     /// Also write calibration.csv, verdict_rule.csv and calibration.png into this directory.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Print one JSON document on stdout instead of the table.
+    #[arg(long)]
+    pub json: bool,
     /// Worker threads (default: one per core). Results do not depend on it.
     #[arg(long, default_value_t = 0)]
     pub threads: usize,

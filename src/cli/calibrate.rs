@@ -7,6 +7,7 @@ use super::args::CalibrateArgs;
 use super::commands::{prepare_dir, print_stdout, progress_bar, REPORT_BYTES};
 use super::{EXIT_OK, EXIT_STATISTICAL_FAILURE};
 use anyhow::Result;
+use rngaudit::provenance::Provenance;
 use rngaudit::size::parse_size;
 use rngaudit::verify::calibration::{self, CalibrationPlan};
 use std::process::ExitCode;
@@ -35,7 +36,13 @@ pub fn run(args: CalibrateArgs) -> Result<ExitCode> {
     if let Some(dir) = &args.out {
         calibration::write_files(&result, dir)?;
     }
-    print_stdout(&calibration::render(&result))?;
+    if args.json {
+        let mut document = calibration::json_document(&result);
+        Provenance::collect(args.threads).attach(&mut document);
+        print_stdout(&format!("{}\n", serde_json::to_string_pretty(&document)?))?;
+    } else {
+        print_stdout(&calibration::render(&result))?;
+    }
     if let Some(dir) = &args.out {
         eprintln!("rngaudit: calibration written to {}", dir.display());
     }

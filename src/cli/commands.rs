@@ -8,6 +8,7 @@ use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use rngaudit::battery::{self, Params};
 use rngaudit::bench;
+use rngaudit::provenance::Provenance;
 use rngaudit::report::{self, Report, Sink};
 use rngaudit::runner::{self, Plan};
 use rngaudit::second_level::{self, FAMILY_ALPHA};
@@ -182,16 +183,19 @@ pub(super) fn execute(plan: &Plan, battery: &str) -> Result<Report> {
         plan.bytes,
         plan.streams,
         plan.master_seed,
+        plan.threads,
         results,
     ))
 }
 
-/// Applies the second level to per-stream results.
+/// Applies the second level to per-stream results; `threads` is the run's `--threads`, for its
+/// provenance.
 pub(super) fn build_report(
     battery: &str,
     bytes: u64,
     streams: u32,
     master_seed: u64,
+    threads: usize,
     results: Vec<runner::StreamReport>,
 ) -> Report {
     let cells = second_level::summarize(&results, FAMILY_ALPHA);
@@ -206,6 +210,7 @@ pub(super) fn build_report(
         cells,
         sources,
         appendix: Vec::new(),
+        provenance: Provenance::collect(threads),
     }
 }
 

@@ -81,6 +81,7 @@ pub fn render(report: &Report) -> Value {
         "summary": summary,
         "results": results,
         "caveat": CAVEAT,
+        "provenance": report.provenance.to_json(),
     })
 }
 

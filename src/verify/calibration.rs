@@ -620,6 +620,56 @@ pub fn render(calibration: &Calibration) -> String {
     out
 }
 
+/// The JSON document of `rngaudit calibrate --json`: `tests` and `verdict_rule` with the
+/// column names of `calibration.csv` and `verdict_rule.csv`, one object per CSV row (`null`
+/// for an empty cell), and whether the calibration came out as expected.
+pub fn json_document(calibration: &Calibration) -> serde_json::Value {
+    use serde_json::json;
+    let tests: Vec<_> = calibration
+        .tests
+        .iter()
+        .map(|row| {
+            json!({
+                "test": row.test,
+                "label": row.label,
+                "streams": row.streams,
+                "rejections": row.rejections,
+                "rate": row.rate,
+                "band_low": row.band.map(|b| b.0),
+                "band_high": row.band.map(|b| b.1),
+                "ks_statistic": row.ks_statistic,
+                "ks_p": row.ks_p,
+                "verdict": row.verdict.as_str(),
+                "skip_reason": row.skip_reason,
+            })
+        })
+        .collect();
+    let rule: Vec<_> = RULE_LEVELS
+        .iter()
+        .map(|&level| {
+            let (rate, (low, high)) = calibration.rule.rate_at(level);
+            json!({
+                "family_alpha": level,
+                "reports": calibration.rule.reports,
+                "streams_per_report": calibration.rule.streams_per_report,
+                "failed_reports": calibration.rule.failures_at(level),
+                "rate": rate,
+                "ci_low": low,
+                "ci_high": high,
+            })
+        })
+        .collect();
+    json!({
+        "source": calibration.source,
+        "alphabet": calibration.alphabet,
+        "bytes": calibration.bytes,
+        "master_seed": calibration.master_seed,
+        "tests": tests,
+        "verdict_rule": rule,
+        "as_expected": calibration.as_expected(),
+    })
+}
+
 fn display_name(test: &TestCalibration) -> String {
     if test.label.is_empty() {
         test.test.to_string()
@@ -747,6 +797,55 @@ mod tests {
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
         assert!(names.iter().all(|n| !n.starts_with('.')), "{names:?}");
+    }
+
+    #[test]
+    fn json_rows_use_the_csv_column_names() {
+        let even: Vec<f64> = (0..1000).map(|i| (i as f64 + 0.5) / 1000.0).collect();
+        let calibration = Calibration {
+            source: "chacha20",
+            alphabet: 256,
+            bytes: 1 << 20,
+            master_seed: 1,
+            tests: vec![
+                judge_test("frequency", String::new(), even, None),
+                judge_test(
+                    "symbol_runs",
+                    String::new(),
+                    Vec::new(),
+                    Some("bits".into()),
+                ),
+            ],
+            rule: RuleCalibration {
+                reports: 2,
+                streams_per_report: STREAMS_PER_REPORT,
+                failed_reports: 0,
+                adjusted_minima: vec![0.5, 0.005],
+                cell_p_values: vec![0.5; 14],
+            },
+        };
+        let document = json_document(&calibration);
+        let keys = |value: &serde_json::Value| {
+            let mut keys: Vec<String> = value.as_object().unwrap().keys().cloned().collect();
+            keys.sort_unstable();
+            keys
+        };
+        let mut header: Vec<String> = CALIBRATION_HEADER.iter().map(|h| h.to_string()).collect();
+        header.push("skip_reason".to_string());
+        header.sort_unstable();
+        assert_eq!(keys(&document["tests"][0]), header);
+        assert_eq!(document["tests"][0]["rejections"], 10);
+        assert!(document["tests"][1]["rate"].is_null());
+        assert_eq!(document["tests"][1]["verdict"], "skipped");
+        let mut header: Vec<String> = RULE_HEADER.iter().map(|h| h.to_string()).collect();
+        header.sort_unstable();
+        assert_eq!(keys(&document["verdict_rule"][0]), header);
+        // One of the two mini-reports fails at 0.01 (0.005 ≤ 0.01).
+        assert_eq!(document["verdict_rule"][0]["failed_reports"], 1);
+        assert_eq!(
+            document["verdict_rule"].as_array().unwrap().len(),
+            RULE_LEVELS.len()
+        );
     }
 
     #[test]
