@@ -131,6 +131,9 @@ fn report_command(args: ReportArgs) -> Result<ExitCode> {
         for note in &speed.notes {
             eprintln!("rngaudit: {note}");
         }
+        for warning in bench::output::spread_warnings(&speed) {
+            eprintln!("rngaudit: {warning}");
+        }
         report.appendix.push(speed_section(&speed));
         for sink in report::file_sinks() {
             sink.write(&report, staging)?;
@@ -333,6 +336,13 @@ fn speed_section(speed: &bench::Bench) -> String {
         speed.cpu,
         speed.results.first().map_or(0, |row| row.runs)
     );
+    if let Some(warning) = bench::output::spread_warnings(speed).first() {
+        // The reader of the page should see what stderr said: these figures were disturbed.
+        text.push_str(&format!(
+            "Not steady: {}.\n\n",
+            warning.trim_start_matches("warning: ")
+        ));
+    }
     for headline in bench::headlines(&speed.results) {
         text.push_str(&format!("- {}\n", headline.sentence()));
     }
