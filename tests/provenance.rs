@@ -1,4 +1,6 @@
-//! Every result says where it comes from: each `--json` document has a `provenance` object.
+//! Every result says where it comes from: each `--json` document has a `provenance` object,
+//! and `report` writes `provenance.json`, a provenance block at the top of its README, and its
+//! own calibration (`calibration.csv`) with a section that names the command reproducing it.
 
 use assert_cmd::Command;
 use serde_json::Value;
@@ -150,5 +152,87 @@ fn every_json_document_carries_its_provenance() {
         }
         let document = document(&mut command, input);
         assert_provenance(&document["provenance"], threads, name);
+    }
+}
+
+#[test]
+fn report_records_its_provenance_and_its_own_calibration() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = rngaudit()
+        .args([
+            "report",
+            "--quick",
+            "--seed",
+            "3",
+            "--threads",
+            "2",
+            "--out",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        matches!(output.status.code(), Some(0 | 1)),
+        "stderr: {stderr}"
+    );
+    let read = |name: &str| {
+        std::fs::read_to_string(dir.path().join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+    };
+
+    let provenance: Value = serde_json::from_str(&read("provenance.json")).unwrap();
+    assert_provenance(&provenance, 2, "provenance.json");
+
+    let readme = read("README.md");
+    let block = readme
+        .find("Provenance (`provenance.json`):")
+        .expect("provenance block");
+    assert!(block < readme.find("## Plan").unwrap(), "{readme}");
+    let version_line = format!("- rngaudit {}, commit ", env!("CARGO_PKG_VERSION"));
+    assert!(readme.contains(&version_line), "{readme}");
+    let date = provenance["date"].as_str().unwrap();
+    assert!(readme.contains(&format!("- run {date} on ")), "{readme}");
+
+    // Calibration: one row per test of the default battery, 100 streams each (quick plan).
+    let calibration = read("calibration.csv");
+    let mut lines = calibration.lines();
+    assert_eq!(
+        lines.next(),
+        Some("test,label,streams,rejections,rate,band_low,band_high,ks_statistic,ks_p,verdict")
+    );
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(
+        rows.len(),
+        rngaudit::battery::DEFAULT.len(),
+        "{calibration}"
+    );
+    let frequency = rows
+        .iter()
+        .find(|row| row.starts_with("frequency,"))
+        .unwrap();
+    assert!(frequency.starts_with("frequency,,100,"), "{frequency}");
+    assert!(read("verdict_rule.csv").starts_with("family_alpha,reports,"));
+    let png = std::fs::read(dir.path().join("calibration.png")).unwrap();
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
+    let section = readme
+        .find("## Calibration: this report's own false-alarm rate")
+        .expect("calibration section");
+    let text = &readme[section..];
+    assert!(
+        text.contains(
+            "`cargo run --release -- calibrate --source chacha20 --streams 100 --bytes 1M \
+             --reports 1 --seed 54242544254`"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("| frequency | 100 |"), "{text}");
+    assert!(
+        text.contains("Verdict rule: 1 mini-report of 100 streams"),
+        "{text}"
+    );
+
+    // The CSV files of the run stay free of provenance: they are compared byte for byte.
+    for file in ["results.csv", "summary.csv"] {
+        assert!(!read(file).contains(date), "{file}");
     }
 }

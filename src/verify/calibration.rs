@@ -620,6 +620,88 @@ pub fn render(calibration: &Calibration) -> String {
     out
 }
 
+/// The section of a report's `README.md` on its own calibration: per test the rejection rate
+/// with its band, the KS p-value and the verdict, then the verdict rule's false-fail rate, with
+/// `reproduce`, the command that gives the same figures.
+pub fn markdown_section(calibration: &Calibration, reproduce: &str) -> String {
+    let streams = calibration
+        .tests
+        .iter()
+        .map(|t| t.streams)
+        .max()
+        .unwrap_or(0);
+    let mut text = format!(
+        "## Calibration: this report's own false-alarm rate\n\n\
+         The default battery, as this binary runs it, on {streams} streams of {} from {}, a good \
+         generator, so every rejection is a false alarm (`{CALIBRATION_FILE}`, `{RULE_FILE}`, \
+         `{CHART_FILE}`). Per test: the share of streams rejected at α = {ALPHA} with its exact \
+         (Clopper–Pearson) {}% band, which contains {ALPHA} for a calibrated test, and the \
+         Kolmogorov–Smirnov p-value of the p-values' uniformity. Reproduce it with \
+         `{reproduce}`.\n\n\
+         | test | streams | rejected | rate | {}% band | KS p | verdict |\n\
+         |---|---:|---:|---:|---|---:|---|\n",
+        format_size(calibration.bytes),
+        calibration.source,
+        BAND_CONFIDENCE * 100.0,
+        BAND_CONFIDENCE * 100.0,
+    );
+    for test in &calibration.tests {
+        let row = match (test.rate, test.band) {
+            (Some(rate), Some((low, high))) => format!(
+                "| {} | {} | {} | {rate:.4} | [{low:.4}, {high:.4}] | {} | {} |",
+                display_name(test),
+                test.streams,
+                test.rejections,
+                test.ks_p.map_or_else(|| "-".to_string(), format_p),
+                test.verdict.as_str()
+            ),
+            _ => format!("| {} | 0 | - | - | - | - | skipped |", display_name(test)),
+        };
+        text.push_str(&row);
+        text.push('\n');
+    }
+    let rule = &calibration.rule;
+    text.push('\n');
+    if rule.reports == 0 {
+        text.push_str("The verdict rule was not simulated.\n\n");
+    } else {
+        let (rate, (low, high)) = rule.rate_at(FAMILY_ALPHA);
+        text.push_str(&format!(
+            "Verdict rule: {} mini-report{} of {} streams, each judged as this report judges one \
+             source (Holm over its cells at a family-wise α of {FAMILY_ALPHA}): {} failed, a \
+             false-fail rate of {rate:.4} with {}% CI [{low:.4}, {high:.4}]. The goal is at most \
+             {FAMILY_ALPHA}",
+            rule.reports,
+            if rule.reports == 1 { "" } else { "s" },
+            rule.streams_per_report,
+            rule.failures_at(FAMILY_ALPHA),
+            RULE_CONFIDENCE * 100.0,
+        ));
+        if high > FAMILY_ALPHA {
+            text.push_str(&format!(
+                "; so few mini-reports bound the rate only loosely, and `rngaudit calibrate` \
+                 ({DEFAULT_REPORTS} mini-reports) bounds it below {FAMILY_ALPHA} when none \
+                 fails.\n\n"
+            ));
+        } else {
+            text.push_str(", and the interval lies below it.\n\n");
+        }
+    }
+    let flagged: Vec<String> = calibration
+        .tests
+        .iter()
+        .filter(|t| !matches!(t.verdict, Calibrated::Ok | Calibrated::Skipped))
+        .map(|t| format!("{} ({})", display_name(t), t.verdict.as_str()))
+        .collect();
+    if flagged.is_empty() {
+        text.push_str("Every measured test is calibrated.\n\n");
+    } else {
+        text.push_str(&format!("**Miscalibrated**: {}.\n\n", flagged.join(", ")));
+    }
+    text.push_str(&format!("![calibration]({CHART_FILE})\n"));
+    text
+}
+
 /// The JSON document of `rngaudit calibrate --json`: `tests` and `verdict_rule` with the
 /// column names of `calibration.csv` and `verdict_rule.csv`, one object per CSV row (`null`
 /// for an empty cell), and whether the calibration came out as expected.
@@ -797,6 +879,63 @@ mod tests {
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
         assert!(names.iter().all(|n| !n.starts_with('.')), "{names:?}");
+    }
+
+    #[test]
+    fn markdown_section_has_rates_ks_rule_and_command() {
+        let even: Vec<f64> = (0..1000).map(|i| (i as f64 + 0.5) / 1000.0).collect();
+        let quartered: Vec<f64> = even.iter().map(|p| p / 4.0).collect();
+        let calibration = Calibration {
+            source: "chacha20",
+            alphabet: 256,
+            bytes: 1 << 20,
+            master_seed: 1,
+            tests: vec![
+                judge_test("frequency", String::new(), even, None),
+                judge_test("monobit", String::new(), quartered, None),
+                judge_test(
+                    "symbol_runs",
+                    String::new(),
+                    Vec::new(),
+                    Some("bits".into()),
+                ),
+            ],
+            rule: RuleCalibration {
+                reports: 20,
+                streams_per_report: STREAMS_PER_REPORT,
+                failed_reports: 0,
+                adjusted_minima: vec![0.5; 20],
+                cell_p_values: vec![0.5; 140],
+            },
+        };
+        let text = markdown_section(&calibration, "rngaudit calibrate --reports 20");
+        assert!(text.starts_with("## Calibration: this report's own false-alarm rate\n"));
+        assert!(
+            text.contains("on 1000 streams of 1M from chacha20"),
+            "{text}"
+        );
+        assert!(text.contains("`rngaudit calibrate --reports 20`"), "{text}");
+        assert!(
+            text.contains("| frequency | 1000 | 10 | 0.0100 | [0.0027, 0.0251] | 1.000000 | ok |"),
+            "{text}"
+        );
+        assert!(text.contains("| monobit | 1000 | 40 |"), "{text}");
+        assert!(text.contains("| symbol_runs | 0 | - | - | - | - | skipped |"));
+        assert!(text.contains("20 mini-reports of 100 streams"), "{text}");
+        assert!(text.contains("bound the rate only loosely"), "{text}");
+        assert!(
+            text.contains("0 failed, a false-fail rate of 0.0000"),
+            "{text}"
+        );
+        assert!(
+            text.contains("**Miscalibrated**: monobit (liberal)."),
+            "{text}"
+        );
+        assert!(text.trim_end().ends_with("![calibration](calibration.png)"));
+        // Every table row has the header's columns.
+        for line in text.lines().filter(|l| l.starts_with('|')) {
+            assert_eq!(line.matches('|').count(), 8, "{line}");
+        }
     }
 
     #[test]
