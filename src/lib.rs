@@ -12,6 +12,7 @@ pub mod battery;
 pub mod bench;
 pub mod ent;
 pub mod error;
+pub mod provenance;
 pub mod report;
 pub mod runner;
 pub mod second_level;

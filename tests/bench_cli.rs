@@ -73,6 +73,11 @@ fn json_has_one_object_per_row_with_the_csv_columns() {
         );
     }
     assert_eq!(document["threads"], 2);
+    // Where the figures come from: the provenance every JSON document carries.
+    let provenance = &document["provenance"];
+    assert_eq!(provenance["threads"], 2, "{provenance}");
+    assert_eq!(provenance["cpu"], document["cpu"], "{provenance}");
+    assert!(provenance["rustc"].is_string() && provenance["date"].is_string());
 }
 
 #[test]

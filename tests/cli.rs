@@ -93,6 +93,7 @@ fn power_and_calibrate_print_json() {
     let document: serde_json::Value = serde_json::from_slice(&power.stdout).unwrap();
     assert_eq!(document["detections"][0]["source"], "ctl_counter");
     assert_eq!(document["detections"][0]["fails_at_bytes"], 1024);
+    assert!(document["provenance"]["rngaudit_version"].is_string());
     let calibrate = rngaudit()
         .args([
             "calibrate",
@@ -107,12 +108,11 @@ fn power_and_calibrate_print_json() {
         .output()
         .unwrap();
     let document: serde_json::Value = serde_json::from_slice(&calibrate.stdout).unwrap();
-    assert_eq!(document["command"], "calibrate");
     let tests = document["tests"].as_array().unwrap();
     assert!(tests
         .iter()
         .any(|t| t["test"] == "frequency" && t["streams"] == 200 && t["rate"].as_f64().is_some()));
-    assert_eq!(document["verdict_rule"]["reports"], 2);
+    assert_eq!(document["verdict_rule"][0]["reports"], 2);
 }
 
 #[test]

@@ -544,6 +544,7 @@ mod tests {
             threads: 2,
             quick: false,
             notes: vec![],
+            provenance: crate::provenance::fixture(),
         }
     }
 

@@ -189,6 +189,8 @@ pub struct Bench {
     pub quick: bool,
     /// What the run could not do (no python3, for one), one line each, for stderr.
     pub notes: Vec<String>,
+    /// Which rngaudit measured, when and where.
+    pub provenance: crate::provenance::Provenance,
 }
 
 /// What to measure.
@@ -268,6 +270,7 @@ pub fn run(plan: &Plan, progress: &dyn Fn(&str)) -> Result<Bench, Error> {
         threads,
         quick: plan.quick,
         notes,
+        provenance: crate::provenance::Provenance::collect(threads),
     })
 }
 
@@ -280,18 +283,9 @@ pub fn run_for_report(out_dir: &Path, quick: bool) -> Result<Bench, Error> {
     Ok(bench)
 }
 
-/// The CPU model as /proc/cpuinfo names it, or "unknown CPU" elsewhere.
+/// The CPU model, as every report names it ([`crate::provenance::cpu_model`]).
 pub fn cpu_model() -> String {
-    std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|info| {
-            info.lines()
-                .find(|line| line.starts_with("model name"))
-                .and_then(|line| line.split_once(':'))
-                .map(|(_, model)| model.trim().to_string())
-        })
-        .filter(|model| !model.is_empty())
-        .unwrap_or_else(|| "unknown CPU".to_string())
+    crate::provenance::cpu_model()
 }
 
 /// One ratio worth quoting, from figures measured in the same run.

@@ -6,7 +6,7 @@
 //! four significant digits when the rows were made, so both print the same digits. Files are
 //! written through [`write_atomically`], as every report file is.
 
-use super::{headlines, BatteryRow, Bench, Row};
+use super::{headlines, timing, BatteryRow, Bench, Row};
 use crate::report::write_atomically;
 use crate::Error;
 use std::io::{self, Write};
@@ -74,9 +74,85 @@ pub fn write_battery(rows: &[BatteryRow], out: &mut dyn Write) -> io::Result<()>
 }
 
 /// The JSON document of `rngaudit bench --json`: `results` (the CSV's rows), `battery` (the
-/// battery CSV's rows), and where it ran.
+/// battery CSV's rows), where it ran, and its `provenance`.
 pub fn json(bench: &Bench) -> serde_json::Value {
     serde_json::to_value(bench).unwrap_or(serde_json::Value::Null)
+}
+
+/// Rows listed by name in a warning; more are counted, not listed, so that a busy machine gets
+/// one line rather than one per row.
+const LISTED_ROWS: usize = 3;
+
+/// Warnings for the rows whose runs spread widely ([`timing::spread_is_wide`]): one line per
+/// row when there are few, otherwise one line that counts them and names the widest. Empty
+/// when every figure is steady.
+pub fn spread_warnings(bench: &Bench) -> Vec<String> {
+    let throughput = bench.results.iter().map(|row| {
+        (
+            format!("{} {}", row.source, row.mode.as_str()),
+            (row.median(), row.min, row.max),
+            row.unit(),
+        )
+    });
+    let battery = bench.battery.iter().map(|row| {
+        (
+            format!("battery {}", row.test),
+            (row.median_mb_per_s, row.min, row.max),
+            "MB/s",
+        )
+    });
+    let rows: Vec<_> = throughput.chain(battery).collect();
+    let mut wide: Vec<_> = rows
+        .iter()
+        .filter(|(_, (median, min, max), _)| timing::spread_is_wide(*median, *min, *max))
+        .collect();
+    let advice = "the machine was probably busy: consider re-running on a quiet system, and \
+                  compare ratios within one run";
+    let percent = |(median, min, max): (f64, f64, f64)| {
+        format!("{:.0}%", 100.0 * timing::relative_spread(median, min, max))
+    };
+    if wide.len() <= LISTED_ROWS {
+        return wide
+            .into_iter()
+            .map(|(name, figures, unit)| {
+                let (median, min, max) = *figures;
+                format!(
+                    "warning: {name}: its runs spread over {} of the median ({} – {}, median {}); \
+                     {advice}",
+                    percent(*figures),
+                    with_unit(min, unit),
+                    with_unit(max, unit),
+                    with_unit(median, unit)
+                )
+            })
+            .collect();
+    }
+    // Widest first; a NaN spread sorts as the widest.
+    wide.sort_by(|a, b| {
+        let spread = |row: &(String, (f64, f64, f64), &str)| {
+            let (median, min, max) = row.1;
+            let spread = timing::relative_spread(median, min, max);
+            if spread.is_nan() {
+                f64::INFINITY
+            } else {
+                spread
+            }
+        };
+        spread(b).total_cmp(&spread(a))
+    });
+    let widest: Vec<String> = wide
+        .iter()
+        .take(LISTED_ROWS)
+        .map(|(name, figures, _)| format!("{name} {}", percent(*figures)))
+        .collect();
+    vec![format!(
+        "warning: the runs of {} of {} rows spread over {:.0}% of their median (widest: {}); \
+         {advice}",
+        wide.len(),
+        rows.len(),
+        100.0 * timing::WIDE_SPREAD,
+        widest.join(", ")
+    )]
 }
 
 /// `value` with its unit, in the unit's natural scale: `3.91 GB/s`, `640 ns`, `12.3 µs`.
@@ -204,6 +280,7 @@ mod tests {
             threads: 2,
             quick: true,
             notes: vec![],
+            provenance: crate::provenance::fixture(),
         }
     }
 
@@ -260,6 +337,42 @@ mod tests {
         assert_eq!(document["results"][1]["median_ns_per_call"], 612.3);
         assert_eq!(document["battery"][0]["median_mb_per_s"], 2500.0);
         assert_eq!(document["threads"], 2);
+    }
+
+    #[test]
+    fn spread_warnings_name_few_rows_and_count_many() {
+        // sample(): os 612.25 [600, 700.5] is (700.5 − 600) / 612.3 = 16% apart, the others
+        // less: steady.
+        let mut bench = sample();
+        assert!(spread_warnings(&bench).is_empty());
+        // One disturbed row: one line naming it, its spread and its figures.
+        bench.results[0].max = 6.0;
+        let warnings = spread_warnings(&bench);
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].starts_with(
+                "warning: chacha8 bulk: its runs spread over 56% of the median \
+                 (3.80 GB/s – 6.00 GB/s, median 3.90 GB/s); "
+            ),
+            "{}",
+            warnings[0]
+        );
+        assert!(warnings[0].contains("quiet system"));
+        // Every row disturbed: one line that counts them and names the three widest.
+        for row in &mut bench.results {
+            row.max = row.median() * 2.0;
+        }
+        bench.battery[0].min = 0.0;
+        let warnings = spread_warnings(&bench);
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].starts_with(
+                "warning: the runs of 4 of 4 rows spread over 25% of their median \
+                 (widest: battery frequency 104%, uuid.uuid4() token 103%, chacha8 bulk 103%); "
+            ),
+            "{}",
+            warnings[0]
+        );
     }
 
     #[test]

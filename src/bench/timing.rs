@@ -47,6 +47,30 @@ impl Stats {
     }
 }
 
+/// Runs whose spread, (max − min) / median, exceeds this were disturbed: on a quiet machine
+/// the runs of a figure agree within a few percent, and a run that lost its core to another
+/// program is slower by a large, random amount. As hyperfine does for its outliers, the bench
+/// then warns instead of printing the figure as if it were steady.
+pub const WIDE_SPREAD: f64 = 0.25;
+
+/// (max − min) / |median|: 0 when every run agrees, infinite when the runs differ around a
+/// median of 0.
+pub fn relative_spread(median: f64, min: f64, max: f64) -> f64 {
+    let range = max - min;
+    if range == 0.0 {
+        0.0
+    } else {
+        range / median.abs()
+    }
+}
+
+/// Whether runs with this median and range spread widely enough to warn about.
+pub fn spread_is_wide(median: f64, min: f64, max: f64) -> bool {
+    let spread = relative_spread(median, min, max);
+    // A NaN (a broken measurement) warns too.
+    spread.is_nan() || spread > WIDE_SPREAD
+}
+
 /// How long and how often to measure.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Budget {
@@ -170,6 +194,30 @@ mod tests {
             (42.0, 42.0, 42.0, 1)
         );
         assert_eq!(Stats::of(&[]), None);
+    }
+
+    #[test]
+    fn wide_spreads_are_flagged_and_steady_runs_are_not() {
+        // Seven steady runs within 10% of each other: (1.04 − 0.95) / 1.0 = 0.09.
+        let steady = Stats::of(&[1.0, 0.98, 1.02, 0.95, 1.04, 1.0, 0.99]).unwrap();
+        assert!(!spread_is_wide(steady.median, steady.min, steady.max));
+        // One run of seven lost its core and took three times as long: the median does not
+        // move, but (3.0 − 0.98) / 1.0 = 2.02.
+        let disturbed = Stats::of(&[1.0, 0.98, 1.02, 3.0, 1.01, 1.0, 0.99]).unwrap();
+        assert_eq!(disturbed.median, 1.0);
+        assert!(spread_is_wide(
+            disturbed.median,
+            disturbed.min,
+            disturbed.max
+        ));
+        // Just inside and just outside the threshold, in either unit.
+        assert!(!spread_is_wide(100.0, 90.0, 115.0));
+        assert!(spread_is_wide(100.0, 90.0, 115.5));
+        assert!(!spread_is_wide(4.0, 3.6, 4.6));
+        // Identical runs, a zero median with differing runs, a NaN.
+        assert_eq!(relative_spread(0.0, 0.0, 0.0), 0.0);
+        assert!(spread_is_wide(0.0, 0.0, 1.0));
+        assert!(spread_is_wide(f64::NAN, 1.0, 2.0));
     }
 
     /// A batch of `n` calls that each bump `counter`, timed as a real caller times it.

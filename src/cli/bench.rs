@@ -30,6 +30,9 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
     for note in &bench.notes {
         eprintln!("rngaudit: {note}");
     }
+    for warning in output::spread_warnings(&bench) {
+        eprintln!("rngaudit: {warning}");
+    }
     if let Some(dir) = &args.out {
         output::write_files(&bench, dir)?;
     }

@@ -7,6 +7,7 @@ use super::args::CalibrateArgs;
 use super::commands::{prepare_dir, print_stdout, progress_bar, REPORT_BYTES};
 use super::{EXIT_OK, EXIT_STATISTICAL_FAILURE};
 use anyhow::Result;
+use rngaudit::provenance::Provenance;
 use rngaudit::size::parse_size;
 use rngaudit::verify::calibration::{self, CalibrationPlan};
 use std::process::ExitCode;
@@ -45,8 +46,9 @@ pub fn run(args: CalibrateArgs) -> Result<ExitCode> {
         calibration::write_files(&result, dir)?;
     }
     if args.json {
-        let document = serde_json::to_string_pretty(&calibration::to_json(&result))?;
-        print_stdout(&format!("{document}\n"))?;
+        let mut document = calibration::json_document(&result);
+        Provenance::collect(args.threads).attach(&mut document);
+        print_stdout(&format!("{}\n", serde_json::to_string_pretty(&document)?))?;
     } else {
         print_stdout(&calibration::render(&result))?;
     }

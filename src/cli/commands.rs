@@ -8,11 +8,13 @@ use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use rngaudit::battery::{self, Params};
 use rngaudit::bench;
+use rngaudit::provenance::Provenance;
 use rngaudit::report::{self, Report, Sink};
 use rngaudit::runner::{self, Plan};
 use rngaudit::second_level::{self, Verdict, FAMILY_ALPHA};
 use rngaudit::size::parse_size;
 use rngaudit::source::{self, SOURCES};
+use rngaudit::verify::calibration::{self, CalibrationPlan};
 use rngaudit::verify::power;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -24,6 +26,15 @@ pub const REPORT_STREAMS: u32 = 100;
 pub const QUICK_STREAMS: u32 = 20;
 /// The longest length at which `report` looks for a control's first failure (2^30 bytes).
 pub const POWER_MAX_BYTES: u64 = 1 << 30;
+/// The calibration every report carries (`calibration.csv`): the per-test part of a default
+/// `rngaudit calibrate` (1000 streams of chacha20) and 20 mini-reports for the verdict rule.
+/// 2000 MiB in all: 6.5 s of CPU time on the 2-core AMD EPYC VM where `report` was timed
+/// (15 s wall while other builds shared it), against the minute the bench alone takes.
+pub const CALIBRATION_STREAMS: u32 = 1000;
+pub const CALIBRATION_REPORTS: u32 = 20;
+/// `report --quick`: one mini-report's 100 streams.
+pub const QUICK_CALIBRATION_STREAMS: u32 = 100;
+pub const QUICK_CALIBRATION_REPORTS: u32 = 1;
 
 pub fn dispatch(cli: Cli) -> Result<ExitCode> {
     match cli.command {
@@ -177,10 +188,33 @@ fn report_command(args: ReportArgs) -> Result<ExitCode> {
             power::detect(&power::controls(), POWER_MAX_BYTES, args.seed, args.threads)?;
         power::write_csv(&detections, staging)?;
         report.appendix.push(power_section(&detections));
+        eprintln!("rngaudit: calibrating the battery on chacha20 for calibration.csv");
+        let (streams, reports) = if args.quick {
+            (QUICK_CALIBRATION_STREAMS, QUICK_CALIBRATION_REPORTS)
+        } else {
+            (CALIBRATION_STREAMS, CALIBRATION_REPORTS)
+        };
+        let plan = CalibrationPlan {
+            source: calibration::find_source("chacha20")?,
+            streams,
+            bytes: parse_size(REPORT_BYTES)?,
+            reports,
+            master_seed: calibration::DEFAULT_SEED,
+            threads: args.threads,
+        };
+        let calibrated = calibration::calibrate(&plan, &|_| {})?;
+        calibration::write_files(&calibrated, staging)?;
+        report.appendix.push(calibration::markdown_section(
+            &calibrated,
+            &calibrate_command(&plan),
+        ));
         eprintln!("rngaudit: timing the generators for throughput.csv");
         let speed = bench::run_for_report(staging, args.quick)?;
         for note in &speed.notes {
             eprintln!("rngaudit: {note}");
+        }
+        for warning in bench::output::spread_warnings(&speed) {
+            eprintln!("rngaudit: {warning}");
         }
         report.appendix.push(speed_section(&speed));
         for sink in report::file_sinks() {
@@ -234,16 +268,19 @@ pub(super) fn execute(plan: &Plan, battery: &str) -> Result<Report> {
         plan.bytes,
         plan.streams,
         plan.master_seed,
+        plan.threads,
         results,
     ))
 }
 
-/// Applies the second level to per-stream results.
+/// Applies the second level to per-stream results; `threads` is the run's `--threads`, for its
+/// provenance.
 pub(super) fn build_report(
     battery: &str,
     bytes: u64,
     streams: u32,
     master_seed: u64,
+    threads: usize,
     results: Vec<runner::StreamReport>,
 ) -> Report {
     let cells = second_level::summarize(&results, FAMILY_ALPHA);
@@ -258,6 +295,7 @@ pub(super) fn build_report(
         cells,
         sources,
         appendix: Vec::new(),
+        provenance: Provenance::collect(threads),
     }
 }
 
@@ -393,6 +431,20 @@ fn power_section(detections: &[power::Detection]) -> String {
     text
 }
 
+/// The `calibrate` command line that repeats a report's calibration, every setting spelled out
+/// so that a later change of `calibrate`'s defaults does not change what it reproduces.
+fn calibrate_command(plan: &CalibrationPlan) -> String {
+    format!(
+        "cargo run --release -- calibrate --source {} --streams {} --bytes {} --reports {} \
+         --seed {}",
+        plan.source.name,
+        plan.streams,
+        rngaudit::size::format_size(plan.bytes),
+        plan.reports,
+        plan.master_seed
+    )
+}
+
 /// `reports/README.md`'s section on speed: the chart and this run's headline ratios.
 fn speed_section(speed: &bench::Bench) -> String {
     let mut text = format!(
@@ -404,6 +456,13 @@ fn speed_section(speed: &bench::Bench) -> String {
         speed.cpu,
         speed.results.first().map_or(0, |row| row.runs)
     );
+    if let Some(warning) = bench::output::spread_warnings(speed).first() {
+        // The reader of the page should see what stderr said: these figures were disturbed.
+        text.push_str(&format!(
+            "Not steady: {}.\n\n",
+            warning.trim_start_matches("warning: ")
+        ));
+    }
     for headline in bench::headlines(&speed.results) {
         text.push_str(&format!("- {}\n", headline.sentence()));
     }

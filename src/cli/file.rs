@@ -8,6 +8,7 @@ use super::commands::{
 };
 use anyhow::Result;
 use rngaudit::battery::{self, Setup};
+use rngaudit::provenance::Provenance;
 use rngaudit::report::{self, Report, Sink};
 use rngaudit::runner::run_segments;
 use rngaudit::second_level::Verdict;
@@ -95,6 +96,8 @@ pub fn run(args: FileArgs) -> Result<ExitCode> {
         segment_bytes.min(analysed),
         streams,
         0,
+        // The segments are read and analysed one after another, on this thread.
+        1,
         results,
     );
     if let Some(dir) = &args.common.out {
@@ -153,6 +156,7 @@ fn json_document(report: &Report, analysed: u64) -> serde_json::Value {
         "verdict": verdict,
         "tests": tests,
         "caveat": report::json::CAVEAT,
+        "provenance": report.provenance.to_json(),
     })
 }
 
@@ -168,7 +172,10 @@ fn ent(args: &FileArgs, format: Format) -> Result<ExitCode> {
             }
         })?;
     if args.common.json {
-        print_stdout(&format!("{}\n", serde_json::to_string_pretty(&figures)?))?;
+        let mut document = serde_json::to_value(&figures)?;
+        // ENT reads the input once, on this thread.
+        Provenance::collect(1).attach(&mut document);
+        print_stdout(&format!("{}\n", serde_json::to_string_pretty(&document)?))?;
     } else {
         print_stdout(&rngaudit::ent::render_like_ent(&figures, args.bits))?;
     }

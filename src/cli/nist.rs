@@ -108,6 +108,7 @@ fn finish(
         plan.seq_bits.div_ceil(8),
         sequences as u32,
         master_seed,
+        common.threads,
         results.clone(),
     );
     if let Some(dir) = &common.out {
@@ -122,7 +123,8 @@ fn finish(
         })?;
     }
     if common.json {
-        let document = json_document(plan.seq_bits, &by_source, &analyses);
+        let mut document = json_document(plan.seq_bits, &by_source, &analyses);
+        report.provenance.attach(&mut document);
         print_stdout(&format!("{}\n", serde_json::to_string_pretty(&document)?))?;
     } else {
         let mut text = String::new();

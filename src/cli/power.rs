@@ -27,8 +27,9 @@ pub fn run(args: PowerArgs) -> Result<ExitCode> {
         power::write_csv(&detections, dir)?;
     }
     if args.json {
-        let document = serde_json::to_string_pretty(&power::to_json(&detections))?;
-        print_stdout(&format!("{document}\n"))?;
+        let mut document = power::to_json(&detections);
+        rngaudit::provenance::Provenance::collect(args.threads).attach(&mut document);
+        print_stdout(&format!("{}\n", serde_json::to_string_pretty(&document)?))?;
     } else {
         print_stdout(&power::render(&detections))?;
     }

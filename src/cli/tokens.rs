@@ -10,6 +10,7 @@ use super::args::TokensArgs;
 use super::commands::{prepare_dir, print_stdout};
 use super::{EXIT_OK, EXIT_STATISTICAL_FAILURE, EXIT_USAGE};
 use anyhow::Result;
+use rngaudit::provenance::Provenance;
 use rngaudit::tokens::{self, report};
 use std::process::ExitCode;
 
@@ -28,7 +29,10 @@ pub fn run(args: TokensArgs) -> Result<ExitCode> {
         report::write_files(&analysis, dir)?;
     }
     if args.json {
-        print_stdout(&format!("{}\n", serde_json::to_string_pretty(&analysis)?))?;
+        let mut document = serde_json::to_value(&analysis)?;
+        // The analysis runs on this thread.
+        Provenance::collect(1).attach(&mut document);
+        print_stdout(&format!("{}\n", serde_json::to_string_pretty(&document)?))?;
     } else {
         print_stdout(&report::render_terminal(&analysis))?;
     }

@@ -83,6 +83,7 @@ pub fn render(report: &Report) -> Value {
         "summary": summary,
         "results": results,
         "caveat": CAVEAT,
+        "provenance": report.provenance.to_json(),
     })
 }
 

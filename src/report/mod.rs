@@ -11,6 +11,7 @@ pub mod markdown;
 pub mod png;
 pub mod terminal;
 
+use crate::provenance::Provenance;
 use crate::runner::StreamReport;
 use crate::second_level::{CellSummary, SourceSummary};
 use crate::Error;
@@ -34,6 +35,8 @@ pub struct Report {
     /// Further Markdown sections for `README.md` from work outside the battery run (the speed
     /// benchmark, detection lengths), each starting with its `## ` heading.
     pub appendix: Vec<String>,
+    /// Which rngaudit ran, when, where and on how many threads.
+    pub provenance: Provenance,
 }
 
 impl Report {
@@ -57,7 +60,23 @@ pub fn file_sinks() -> Vec<Box<dyn Sink>> {
         Box::new(csv::CsvSink),
         Box::new(png::PngSink),
         Box::new(markdown::MarkdownSink),
+        Box::new(ProvenanceSink),
     ]
+}
+
+/// Writes `provenance.json`, the report's [`Provenance`], beside the CSV files (which stay
+/// free of it: they are compared byte for byte across runs).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ProvenanceSink;
+
+impl Sink for ProvenanceSink {
+    fn files(&self) -> &'static [&'static str] {
+        &[crate::provenance::FILE]
+    }
+
+    fn write(&self, report: &Report, dir: &Path) -> Result<(), Error> {
+        report.provenance.write_file(dir)
+    }
 }
 
 /// Writes `path` by writing a temporary file beside it and renaming it into place, so readers
@@ -147,6 +166,7 @@ pub(crate) mod fixtures {
             cells,
             sources,
             appendix: Vec::new(),
+            provenance: crate::provenance::fixture(),
         }
     }
 

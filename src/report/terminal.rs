@@ -914,6 +914,7 @@ mod tests {
             cells,
             sources,
             appendix: Vec::new(),
+            provenance: crate::provenance::fixture(),
         }
     }
 

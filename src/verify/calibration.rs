@@ -494,60 +494,6 @@ pub fn write_files(calibration: &Calibration, dir: &Path) -> Result<(), Error> {
     chart::write(calibration, &dir.join(CHART_FILE))
 }
 
-/// The calibration as one JSON document (`rngaudit calibrate --json`): the plan, one object per
-/// test (the p-values themselves are left out; `--out` writes them as a chart), and the verdict
-/// rule's false-fail rate at each of [`RULE_LEVELS`] with its interval.
-pub fn to_json(calibration: &Calibration) -> serde_json::Value {
-    let tests: Vec<_> = calibration
-        .tests
-        .iter()
-        .map(|t| {
-            serde_json::json!({
-                "test": t.test,
-                "label": t.label,
-                "streams": t.streams,
-                "rejections": t.rejections,
-                "rate": t.rate,
-                "band": t.band.map(|(low, high)| [low, high]),
-                "band_confidence": BAND_CONFIDENCE,
-                "ks_statistic": t.ks_statistic,
-                "ks_p": t.ks_p,
-                "verdict": t.verdict.as_str(),
-                "skipped": t.skip_reason,
-            })
-        })
-        .collect();
-    let levels: Vec<_> = RULE_LEVELS
-        .iter()
-        .map(|&level| {
-            let (rate, (low, high)) = calibration.rule.rate_at(level);
-            serde_json::json!({
-                "family_alpha": level,
-                "failed_reports": calibration.rule.failures_at(level),
-                "rate": rate,
-                "interval": [low, high],
-                "interval_confidence": RULE_CONFIDENCE,
-            })
-        })
-        .collect();
-    serde_json::json!({
-        "command": "calibrate",
-        "source": calibration.source,
-        "alphabet": calibration.alphabet,
-        "bytes_per_stream": calibration.bytes,
-        "master_seed": calibration.master_seed,
-        "alpha": ALPHA,
-        "tests": tests,
-        "verdict_rule": {
-            "reports": calibration.rule.reports,
-            "streams_per_report": calibration.rule.streams_per_report,
-            "levels": levels,
-        },
-        "as_expected": calibration.as_expected(),
-        "caveat": crate::report::json::CAVEAT,
-    })
-}
-
 /// The calibration as text for the terminal: one row per test, then the verdict rule.
 pub fn render(calibration: &Calibration) -> String {
     let mut out = format!(
@@ -672,6 +618,138 @@ pub fn render(calibration: &Calibration) -> String {
     }
     out.push_str(".\n");
     out
+}
+
+/// The section of a report's `README.md` on its own calibration: per test the rejection rate
+/// with its band, the KS p-value and the verdict, then the verdict rule's false-fail rate, with
+/// `reproduce`, the command that gives the same figures.
+pub fn markdown_section(calibration: &Calibration, reproduce: &str) -> String {
+    let streams = calibration
+        .tests
+        .iter()
+        .map(|t| t.streams)
+        .max()
+        .unwrap_or(0);
+    let mut text = format!(
+        "## Calibration: this report's own false-alarm rate\n\n\
+         The default battery, as this binary runs it, on {streams} streams of {} from {}, a good \
+         generator, so every rejection is a false alarm (`{CALIBRATION_FILE}`, `{RULE_FILE}`, \
+         `{CHART_FILE}`). Per test: the share of streams rejected at α = {ALPHA} with its exact \
+         (Clopper–Pearson) {}% band, which contains {ALPHA} for a calibrated test, and the \
+         Kolmogorov–Smirnov p-value of the p-values' uniformity. Reproduce it with \
+         `{reproduce}`.\n\n\
+         | test | streams | rejected | rate | {}% band | KS p | verdict |\n\
+         |---|---:|---:|---:|---|---:|---|\n",
+        format_size(calibration.bytes),
+        calibration.source,
+        BAND_CONFIDENCE * 100.0,
+        BAND_CONFIDENCE * 100.0,
+    );
+    for test in &calibration.tests {
+        let row = match (test.rate, test.band) {
+            (Some(rate), Some((low, high))) => format!(
+                "| {} | {} | {} | {rate:.4} | [{low:.4}, {high:.4}] | {} | {} |",
+                display_name(test),
+                test.streams,
+                test.rejections,
+                test.ks_p.map_or_else(|| "-".to_string(), format_p),
+                test.verdict.as_str()
+            ),
+            _ => format!("| {} | 0 | - | - | - | - | skipped |", display_name(test)),
+        };
+        text.push_str(&row);
+        text.push('\n');
+    }
+    let rule = &calibration.rule;
+    text.push('\n');
+    if rule.reports == 0 {
+        text.push_str("The verdict rule was not simulated.\n\n");
+    } else {
+        let (rate, (low, high)) = rule.rate_at(FAMILY_ALPHA);
+        text.push_str(&format!(
+            "Verdict rule: {} mini-report{} of {} streams, each judged as this report judges one \
+             source (Holm over its cells at a family-wise α of {FAMILY_ALPHA}): {} failed, a \
+             false-fail rate of {rate:.4} with {}% CI [{low:.4}, {high:.4}]. The goal is at most \
+             {FAMILY_ALPHA}",
+            rule.reports,
+            if rule.reports == 1 { "" } else { "s" },
+            rule.streams_per_report,
+            rule.failures_at(FAMILY_ALPHA),
+            RULE_CONFIDENCE * 100.0,
+        ));
+        if high > FAMILY_ALPHA {
+            text.push_str(&format!(
+                "; so few mini-reports bound the rate only loosely, and `rngaudit calibrate` \
+                 ({DEFAULT_REPORTS} mini-reports) bounds it below {FAMILY_ALPHA} when none \
+                 fails.\n\n"
+            ));
+        } else {
+            text.push_str(", and the interval lies below it.\n\n");
+        }
+    }
+    let flagged: Vec<String> = calibration
+        .tests
+        .iter()
+        .filter(|t| !matches!(t.verdict, Calibrated::Ok | Calibrated::Skipped))
+        .map(|t| format!("{} ({})", display_name(t), t.verdict.as_str()))
+        .collect();
+    if flagged.is_empty() {
+        text.push_str("Every measured test is calibrated.\n\n");
+    } else {
+        text.push_str(&format!("**Miscalibrated**: {}.\n\n", flagged.join(", ")));
+    }
+    text.push_str(&format!("![calibration]({CHART_FILE})\n"));
+    text
+}
+
+/// The JSON document of `rngaudit calibrate --json`: `tests` and `verdict_rule` with the
+/// column names of `calibration.csv` and `verdict_rule.csv`, one object per CSV row (`null`
+/// for an empty cell), and whether the calibration came out as expected.
+pub fn json_document(calibration: &Calibration) -> serde_json::Value {
+    use serde_json::json;
+    let tests: Vec<_> = calibration
+        .tests
+        .iter()
+        .map(|row| {
+            json!({
+                "test": row.test,
+                "label": row.label,
+                "streams": row.streams,
+                "rejections": row.rejections,
+                "rate": row.rate,
+                "band_low": row.band.map(|b| b.0),
+                "band_high": row.band.map(|b| b.1),
+                "ks_statistic": row.ks_statistic,
+                "ks_p": row.ks_p,
+                "verdict": row.verdict.as_str(),
+                "skip_reason": row.skip_reason,
+            })
+        })
+        .collect();
+    let rule: Vec<_> = RULE_LEVELS
+        .iter()
+        .map(|&level| {
+            let (rate, (low, high)) = calibration.rule.rate_at(level);
+            json!({
+                "family_alpha": level,
+                "reports": calibration.rule.reports,
+                "streams_per_report": calibration.rule.streams_per_report,
+                "failed_reports": calibration.rule.failures_at(level),
+                "rate": rate,
+                "ci_low": low,
+                "ci_high": high,
+            })
+        })
+        .collect();
+    json!({
+        "source": calibration.source,
+        "alphabet": calibration.alphabet,
+        "bytes": calibration.bytes,
+        "master_seed": calibration.master_seed,
+        "tests": tests,
+        "verdict_rule": rule,
+        "as_expected": calibration.as_expected(),
+    })
 }
 
 fn display_name(test: &TestCalibration) -> String {
@@ -801,6 +879,112 @@ mod tests {
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
         assert!(names.iter().all(|n| !n.starts_with('.')), "{names:?}");
+    }
+
+    #[test]
+    fn markdown_section_has_rates_ks_rule_and_command() {
+        let even: Vec<f64> = (0..1000).map(|i| (i as f64 + 0.5) / 1000.0).collect();
+        let quartered: Vec<f64> = even.iter().map(|p| p / 4.0).collect();
+        let calibration = Calibration {
+            source: "chacha20",
+            alphabet: 256,
+            bytes: 1 << 20,
+            master_seed: 1,
+            tests: vec![
+                judge_test("frequency", String::new(), even, None),
+                judge_test("monobit", String::new(), quartered, None),
+                judge_test(
+                    "symbol_runs",
+                    String::new(),
+                    Vec::new(),
+                    Some("bits".into()),
+                ),
+            ],
+            rule: RuleCalibration {
+                reports: 20,
+                streams_per_report: STREAMS_PER_REPORT,
+                failed_reports: 0,
+                adjusted_minima: vec![0.5; 20],
+                cell_p_values: vec![0.5; 140],
+            },
+        };
+        let text = markdown_section(&calibration, "rngaudit calibrate --reports 20");
+        assert!(text.starts_with("## Calibration: this report's own false-alarm rate\n"));
+        assert!(
+            text.contains("on 1000 streams of 1M from chacha20"),
+            "{text}"
+        );
+        assert!(text.contains("`rngaudit calibrate --reports 20`"), "{text}");
+        assert!(
+            text.contains("| frequency | 1000 | 10 | 0.0100 | [0.0027, 0.0251] | 1.000000 | ok |"),
+            "{text}"
+        );
+        assert!(text.contains("| monobit | 1000 | 40 |"), "{text}");
+        assert!(text.contains("| symbol_runs | 0 | - | - | - | - | skipped |"));
+        assert!(text.contains("20 mini-reports of 100 streams"), "{text}");
+        assert!(text.contains("bound the rate only loosely"), "{text}");
+        assert!(
+            text.contains("0 failed, a false-fail rate of 0.0000"),
+            "{text}"
+        );
+        assert!(
+            text.contains("**Miscalibrated**: monobit (liberal)."),
+            "{text}"
+        );
+        assert!(text.trim_end().ends_with("![calibration](calibration.png)"));
+        // Every table row has the header's columns.
+        for line in text.lines().filter(|l| l.starts_with('|')) {
+            assert_eq!(line.matches('|').count(), 8, "{line}");
+        }
+    }
+
+    #[test]
+    fn json_rows_use_the_csv_column_names() {
+        let even: Vec<f64> = (0..1000).map(|i| (i as f64 + 0.5) / 1000.0).collect();
+        let calibration = Calibration {
+            source: "chacha20",
+            alphabet: 256,
+            bytes: 1 << 20,
+            master_seed: 1,
+            tests: vec![
+                judge_test("frequency", String::new(), even, None),
+                judge_test(
+                    "symbol_runs",
+                    String::new(),
+                    Vec::new(),
+                    Some("bits".into()),
+                ),
+            ],
+            rule: RuleCalibration {
+                reports: 2,
+                streams_per_report: STREAMS_PER_REPORT,
+                failed_reports: 0,
+                adjusted_minima: vec![0.5, 0.005],
+                cell_p_values: vec![0.5; 14],
+            },
+        };
+        let document = json_document(&calibration);
+        let keys = |value: &serde_json::Value| {
+            let mut keys: Vec<String> = value.as_object().unwrap().keys().cloned().collect();
+            keys.sort_unstable();
+            keys
+        };
+        let mut header: Vec<String> = CALIBRATION_HEADER.iter().map(|h| h.to_string()).collect();
+        header.push("skip_reason".to_string());
+        header.sort_unstable();
+        assert_eq!(keys(&document["tests"][0]), header);
+        assert_eq!(document["tests"][0]["rejections"], 10);
+        assert!(document["tests"][1]["rate"].is_null());
+        assert_eq!(document["tests"][1]["verdict"], "skipped");
+        let mut header: Vec<String> = RULE_HEADER.iter().map(|h| h.to_string()).collect();
+        header.sort_unstable();
+        assert_eq!(keys(&document["verdict_rule"][0]), header);
+        // One of the two mini-reports fails at 0.01 (0.005 ≤ 0.01).
+        assert_eq!(document["verdict_rule"][0]["failed_reports"], 1);
+        assert_eq!(
+            document["verdict_rule"].as_array().unwrap().len(),
+            RULE_LEVELS.len()
+        );
     }
 
     #[test]
