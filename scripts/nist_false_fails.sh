@@ -11,7 +11,8 @@
 #   BINARY   rngaudit to measure (default: target/release/rngaudit)
 #   RUNS     runs per length (default: 200)
 #   LENGTHS  --seq-bits values (default: 1000 10000 100000 1000000)
-# Environment: JOBS, parallel runs (default 2); each run uses one thread.
+# Environment: JOBS, parallel runs (default 2; each run uses one thread); SEQS, sequences per
+# run (default 20).
 set -euo pipefail
 
 bin=${1:-target/release/rngaudit}
@@ -22,15 +23,16 @@ if [ ${#lengths[@]} -eq 0 ]; then
     lengths=(1000 10000 100000 1000000)
 fi
 jobs=${JOBS:-2}
+seqs=${SEQS:-20}
 bin=$(realpath "$bin")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 # One run: its exit status, and its summary.csv kept as $work/N/S.csv.
 one_run() {
-    local bin=$1 n=$2 seed=$3 dir=$4
+    local bin=$1 n=$2 seed=$3 dir=$4 seqs=$5
     local status=0
-    "$bin" run chacha20 --battery nist --seq-bits "$n" --seqs 20 --seed "$seed" --threads 1 \
+    "$bin" run chacha20 --battery nist --seq-bits "$n" --seqs "$seqs" --seed "$seed" --threads 1 \
         --out "$dir/$seed" >/dev/null 2>"$dir/$seed.err" || status=$?
     mv "$dir/$seed/summary.csv" "$dir/$seed.csv"
     rm -rf "$dir/$seed"
@@ -42,7 +44,7 @@ printf '%-9s %-7s %s\n' "seq-bits" "fails" "of runs (exit 1)"
 for n in "${lengths[@]}"; do
     dir=$work/$n
     mkdir -p "$dir"
-    seq 1 "$runs" | xargs -P "$jobs" -I{} bash -c 'one_run "$@"' _ "$bin" "$n" {} "$dir"
+    seq 1 "$runs" | xargs -P "$jobs" -I{} bash -c 'one_run "$@"' _ "$bin" "$n" {} "$dir" "$seqs"
     if awk '$2 != 0 && $2 != 1 { bad = 1 } END { exit !bad }' "$dir/status"; then
         echo "a run ended with an error:" >&2
         cat "$dir"/*.err >&2
@@ -50,6 +52,9 @@ for n in "${lengths[@]}"; do
     fi
     fails=$(awk '$2 == 1' "$dir/status" | wc -l)
     printf '%-9s %-7s %s\n' "$n" "$fails" "of $runs"
+    if [ "$fails" -gt 0 ]; then
+        echo "          failing seeds: $(awk '$2 == 1 { print $1 }' "$dir/status" | sort -n | paste -sd ' ')"
+    fi
     # summary.csv: source,kind,test[label],streams,pass_proportion,uniformity_p,verdict,expected.
     # A test counts as measured in a run when any of its cells has a measured stream.
     awk -F, -v runs="$runs" '
