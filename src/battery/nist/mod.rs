@@ -27,17 +27,16 @@
 //! conditions under which its P-value is valid hold, and is otherwise skipped with a reason that
 //! names the condition and the length it needs; the second level leaves skipped outcomes out of
 //! the proportion and the uniformity. The conditions are SP 800-22 Rev 1a's "Input Size
-//! Recommendation" (§2.x.7) and parameter constraints, each cited beside its check. Two kinds of
-//! statement there are not applied, each said and measured in its test's documentation:
-//! recommendations that are not validity conditions of the approximation (BlockFrequency's
-//! "M > 0.01n, N < 100"; the n ≥ 10^6 of OverlappingTemplate, LinearComplexity and the random
-//! excursion tests, whose validity conditions are N · min π > 5, N ≥ 200 blocks and J ≥ 500
-//! cycles). Where SP 800-22 is silent but the approximation is plainly invalid on short
-//! sequences, this battery adds a condition: NonOverlappingTemplate's expected count per block
-//! of at least 5 (SP 800-22's own χ² rule), and FFT's n ≥ 10,000 where §2.6.7 says 1,000, on
-//! measurement (its P-value takes too few values below that for the second level). With STS's
-//! default parameters every condition holds at n = 10^6, so the STS reference P-values are
-//! unchanged.
+//! Recommendation" (§2.x.7) and parameter constraints, each cited beside its check.
+//! Recommendations there that are not validity conditions of the approximation are not applied,
+//! each said and measured in its test's documentation: BlockFrequency's "M > 0.01n, N < 100",
+//! and the n ≥ 10^6 of OverlappingTemplate, LinearComplexity and the random excursion tests,
+//! whose validity conditions N · min π > 5, N ≥ 200 blocks and J ≥ 500 cycles are applied.
+//! Where SP 800-22 is silent, or its length too short for the second level, this battery adds a
+//! condition, documented and measured: NonOverlappingTemplate's expected count per block of at
+//! least 5 (SP 800-22's own χ² rule), and FFT's n ≥ 10,000 where §2.6.7 says 1,000 (below it
+//! the P-value takes too few values). With STS's default parameters every condition holds at
+//! n = 10^6, so the STS reference P-values are unchanged.
 //!
 //! [`SIZE_CONDITIONS`] turns the conditions off, so that the tests compute wherever STS does; it
 //! exists to reproduce STS and SP 800-22's worked examples (10 and 100 bits) and is not offered
