@@ -5,7 +5,7 @@
 use rngaudit::battery::nist::sequences::{
     pack_ascii01, run_sequence, Ascii01Packer, SequenceSplitter,
 };
-use rngaudit::battery::nist::TESTS;
+use rngaudit::battery::nist::{minimum_bits, without_size_conditions, SIZE_CONDITIONS, TESTS};
 use rngaudit::battery::{Outcome, Params, Test};
 
 const REFERENCE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/nist-sts/");
@@ -151,7 +151,9 @@ fn example(row: &csv::StringRecord) -> Result<Example, String> {
     if let Some(stated) = value("n") {
         assert_eq!(stated.parse::<u64>().unwrap(), n, "{test_name}: n");
     }
-    let mut params = Params::default();
+    // The examples of 10 and 100 bits are below SP 800-22's own input-size conditions, which
+    // the battery applies; STS computes them, and so does the battery with the conditions off.
+    let mut params = without_size_conditions(&Params::default());
     for name in test.params {
         if let Some(v) = value(name) {
             params
@@ -216,6 +218,7 @@ fn picked(example: &Example, outcomes: &[Outcome]) -> Outcome {
 fn worked_examples_match_sts() {
     let rows = csv_rows("worked_examples.csv");
     let mut compared = 0;
+    let mut below_conditions = 0;
     let mut failures = Vec::new();
     for row in &rows {
         let what = format!("{} {} ({})", &row[0], &row[2], &row[4]);
@@ -232,6 +235,20 @@ fn worked_examples_match_sts() {
         };
         let outcomes = run_sequence(&[example.test], &example.packed, example.n, &example.params);
         let outcome = picked(&example, &outcomes);
+        // With the conditions on, the example is computed alike where they hold and skipped,
+        // with a reason, where they do not.
+        let mut conditions_on = example.params.clone();
+        conditions_on.0.remove(SIZE_CONDITIONS);
+        let on = run_sequence(&[example.test], &example.packed, example.n, &conditions_on);
+        match minimum_bits(example.test, &conditions_on) {
+            // Random excursions: no length condition, the same cycles rule either way.
+            Ok(None) => assert_eq!(on, outcomes, "{what}"),
+            Ok(Some(bits)) if example.n >= bits => assert_eq!(on, outcomes, "{what}"),
+            _ => {
+                assert!(on.iter().all(|o| o.result.is_err()), "{what}");
+                below_conditions += 1;
+            }
+        }
         if sts.is_empty() {
             // The document's value, where we can reproduce the computation.
             match outcome.p_value() {
@@ -271,7 +288,10 @@ fn worked_examples_match_sts() {
         compared >= with_sts,
         "only {compared} compared, {with_sts} have STS output"
     );
-    println!("{compared} worked examples compared, all match");
+    println!(
+        "{compared} worked examples compared, all match; {below_conditions} of them are below \
+         SP 800-22's input-size conditions and skipped with the conditions on"
+    );
 }
 
 #[test]

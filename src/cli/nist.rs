@@ -224,6 +224,9 @@ fn json_document(
                 "uniformity_p": row.uniformity_p,
                 "verdict": row.verdict.as_str(),
             });
+            if let (0, Some(reason)) = (row.sequences, &row.skip_reason) {
+                entry["skipped"] = json!(reason);
+            }
             if several {
                 entry["source"] = json!(name);
             }

@@ -12,9 +12,11 @@
 //!
 //! The walk advances a byte at a time through a table of each byte's net step and its highest
 //! and lowest partial sums.
+//!
+//! Condition: n ≥ 100 (SP 800-22 §2.13.7), for the Brownian approximation of the walk.
 
-use super::{packed_bits_only, skip_all, BitTest};
-use crate::battery::{Outcome, Setup, Test};
+use super::{packed_bits_only, skip_all, BitTest, Conditions, MinLength};
+use crate::battery::{Outcome, Params, Setup, Test};
 use crate::stats::normal;
 
 pub const TEST: Test = Test {
@@ -23,8 +25,27 @@ pub const TEST: Test = Test {
     reference: "NIST SP 800-22 Rev 1a §2.13; STS 2.1.2 CumulativeSums",
     params: &[],
     applies_to: packed_bits_only,
-    start: |setup: &Setup| super::start(CumulativeSums::default(), setup),
+    start: |setup: &Setup| {
+        let test = CumulativeSums {
+            sum: 0,
+            sup: 0,
+            inf: 0,
+            conditions: Conditions::new(&setup.params, min_length(&setup.params)),
+        };
+        super::start(test, setup)
+    },
 };
+
+/// The least length for a valid P-value.
+pub(crate) fn min_length(_params: &Params) -> Result<MinLength, String> {
+    Ok(MinLength {
+        what: TEST.name.to_string(),
+        condition: None,
+        // §2.13.7: "a minimum of 100 bits (i.e., n ≥ 100)".
+        bits: 100,
+        source: "SP 800-22 §2.13.7",
+    })
+}
 
 /// Per byte value: (net step, highest partial sum, lowest partial sum) over its 8 steps.
 const BYTE_STEPS: [(i8, i8, i8); 256] = byte_steps();
@@ -51,12 +72,12 @@ const fn byte_steps() -> [(i8, i8, i8); 256] {
     table
 }
 
-#[derive(Default)]
 struct CumulativeSums {
     sum: i64,
     /// Highest and lowest partial sums, S_0 = 0 included (as STS starts them).
     sup: i64,
     inf: i64,
+    conditions: Conditions,
 }
 
 impl CumulativeSums {
@@ -91,6 +112,9 @@ impl BitTest for CumulativeSums {
     }
 
     fn finish(self, n: u64) -> Vec<Outcome> {
+        if let Some(reason) = self.conditions.unmet(n) {
+            return skip_all(Self::NAME, self.labels(n), &reason);
+        }
         if n == 0 {
             return skip_all(Self::NAME, self.labels(n), "needs at least 1 bit, got 0");
         }
@@ -134,7 +158,7 @@ fn cusum_p_value(n: i64, z: i64) -> f64 {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{p_of, run_str};
+    use super::super::testing::{p_of, run_str, run_str_sts};
     use super::*;
 
     const PI100: &str = "1100100100001111110110101010001000100001011010001100001000110100110001001100011001100010100010111000";
@@ -143,7 +167,8 @@ mod tests {
     fn sp800_22_examples() {
         // worked_examples.csv "CumulativeSums n=10 forward" (§2.13.4): z = 4, STS 0.4116586
         // (the document prints 0.4116588; STS's 0.41165862 is what we match).
-        let short = run_str(&TEST, "1011010111", &[]);
+        // The 10-bit example is below §2.13.7's 100 bits.
+        let short = run_str_sts(&TEST, "1011010111", &[]);
         assert_eq!(short[0].result.as_ref().unwrap().statistic, 4.0);
         assert!(
             (p_of(&short, 0) - 0.411_658_6).abs() < 1e-7,
@@ -156,6 +181,16 @@ mod tests {
         assert_eq!(pi[1].result.as_ref().unwrap().statistic, 19.0);
         assert!((p_of(&pi, 0) - 0.219_194).abs() < 1e-6);
         assert!((p_of(&pi, 1) - 0.114_866).abs() < 1e-6);
+    }
+
+    #[test]
+    fn fewer_than_100_bits_are_skipped() {
+        let outcomes = run_str(&TEST, &PI100[..99], &[]);
+        assert_eq!(outcomes.len(), 2);
+        for outcome in outcomes {
+            let reason = outcome.result.unwrap_err();
+            assert!(reason.contains("n ≥ 100 bits") && reason.contains("§2.13.7"));
+        }
     }
 
     #[test]

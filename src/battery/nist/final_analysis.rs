@@ -13,6 +13,10 @@
 //! - the verdict: `fail` when the pass count is outside the range or uniformity is flagged
 //!   (where STS prints `*`), `skipped` when no sequence was measured, else `pass`.
 //!
+//! The rendering marks a row that no sequence measured `skipped` (no counts, no P-VALUE), lists
+//! every skip reason under the table, and says so when no test was computed at all, so that a
+//! run of sequences too short for every test cannot be read as a pass.
+//!
 //! The proportion bounds and the uniformity P-value are the crate's second-level functions; one
 //! difference from STS remains there: STS takes the expected count per bin as m/10 in integer
 //! arithmetic, which differs from m/10 when m is not a multiple of 10.
@@ -148,6 +152,50 @@ fn complete(mut row: FinalRow, p_values: &[f64]) -> FinalRow {
     row
 }
 
+/// The test and its label, as the last column shows them.
+fn row_name(row: &FinalRow) -> String {
+    if row.label.is_empty() {
+        row.test.to_string()
+    } else {
+        format!("{} {}", row.test, row.label)
+    }
+}
+
+/// One line per test and skip reason: how many of its rows and sequences were skipped, and why
+/// (the first reason seen; random excursions give each sequence's own count of cycles).
+fn skipped_section(rows: &[FinalRow]) -> String {
+    let mut groups: Vec<(&str, &str, usize, usize, usize)> = Vec::new();
+    for row in rows {
+        let Some(reason) = row.skip_reason.as_deref() else {
+            continue;
+        };
+        let total = row.sequences + row.skipped;
+        match groups
+            .iter_mut()
+            .find(|(test, why, ..)| *test == row.test && *why == reason)
+        {
+            Some((_, _, count, skipped, of)) => {
+                *count += 1;
+                *skipped = (*skipped).max(row.skipped);
+                *of = (*of).max(total);
+            }
+            None => groups.push((row.test, reason, 1, row.skipped, total)),
+        }
+    }
+    if groups.is_empty() {
+        return String::new();
+    }
+    let mut out =
+        String::from("\nSkipped (left out of the proportions and the uniformity P-VALUEs):\n");
+    for (test, reason, count, skipped, of) in groups {
+        let rows = if count == 1 { "row" } else { "rows" };
+        out.push_str(&format!(
+            "  {test} ({count} {rows}, {skipped} of {of} sequences): {reason}\n"
+        ));
+    }
+    out
+}
+
 const RULE: &str = "------------------------------------------------------------------------------";
 const DOTTED: &str =
     "- - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - -";
@@ -167,6 +215,13 @@ pub fn render_final_analysis(rows: &[FinalRow], generator: &str) -> String {
          C1  C2  C3  C4  C5  C6  C7  C8  C9 C10  P-VALUE  PROPORTION  STATISTICAL TEST\n{RULE}\n"
     ));
     for row in rows {
+        if row.sequences == 0 {
+            // Nothing was measured: no counts, no P-VALUE, and "skipped" where the proportion
+            // would be, so that the row cannot be read as a pass; the reason follows the table.
+            out.push_str(&"  - ".repeat(10));
+            out.push_str(&format!("    ----     skipped     {}\n", row_name(row)));
+            continue;
+        }
         for count in row.bins {
             out.push_str(&format!("{count:3} "));
         }
@@ -175,21 +230,21 @@ pub fn render_final_analysis(rows: &[FinalRow], generator: &str) -> String {
             Some(u) if row.uniformity_flagged => out.push_str(&format!(" {u:8.6} * ")),
             Some(u) => out.push_str(&format!(" {u:8.6}   ")),
         }
-        let name = if row.label.is_empty() {
-            row.test.to_string()
-        } else {
-            format!("{} {}", row.test, row.label)
-        };
-        if row.sequences == 0 {
-            out.push_str(&format!(" ------     {name}\n"));
-        } else {
-            let mark = if row.proportion_flagged() { '*' } else { ' ' };
-            out.push_str(&format!(
-                "{:4}/{:<4} {mark}  {name}\n",
-                row.passed, row.sequences
-            ));
-        }
+        let mark = if row.proportion_flagged() { '*' } else { ' ' };
+        out.push_str(&format!(
+            "{:4}/{:<4} {mark}  {}\n",
+            row.passed,
+            row.sequences,
+            row_name(row)
+        ));
     }
+    if !rows.is_empty() && rows.iter().all(|r| r.sequences == 0) {
+        out.push_str(
+            "\nNO TEST WAS COMPUTED: every test was skipped on these sequences (reasons below),\n\
+             so nothing was tested and nothing passed.\n",
+        );
+    }
+    out.push_str(&skipped_section(rows));
     let sample = |random_excursion: bool| {
         rows.iter()
             .filter(|r| is_random_excursion(r.test) == random_excursion)
@@ -317,6 +372,43 @@ mod tests {
         let rows = final_analysis(&[vec![outcome("RandomExcursions", "x=-4", None)]]);
         assert_eq!(rows[0].verdict, Verdict::Skipped);
         assert_eq!(rows[0].skip_reason.as_deref(), Some("not applicable"));
+    }
+
+    #[test]
+    fn a_run_where_everything_was_skipped_does_not_read_as_a_pass() {
+        let reason = "ApproximateEntropy m=10 needs m < ⌊log2 n⌋ − 5, i.e. n ≥ 65,536 bits \
+                      (SP 800-22 §2.12.7); the sequence has 10,000";
+        let per_sequence: Vec<Vec<Outcome>> = (0..20)
+            .map(|_| {
+                vec![
+                    Outcome::skipped("ApproximateEntropy", reason).with_label("m=10"),
+                    Outcome::skipped("Universal", "too short").with_label(""),
+                ]
+            })
+            .collect();
+        let rows = final_analysis(&per_sequence);
+        assert!(rows.iter().all(|r| r.verdict == Verdict::Skipped));
+        let report = render_final_analysis(&rows, "short");
+        let lines: Vec<&str> = report.lines().collect();
+        assert_eq!(
+            lines[7],
+            "  -   -   -   -   -   -   -   -   -   -     ----     skipped     ApproximateEntropy m=10"
+        );
+        assert!(lines[8].ends_with("skipped     Universal"));
+        assert!(!report.contains("/20"), "{report}");
+        assert!(report.contains("NO TEST WAS COMPUTED"), "{report}");
+        assert!(report.contains(&format!(
+            "  ApproximateEntropy (1 row, 20 of 20 sequences): {reason}\n"
+        )));
+        assert!(report.contains("  Universal (1 row, 20 of 20 sequences): too short\n"));
+        assert!(report.contains("random excursion (variant) test is undefined."));
+    }
+
+    #[test]
+    fn partly_skipped_rows_say_how_many_sequences() {
+        let report = render_final_analysis(&final_analysis(&hand_case()), "hand case");
+        assert!(!report.contains("NO TEST WAS COMPUTED"));
+        assert!(report.contains("  RandomExcursions (1 row, 7 of 10 sequences): not applicable\n"));
     }
 
     #[test]

@@ -9,10 +9,15 @@
 //!
 //! The longest run inside a word is found by repeated `x &= x << 1`; runs that cross words are
 //! carried from one word's trailing ones to the next word's leading ones.
+//!
+//! Condition: n ≥ 128, the first row of §2.4.2's table (§2.4.7 refers to it), as STS. The
+//! smallest expected class count there is 16 · 0.1875 = 3, under the usual 5 of a χ² test; the
+//! table's other rows start where it is about 5 (49 · 0.1124 = 5.5 and 75 · 0.0675 = 5.1), and
+//! SP 800-22 states the length, so it is applied as written.
 
 use super::bits::Blocks;
-use super::{packed_bits_only, skip_all, BitTest, NEEDS_LENGTH};
-use crate::battery::{Outcome, Setup, Test};
+use super::{packed_bits_only, skip_all, BitTest, Conditions, MinLength, NEEDS_LENGTH};
+use crate::battery::{Outcome, Params, Setup, Test};
 use crate::stats::chi_square;
 
 pub const TEST: Test = Test {
@@ -21,8 +26,18 @@ pub const TEST: Test = Test {
     reference: "NIST SP 800-22 Rev 1a §2.4; STS 2.1.2 LongestRunOfOnes",
     params: &[],
     applies_to: packed_bits_only,
-    start: |setup: &Setup| super::start(LongestRun::new(setup.length), setup),
+    start: |setup: &Setup| super::start(LongestRun::new(setup), setup),
 };
+
+/// The least length for a valid P-value: the first row of §2.4.2's table.
+pub(crate) fn min_length(_params: &Params) -> Result<MinLength, String> {
+    Ok(MinLength {
+        what: TEST.name.to_string(),
+        condition: None,
+        bits: SCHEMES[SCHEMES.len() - 1].from_n,
+        source: "SP 800-22 §2.4.2",
+    })
+}
 
 /// One row of §2.4.2's table as STS codes it.
 struct Scheme {
@@ -67,16 +82,20 @@ struct LongestRun {
     blocks: Blocks,
     nu: [u64; 7],
     n_blocks: u64,
+    conditions: Conditions,
 }
 
 impl LongestRun {
-    fn new(length: Option<u64>) -> Self {
-        let scheme = length.and_then(|n| SCHEMES.iter().find(|s| n >= s.from_n));
+    fn new(setup: &Setup) -> Self {
+        let scheme = setup
+            .length
+            .and_then(|n| SCHEMES.iter().find(|s| n >= s.from_n));
         LongestRun {
             scheme,
             blocks: Blocks::new(scheme.map_or(0, |s| s.m)),
             nu: [0; 7],
             n_blocks: 0,
+            conditions: Conditions::new(&setup.params, min_length(&setup.params)),
         }
     }
 }
@@ -132,6 +151,9 @@ impl BitTest for LongestRun {
     }
 
     fn finish(self, n: u64) -> Vec<Outcome> {
+        if let Some(reason) = self.conditions.unmet(n) {
+            return skip_all(Self::NAME, self.labels(n), &reason);
+        }
         let Some(scheme) = self.scheme else {
             let reason = if n < 128 {
                 format!("needs at least 128 bits, got {n}")
@@ -183,6 +205,13 @@ mod tests {
 
     #[test]
     fn too_short_is_skipped() {
-        assert!(run_str(&TEST, &"10".repeat(60), &[])[0].result.is_err());
+        let reason = run_str(&TEST, &"10".repeat(60), &[])[0]
+            .result
+            .clone()
+            .unwrap_err();
+        assert_eq!(
+            reason,
+            "LongestRun needs n ≥ 128 bits (SP 800-22 §2.4.2); the sequence has 120"
+        );
     }
 }

@@ -20,8 +20,27 @@
 //! where STS computes a failing p-value of 0 (Runs without its frequency prerequisite) so does
 //! this battery. Test names and labels are STS's (those of `reference_pvalues.csv`).
 //!
-//! Minimum lengths follow STS: a test is skipped (with the length it needs) only where STS
-//! refuses to compute, not where SP 800-22 merely recommends more data.
+//! # Input-size conditions
+//! STS computes every test on any length (it only prints "Results are inaccurate!"), and on short
+//! sequences its approximations fail good generators: NonOverlappingTemplate on 1,000 bits and
+//! ApproximateEntropy m = 10 on 10,000 bits fail every run. Here a test runs only where the
+//! conditions under which its P-value is valid hold, and is otherwise skipped with a reason that
+//! names the condition and the length it needs; the second level leaves skipped outcomes out of
+//! the proportion and the uniformity. The conditions are SP 800-22 Rev 1a's "Input Size
+//! Recommendation" (§2.x.7) and parameter constraints, each cited beside its check.
+//! Recommendations there that are not validity conditions of the approximation are not applied,
+//! each said and measured in its test's documentation: BlockFrequency's "M > 0.01n, N < 100",
+//! and the n ≥ 10^6 of OverlappingTemplate, LinearComplexity and the random excursion tests,
+//! whose validity conditions N · min π > 5, N ≥ 200 blocks and J ≥ 500 cycles are applied.
+//! Where SP 800-22 is silent, or its length too short for the second level, this battery adds a
+//! condition, documented and measured: NonOverlappingTemplate's expected count per block of at
+//! least 5 (SP 800-22's own χ² rule), and FFT's n ≥ 10,000 where §2.6.7 says 1,000 (below it
+//! the P-value takes too few values). With STS's default parameters every condition holds at
+//! n = 10^6, so the STS reference P-values are unchanged.
+//!
+//! [`SIZE_CONDITIONS`] turns the conditions off, so that the tests compute wherever STS does; it
+//! exists to reproduce STS and SP 800-22's worked examples (10 and 100 bits) and is not offered
+//! on the command line.
 //!
 //! # Streaming
 //! A test sees the sequence as 64-bit words ([`BitTest::push`]), most significant bit first, cut
@@ -71,6 +90,36 @@ pub static TESTS: &[Test] = &[
     serial::TEST,
     linear_complexity::TEST,
 ];
+
+/// The least sequence length, in bits, at which `test` (one of [`TESTS`]) meets its input-size
+/// conditions with `params`: `Ok(None)` for the random excursion tests, whose condition is on
+/// the sequence's cycles, not its length; `Err` says why no length will do (a parameter breaks a
+/// condition) or that `test` is not of this battery.
+pub fn minimum_bits(test: &Test, params: &Params) -> Result<Option<u64>, String> {
+    Ok(min_length(test.name, params)?.map(|min| min.bits))
+}
+
+/// [`minimum_bits`] with what the skip reason says about it.
+pub(crate) fn min_length(test: &str, params: &Params) -> Result<Option<MinLength>, String> {
+    let min = match test {
+        "Frequency" => frequency::min_length(params),
+        "BlockFrequency" => block_frequency::min_length(params),
+        "CumulativeSums" => cumulative_sums::min_length(params),
+        "Runs" => runs::min_length(params),
+        "LongestRun" => longest_run::min_length(params),
+        "Rank" => rank::min_length(params),
+        "FFT" => fft::min_length(params),
+        "NonOverlappingTemplate" => non_overlapping_template::min_length(params),
+        "OverlappingTemplate" => overlapping_template::min_length(params),
+        "Universal" => universal::min_length(params),
+        "ApproximateEntropy" => approximate_entropy::min_length(params),
+        "Serial" => serial::min_length(params),
+        "LinearComplexity" => linear_complexity::min_length(params),
+        "RandomExcursions" | "RandomExcursionsVariant" => return Ok(None),
+        other => return Err(format!("{other} is not a NIST SP 800-22 test")),
+    };
+    min.map(Some)
+}
 
 /// The alphabet that means "packed bits" in a [`Setup`] for this battery.
 pub const PACKED_BITS: u16 = 2;
@@ -216,6 +265,118 @@ pub(crate) fn start<T: BitTest>(test: T, setup: &Setup) -> Box<dyn TestState> {
     })
 }
 
+/// The [`Params`] key that, set to 0, turns the input-size conditions off (module
+/// documentation): every test then computes wherever STS 2.1.2 computes, as it does for
+/// SP 800-22's worked examples of 10 and 100 bits. Such P-values are not evidence about a
+/// generator, so the command line does not take this key ([`Params::check`] accepts only the
+/// parameters tests declare).
+pub const SIZE_CONDITIONS: &str = "nist.size_conditions";
+
+/// `params` with the input-size conditions turned off ([`SIZE_CONDITIONS`]).
+pub fn without_size_conditions(params: &Params) -> Params {
+    let mut params = params.clone();
+    params.0.insert(SIZE_CONDITIONS.to_string(), 0);
+    params
+}
+
+/// Whether the input-size conditions apply under `params` (they do unless turned off).
+pub(crate) fn size_conditions_apply(params: &Params) -> bool {
+    params.0.get(SIZE_CONDITIONS) != Some(&0)
+}
+
+/// `n` with thousands separated by commas, as skip reasons write lengths.
+pub(crate) fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+/// The least length at which a test's input-size conditions hold, with what the skip reason
+/// says about it.
+pub(crate) struct MinLength {
+    /// The test and the parameters the condition depends on ("ApproximateEntropy m=10").
+    pub what: String,
+    /// The condition in SP 800-22's terms ("m < ⌊log2 n⌋ − 5"); `None` when it is the length
+    /// itself.
+    pub condition: Option<String>,
+    /// Bits needed (`u64::MAX` when no length would do in 64 bits).
+    pub bits: u64,
+    /// Where the condition comes from ("SP 800-22 §2.12.7").
+    pub source: &'static str,
+}
+
+impl MinLength {
+    /// `None` when `n` bits are enough, else the reason to skip, e.g. "ApproximateEntropy m=10
+    /// needs m < ⌊log2 n⌋ − 5, i.e. n ≥ 65,536 bits (SP 800-22 §2.12.7); the sequence has
+    /// 10,000".
+    pub fn unmet(&self, n: u64) -> Option<String> {
+        if n >= self.bits {
+            return None;
+        }
+        let needed = format!("n ≥ {} bits", grouped(self.bits));
+        Some(match &self.condition {
+            Some(condition) => format!(
+                "{} needs {condition}, i.e. {needed} ({}); the sequence has {}",
+                self.what,
+                self.source,
+                grouped(n)
+            ),
+            None => format!(
+                "{} needs {needed} ({}); the sequence has {}",
+                self.what,
+                self.source,
+                grouped(n)
+            ),
+        })
+    }
+}
+
+/// A test's input-size conditions as it was started: its least length, or the reason no length
+/// will do (a parameter breaks a condition), and whether the conditions apply at all.
+pub(crate) struct Conditions {
+    applies: bool,
+    min: Result<MinLength, String>,
+}
+
+impl Conditions {
+    pub fn new(params: &Params, min: Result<MinLength, String>) -> Self {
+        Conditions {
+            applies: size_conditions_apply(params),
+            min,
+        }
+    }
+
+    /// No conditions: the test computes wherever STS does.
+    pub fn off() -> Self {
+        Conditions {
+            applies: false,
+            min: Err(String::new()),
+        }
+    }
+
+    /// `Some(reason)` when the test must be skipped on `n` bits.
+    pub fn unmet(&self, n: u64) -> Option<String> {
+        if !self.applies {
+            return None;
+        }
+        match &self.min {
+            Ok(min) => min.unmet(n),
+            Err(reason) => Some(reason.clone()),
+        }
+    }
+}
+
+/// The reason a test skips when a parameter breaks a condition that no length can meet.
+pub(crate) fn parameter_unmet(what: &str, condition: &str, source: &str) -> String {
+    format!("{what} needs {condition} ({source}), whatever the sequence's length")
+}
+
 /// The reason a test that must know the sequence length in advance gives without it.
 pub(crate) const NEEDS_LENGTH: &str =
     "needs the sequence length in bits in advance (Setup.length), as every NIST sequence has";
@@ -250,6 +411,17 @@ pub(crate) mod testing {
     pub fn run_str(test: &Test, bits: &str, params: &[(&str, u64)]) -> Vec<Outcome> {
         let (packed, n) = pack(bits);
         let mut p = Params::default();
+        for (name, value) in params {
+            p.0.insert(format!("{}.{name}", test.name), *value);
+        }
+        run_chunked(test, &packed, n, &p, packed.len().max(1))
+    }
+
+    /// [`run_str`] with the input-size conditions off, for SP 800-22's worked examples of 10 and
+    /// 100 bits, which STS computes.
+    pub fn run_str_sts(test: &Test, bits: &str, params: &[(&str, u64)]) -> Vec<Outcome> {
+        let (packed, n) = pack(bits);
+        let mut p = without_size_conditions(&Params::default());
         for (name, value) in params {
             p.0.insert(format!("{}.{name}", test.name), *value);
         }
@@ -393,16 +565,114 @@ mod tests {
 
     #[test]
     fn short_and_empty_sequences_are_skipped_not_panics() {
+        // With the conditions off too, where the tests compute on as few bits as STS does.
+        let off = without_size_conditions(&Params::default());
         for n in [0u64, 1, 5, 64, 100] {
             let data = chacha_bits(3, n);
             for test in TESTS {
-                for outcome in run_chunked(test, &data, n, &Params::default(), 3) {
-                    if let Ok(m) = &outcome.result {
-                        assert!((0.0..=1.0).contains(&m.p_value), "{}", test.name);
+                for params in [&Params::default(), &off] {
+                    for outcome in run_chunked(test, &data, n, params, 3) {
+                        if let Ok(m) = &outcome.result {
+                            assert!((0.0..=1.0).contains(&m.p_value), "{}", test.name);
+                        }
                     }
                 }
             }
         }
+    }
+
+    #[test]
+    fn default_minimum_lengths() {
+        // The README's table.
+        let expected: [(&str, Option<u64>); 15] = [
+            ("Frequency", Some(100)),
+            ("BlockFrequency", Some(128)),
+            ("CumulativeSums", Some(100)),
+            ("Runs", Some(100)),
+            ("LongestRun", Some(128)),
+            ("Rank", Some(38_912)),
+            ("FFT", Some(10_000)),
+            ("NonOverlappingTemplate", Some(20_544)),
+            ("OverlappingTemplate", Some(74_304)),
+            ("Universal", Some(387_840)),
+            ("ApproximateEntropy", Some(65_536)),
+            ("RandomExcursions", None),
+            ("RandomExcursionsVariant", None),
+            ("Serial", Some(524_288)),
+            ("LinearComplexity", Some(100_000)),
+        ];
+        for (test, (name, bits)) in TESTS.iter().zip(expected) {
+            assert_eq!(test.name, name);
+            assert_eq!(minimum_bits(test, &Params::default()), Ok(bits), "{name}");
+        }
+    }
+
+    #[test]
+    fn each_test_is_skipped_one_bit_short_of_its_minimum_and_runs_at_it() {
+        // On the first bits of data.e. Every outcome just below is skipped with a reason that
+        // names the length needed; at the minimum every outcome is measured. (The random
+        // excursion tests have no length condition; their own tests cover the cycles.)
+        let (packed, _) = data_e(MILLION);
+        for test in TESTS {
+            let Some(bits) = minimum_bits(test, &Params::default()).expect("default parameters")
+            else {
+                continue;
+            };
+            let needed = format!("n ≥ {} bits", grouped(bits));
+            let below = bits - 1;
+            let short = run_chunked(test, &packed, below, &Params::default(), 4096);
+            for outcome in &short {
+                let reason = outcome.result.as_ref().unwrap_err();
+                assert!(
+                    reason.starts_with(test.name)
+                        && reason.contains(&needed)
+                        && reason.contains("SP 800-22 §")
+                        && reason.ends_with(&format!("the sequence has {}", grouped(below))),
+                    "{}: {reason}",
+                    test.name
+                );
+            }
+            let enough = run_chunked(test, &packed, bits, &Params::default(), 4096);
+            assert_eq!(enough.len(), short.len(), "{}", test.name);
+            for outcome in enough {
+                assert!(
+                    outcome.result.is_ok(),
+                    "{}: {:?}",
+                    test.name,
+                    outcome.result
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn conditions_off_compute_where_sts_does() {
+        // 1,000 bits: ApproximateEntropy, NonOverlappingTemplate, Serial and LinearComplexity are
+        // skipped under SP 800-22's conditions and computed, as STS computes them, without.
+        let data = chacha_bits(13, 1000);
+        let off = without_size_conditions(&Params::default());
+        for name in [
+            "ApproximateEntropy",
+            "NonOverlappingTemplate",
+            "Serial",
+            "LinearComplexity",
+        ] {
+            let test = TESTS.iter().find(|t| t.name == name).unwrap();
+            let on = run_chunked(test, &data, 1000, &Params::default(), 64);
+            assert!(on.iter().all(|o| o.result.is_err()), "{name}");
+            let computed = run_chunked(test, &data, 1000, &off, 64);
+            assert_eq!(computed.len(), on.len(), "{name}");
+            assert!(computed.iter().all(|o| o.result.is_ok()), "{name}");
+        }
+    }
+
+    #[test]
+    fn lengths_are_grouped_by_thousands() {
+        assert_eq!(grouped(0), "0");
+        assert_eq!(grouped(999), "999");
+        assert_eq!(grouped(1000), "1,000");
+        assert_eq!(grouped(65_536), "65,536");
+        assert_eq!(grouped(1_000_000), "1,000,000");
     }
 
     #[test]

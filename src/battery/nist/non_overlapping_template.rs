@@ -14,12 +14,22 @@
 //! Two occurrences of an aperiodic template never overlap, so the jumping count equals the plain
 //! count of windows equal to B: one histogram of all m-bit windows per block gives every
 //! template's W_j at once, instead of one pass per template.
+//!
+//! Condition: μ ≥ 5, i.e. M ≥ 5 · 2^m + m − 1 and n ≥ 8 (5 · 2^m + m − 1): 20,544 bits for
+//! m = 9. SP 800-22 §2.7.7 bounds only N (N ≤ 100, M > 0.01n, which N = 8 always meets) and
+//! says nothing of n, but χ² ~ χ²(N) needs each W_j close to normal, and W_j is a count with
+//! mean μ: on 1,000 bits (M = 125, μ = 0.23) most blocks hold no match at all, and 200 of 200
+//! runs of 20 good sequences failed. The bound is the rule SP 800-22 itself applies to its χ²
+//! tests, an expected count of at least 5 (§2.8.7: "N · (min π_i) > 5"). At the bound, 2,000
+//! ChaCha20 sequences of 20,544 bits cut into groups of 20 gave a cell P-value (the family-wise
+//! rule's) of at most 0.01 for 0.80% of the 14,800 (group, template) cells, where exactly uniform
+//! P-values give 0.69%.
 
 use std::sync::OnceLock;
 
 use super::bits::{for_each_window, Blocks};
-use super::{packed_bits_only, skip_all, BitTest, NEEDS_LENGTH};
-use crate::battery::{Outcome, Setup, Test};
+use super::{packed_bits_only, skip_all, BitTest, Conditions, MinLength, NEEDS_LENGTH};
+use crate::battery::{Outcome, Params, Setup, Test};
 use crate::stats::chi_square;
 
 pub const TEST: Test = Test {
@@ -36,6 +46,35 @@ const DEFAULT_M: u64 = 9;
 const M_RANGE: std::ops::RangeInclusive<u64> = 2..=21;
 const BLOCKS: u64 = 8;
 const MAX_TEMPLATES: usize = 148;
+
+/// The least expected count of a template per block, μ = (M − m + 1)/2^m.
+const LEAST_MEAN: u64 = 5;
+
+/// The least length for valid P-values with the template length `params` give.
+pub(crate) fn min_length(params: &Params) -> Result<MinLength, String> {
+    let m = params.get(TEST.name, "m", DEFAULT_M);
+    if !M_RANGE.contains(&m) {
+        return Err(out_of_range(m));
+    }
+    // μ = (M − m + 1)/2^m ≥ 5 ⇔ M ≥ 5·2^m + m − 1, with M = ⌊n/8⌋.
+    let block = LEAST_MEAN * (1 << m) + m - 1;
+    Ok(MinLength {
+        what: format!("{} m={m}", TEST.name),
+        condition: Some(format!(
+            "an expected count μ = (M − m + 1)/2^m ≥ {LEAST_MEAN} per block of M = n/{BLOCKS} bits"
+        )),
+        bits: BLOCKS * block,
+        source: "the χ² rule of SP 800-22 §2.8.7; §2.7.7 is silent",
+    })
+}
+
+fn out_of_range(m: u64) -> String {
+    format!(
+        "template length m = {m} outside STS's {}..={}",
+        M_RANGE.start(),
+        M_RANGE.end()
+    )
+}
 
 /// Whether the m-bit word `b` overlaps itself (some proper prefix equals the suffix as long).
 fn is_periodic(b: u32, m: u32) -> bool {
@@ -54,6 +93,7 @@ pub fn templates(m: u32) -> &'static [u32] {
 
 struct NonOverlapping {
     m: u32,
+    conditions: Conditions,
     /// Why the test cannot run with these parameters or this length, if it cannot.
     unusable: Option<String>,
     block_bits: usize,
@@ -67,13 +107,10 @@ struct NonOverlapping {
 impl NonOverlapping {
     fn new(setup: &Setup) -> Self {
         let m = setup.params.get(TEST.name, "m", DEFAULT_M);
+        let conditions = Conditions::new(&setup.params, min_length(&setup.params));
         let mut unusable = None;
         if !M_RANGE.contains(&m) {
-            unusable = Some(format!(
-                "template length m = {m} outside STS's {}..={}",
-                M_RANGE.start(),
-                M_RANGE.end()
-            ));
+            unusable = Some(out_of_range(m));
         }
         let block_bits = match setup.length {
             Some(n) => (n / BLOCKS) as usize,
@@ -93,6 +130,7 @@ impl NonOverlapping {
         let ready = unusable.is_none();
         NonOverlapping {
             m,
+            conditions,
             unusable,
             block_bits,
             blocks: Blocks::new(if ready { block_bits } else { 0 }),
@@ -138,6 +176,9 @@ impl BitTest for NonOverlapping {
     }
 
     fn finish(self, n: u64) -> Vec<Outcome> {
+        if let Some(reason) = self.conditions.unmet(n) {
+            return skip_all(Self::NAME, self.labels(n), &reason);
+        }
         if let Some(reason) = &self.unusable {
             return skip_all(Self::NAME, self.labels(n), reason);
         }
@@ -214,6 +255,34 @@ mod tests {
         assert_eq!(outcomes.len(), 148);
         assert!((p_of(&outcomes, 0) - 0.078_790_132_676_663_38).abs() < 1e-6);
         assert!((p_of(&outcomes, 147) - 0.227_870_498_803_673_85).abs() < 1e-6);
+    }
+
+    #[test]
+    fn fewer_than_five_expected_matches_per_block_are_skipped() {
+        use super::super::testing::{chacha_bits, run_chunked};
+        // m = 9: μ ≥ 5 from M = 2568, n = 20,544; every template's outcome is skipped, each
+        // with its label.
+        let data = chacha_bits(8, 20_544);
+        let short = run_chunked(&TEST, &data, 20_543, &Default::default(), 4096);
+        assert_eq!(short.len(), 148);
+        assert_eq!(short[0].label, "m=9 N=8 B=000000001");
+        let reason = short[0].result.as_ref().unwrap_err();
+        assert!(
+            reason.starts_with("NonOverlappingTemplate m=9 needs an expected count")
+                && reason.contains("n ≥ 20,544 bits")
+                && reason.ends_with("the sequence has 20,543"),
+            "{reason}"
+        );
+        assert!(short.iter().all(|o| o.result.is_err()));
+        let enough = run_chunked(&TEST, &data, 20_544, &Default::default(), 4096);
+        assert!(enough.iter().all(|o| o.result.is_ok()));
+        // A user's m = 10 needs 8 · (5 · 1024 + 9) = 41,032 bits.
+        let mut params = Params::default();
+        params.0.insert("NonOverlappingTemplate.m".into(), 10);
+        assert_eq!(min_length(&params).map(|m| m.bits), Ok(41_032));
+        let outcomes = run_chunked(&TEST, &data, 20_544, &params, 4096);
+        let reason = outcomes[0].result.as_ref().unwrap_err();
+        assert!(reason.contains("n ≥ 41,032 bits"), "{reason}");
     }
 
     #[test]

@@ -8,9 +8,12 @@
 //!
 //! A row is a `u32` and the rank comes from XOR elimination against a basis kept by leading bit; 1024 bits are exactly 16 words, so a
 //! matrix never straddles the words the test receives.
+//!
+//! Condition: at least 38 matrices, n ≥ 38 · 1024 = 38,912 (SP 800-22 §2.5.7), where the
+//! smallest expected count, 38 · p_30 = 5.08, reaches the usual 5 of a χ² test.
 
-use super::{packed_bits_only, skip_all, BitTest};
-use crate::battery::{Outcome, Setup, Test};
+use super::{packed_bits_only, skip_all, BitTest, Conditions, MinLength};
+use crate::battery::{Outcome, Params, Setup, Test};
 use crate::stats::chi_square;
 
 pub const TEST: Test = Test {
@@ -19,14 +22,36 @@ pub const TEST: Test = Test {
     reference: "NIST SP 800-22 Rev 1a §2.5; STS 2.1.2 Rank",
     params: &[],
     applies_to: packed_bits_only,
-    start: |setup: &Setup| super::start(Rank::default(), setup),
+    start: |setup: &Setup| {
+        let test = Rank {
+            rows: [0; SIDE],
+            words: 0,
+            full: 0,
+            one_less: 0,
+            matrices: 0,
+            conditions: Conditions::new(&setup.params, min_length(&setup.params)),
+        };
+        super::start(test, setup)
+    },
 };
 
 const SIDE: usize = 32;
 const MATRIX_BITS: u64 = (SIDE * SIDE) as u64;
+/// §2.5.7: "n ≥ 38MQ (i.e., at least 38 matrices are created)".
+const LEAST_MATRICES: u64 = 38;
 
-#[derive(Default)]
+/// The least length for a valid P-value.
+pub(crate) fn min_length(_params: &Params) -> Result<MinLength, String> {
+    Ok(MinLength {
+        what: TEST.name.to_string(),
+        condition: Some(format!("{LEAST_MATRICES} matrices of 32x32 bits")),
+        bits: LEAST_MATRICES * MATRIX_BITS,
+        source: "SP 800-22 §2.5.7",
+    })
+}
+
 struct Rank {
+    conditions: Conditions,
     rows: [u32; SIDE],
     /// Words of the current matrix received (two rows each).
     words: usize,
@@ -96,6 +121,9 @@ impl BitTest for Rank {
     }
 
     fn finish(self, n: u64) -> Vec<Outcome> {
+        if let Some(reason) = self.conditions.unmet(n) {
+            return skip_all(Self::NAME, self.labels(n), &reason);
+        }
         if self.matrices == 0 {
             let reason = format!("needs at least {MATRIX_BITS} bits (one 32x32 matrix), got {n}");
             return skip_all(Self::NAME, self.labels(n), &reason);
@@ -118,7 +146,7 @@ impl BitTest for Rank {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{data_e, p_of, run_chunked};
+    use super::super::testing::{chacha_bits, data_e, p_of, run_chunked};
     use super::*;
     use crate::battery::Params;
 
@@ -140,6 +168,19 @@ mod tests {
         assert_eq!(rank_gf2(identity), 31);
         assert_eq!(rank_gf2([0; 32]), 0);
         assert_eq!(rank_gf2([0xFFFF_FFFF; 32]), 1);
+    }
+
+    #[test]
+    fn fewer_than_38_matrices_are_skipped() {
+        let data = chacha_bits(6, 38_912);
+        let short = run_chunked(&TEST, &data, 38_911, &Params::default(), 512);
+        assert_eq!(
+            short[0].result.as_ref().unwrap_err(),
+            "Rank needs 38 matrices of 32x32 bits, i.e. n ≥ 38,912 bits (SP 800-22 §2.5.7); \
+             the sequence has 38,911"
+        );
+        let enough = run_chunked(&TEST, &data, 38_912, &Params::default(), 512);
+        assert!(p_of(&enough, 0) <= 1.0);
     }
 
     #[test]

@@ -5,9 +5,11 @@
 //! so does this battery, which counts it as a failure as STS's final analysis does. Otherwise
 //! V_n = 1 + #{k : ε_k ≠ ε_{k+1}} and P = erfc(|V_n − 2nπ(1−π)| / (2√(2n) π(1−π))).
 //! Transitions are counted a word at a time: popcount(w XOR (w >> 1 with the previous bit)).
+//!
+//! Condition: n ≥ 100 (SP 800-22 §2.3.7), for the normal approximation of V_n.
 
-use super::{packed_bits_only, skip_all, BitTest};
-use crate::battery::{Outcome, Setup, Test};
+use super::{packed_bits_only, skip_all, BitTest, Conditions, MinLength};
+use crate::battery::{Outcome, Params, Setup, Test};
 use crate::stats::normal;
 use std::f64::consts::SQRT_2;
 
@@ -17,15 +19,34 @@ pub const TEST: Test = Test {
     reference: "NIST SP 800-22 Rev 1a §2.3; STS 2.1.2 Runs",
     params: &[],
     applies_to: packed_bits_only,
-    start: |setup: &Setup| super::start(Runs::default(), setup),
+    start: |setup: &Setup| {
+        let test = Runs {
+            ones: 0,
+            transitions: 0,
+            last: None,
+            conditions: Conditions::new(&setup.params, min_length(&setup.params)),
+        };
+        super::start(test, setup)
+    },
 };
 
-#[derive(Default)]
+/// The least length for a valid P-value.
+pub(crate) fn min_length(_params: &Params) -> Result<MinLength, String> {
+    Ok(MinLength {
+        what: TEST.name.to_string(),
+        condition: None,
+        // §2.3.7: "a minimum of 100 bits (i.e., n ≥ 100)".
+        bits: 100,
+        source: "SP 800-22 §2.3.7",
+    })
+}
+
 struct Runs {
     ones: u64,
     transitions: u64,
     /// The last bit seen, once there is one.
     last: Option<u64>,
+    conditions: Conditions,
 }
 
 impl BitTest for Runs {
@@ -46,6 +67,9 @@ impl BitTest for Runs {
     }
 
     fn finish(self, n: u64) -> Vec<Outcome> {
+        if let Some(reason) = self.conditions.unmet(n) {
+            return skip_all(Self::NAME, self.labels(n), &reason);
+        }
         if n == 0 {
             return skip_all(Self::NAME, self.labels(n), "needs at least 1 bit, got 0");
         }
@@ -66,19 +90,32 @@ impl BitTest for Runs {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{p_of, run_str};
+    use super::super::testing::{p_of, run_str, run_str_sts};
     use super::*;
     use crate::stats::tolerance::SIX_DECIMALS;
 
     #[test]
     fn sp800_22_examples() {
-        // worked_examples.csv "Runs n=10" (§2.3.4): V_n = 7, STS 0.147232.
-        let short = run_str(&TEST, "1001101011", &[]);
+        // worked_examples.csv "Runs n=10" (§2.3.4): V_n = 7, STS 0.147232 (below §2.3.7's 100
+        // bits).
+        let short = run_str_sts(&TEST, "1001101011", &[]);
         assert_eq!(short[0].result.as_ref().unwrap().statistic, 7.0);
         assert!((p_of(&short, 0) - 0.147_232).abs() < SIX_DECIMALS);
         // "Runs n=100" (§2.3.8): STS 0.500798.
         let pi100 = "1100100100001111110110101010001000100001011010001100001000110100110001001100011001100010100010111000";
         assert!((p_of(&run_str(&TEST, pi100, &[]), 0) - 0.500_798).abs() < SIX_DECIMALS);
+    }
+
+    #[test]
+    fn fewer_than_100_bits_are_skipped() {
+        let reason = run_str(&TEST, &"1001".repeat(25)[..99], &[])[0]
+            .result
+            .clone()
+            .unwrap_err();
+        assert_eq!(
+            reason,
+            "Runs needs n ≥ 100 bits (SP 800-22 §2.3.7); the sequence has 99"
+        );
     }
 
     #[test]

@@ -7,10 +7,13 @@
 //!
 //! One pass counts the m-bit patterns; the shorter counts are sums of them. Σ ν_i² is exact in
 //! integers.
+//!
+//! Condition: m < ⌊log2 n⌋ − 2 (SP 800-22 §2.11.7), i.e. n ≥ 2^{m+3}: at least 8 expected
+//! occurrences of each m-bit pattern; 524,288 bits for m = 16.
 
 use super::bits::{fold_counts, CyclicPatterns};
-use super::{packed_bits_only, skip_all, BitTest};
-use crate::battery::{Outcome, Setup, Test};
+use super::{packed_bits_only, skip_all, BitTest, Conditions, MinLength};
+use crate::battery::{Outcome, Params, Setup, Test};
 use crate::stats::chi_square;
 
 pub const TEST: Test = Test {
@@ -26,8 +29,28 @@ const DEFAULT_M: u64 = 16;
 /// 2^m counters; 2^21 (8 MiB) is the most we allow.
 const MAX_M: u64 = 21;
 
+/// The least length for valid P-values with the block length `params` give.
+pub(crate) fn min_length(params: &Params) -> Result<MinLength, String> {
+    let m = params.get(TEST.name, "m", DEFAULT_M);
+    if !(1..=MAX_M).contains(&m) {
+        return Err(out_of_range(m));
+    }
+    Ok(MinLength {
+        what: format!("{} m={m}", TEST.name),
+        condition: Some("m < ⌊log2 n⌋ − 2".into()),
+        // ⌊log2 n⌋ ≥ m + 3 ⇔ n ≥ 2^{m+3}.
+        bits: 1 << (m + 3),
+        source: "SP 800-22 §2.11.7",
+    })
+}
+
+fn out_of_range(m: u64) -> String {
+    format!("block length m = {m} outside 1..={MAX_M}")
+}
+
 struct Serial {
     m: u32,
+    conditions: Conditions,
     unusable: Option<String>,
     patterns: CyclicPatterns,
 }
@@ -35,11 +58,11 @@ struct Serial {
 impl Serial {
     fn new(setup: &Setup) -> Self {
         let m = setup.params.get(TEST.name, "m", DEFAULT_M);
-        let unusable = (!(1..=MAX_M).contains(&m))
-            .then(|| format!("block length m = {m} outside 1..={MAX_M}"));
+        let unusable = (!(1..=MAX_M).contains(&m)).then(|| out_of_range(m));
         let m = m.clamp(1, MAX_M) as u32;
         Serial {
             m,
+            conditions: Conditions::new(&setup.params, min_length(&setup.params)),
             patterns: CyclicPatterns::new(if unusable.is_some() { 1 } else { m }),
             unusable,
         }
@@ -72,6 +95,9 @@ impl BitTest for Serial {
     }
 
     fn finish(self, n: u64) -> Vec<Outcome> {
+        if let Some(reason) = self.conditions.unmet(n) {
+            return skip_all(Self::NAME, self.labels(n), &reason);
+        }
         if let Some(reason) = &self.unusable {
             return skip_all(Self::NAME, self.labels(n), reason);
         }
@@ -106,18 +132,39 @@ impl BitTest for Serial {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{data_e, p_of, run_chunked, run_str};
+    use super::super::testing::{chacha_bits, data_e, p_of, run_chunked, run_str, run_str_sts};
     use super::*;
     use crate::battery::Params;
     use crate::stats::tolerance::SIX_DECIMALS;
 
     #[test]
     fn sp800_22_examples() {
-        // worked_examples.csv "Serial n=10 m=3" (§2.11.6): STS 0.808792 and 0.670320.
-        let short = run_str(&TEST, "0011011101", &[("m", 3)]);
+        // worked_examples.csv "Serial n=10 m=3" (§2.11.6): STS 0.808792 and 0.670320 (m = 3
+        // needs 64 bits under §2.11.7).
+        let short = run_str_sts(&TEST, "0011011101", &[("m", 3)]);
         assert_eq!(short[0].label, "m=3 P-value1 (del psi^2_m)");
         assert!((p_of(&short, 0) - 0.808_792).abs() < SIX_DECIMALS);
         assert!((p_of(&short, 1) - 0.670_320).abs() < SIX_DECIMALS);
+    }
+
+    #[test]
+    fn m_must_be_below_log2_n_minus_2() {
+        let short = run_str(&TEST, "0011011101", &[("m", 3)]);
+        assert_eq!(short.len(), 2);
+        for outcome in &short {
+            assert_eq!(
+                outcome.result.as_ref().unwrap_err(),
+                "Serial m=3 needs m < ⌊log2 n⌋ − 2, i.e. n ≥ 64 bits (SP 800-22 §2.11.7); \
+                 the sequence has 10"
+            );
+        }
+        // The default m = 16 needs 2^19 = 524,288 bits.
+        let data = chacha_bits(10, 524_288);
+        let short = run_chunked(&TEST, &data, 524_287, &Params::default(), 1 << 14);
+        let reason = short[1].result.as_ref().unwrap_err();
+        assert!(reason.contains("n ≥ 524,288 bits"), "{reason}");
+        let enough = run_chunked(&TEST, &data, 524_288, &Params::default(), 1 << 14);
+        assert!(p_of(&enough, 0) <= 1.0 && p_of(&enough, 1) <= 1.0);
     }
 
     #[test]

@@ -6,9 +6,13 @@
 //! occurrence of its pattern is added as log2(i − T[pattern]); f_n = sum / K.
 //! c = 0.7 − 0.8/L + (4 + 32/L) K^{−3/L} / 15, σ = c sqrt(variance(L)/K) and
 //! P = erfc(|f_n − expected(L)| / (√2 σ)), with STS's tables of expected value and variance.
+//!
+//! Condition: n ≥ 387,840 (SP 800-22 §2.9.7's table, L = 6), where STS starts too; below it
+//! there are not enough blocks to initialise the table (Q = 10 · 2^L) and to test
+//! (K ≈ 1000 · 2^L).
 
-use super::{packed_bits_only, skip_all, BitTest, NEEDS_LENGTH};
-use crate::battery::{Outcome, Setup, Test};
+use super::{packed_bits_only, skip_all, BitTest, Conditions, MinLength, NEEDS_LENGTH};
+use crate::battery::{Outcome, Params, Setup, Test};
 use crate::stats::normal;
 
 pub const TEST: Test = Test {
@@ -17,8 +21,22 @@ pub const TEST: Test = Test {
     reference: "NIST SP 800-22 Rev 1a §2.9; STS 2.1.2 Universal",
     params: &[],
     applies_to: packed_bits_only,
-    start: |setup: &Setup| super::start(Universal::new(setup.length), setup),
+    start: |setup: &Setup| {
+        let mut test = Universal::new(setup.length);
+        test.conditions = Conditions::new(&setup.params, min_length(&setup.params));
+        super::start(test, setup)
+    },
 };
+
+/// The least length for a valid P-value: the first row of §2.9.7's table.
+pub(crate) fn min_length(_params: &Params) -> Result<MinLength, String> {
+    Ok(MinLength {
+        what: TEST.name.to_string(),
+        condition: Some("L ≥ 6 with Q = 10 · 2^L and K ≈ 1000 · 2^L blocks of L bits".into()),
+        bits: FROM_N[0],
+        source: "SP 800-22 §2.9.7",
+    })
+}
 
 /// The smallest n for each L = 6..=16 (STS's table; n ≥ 1010·2^L·L roughly).
 const FROM_N: [u64; 11] = [
@@ -62,6 +80,7 @@ struct Universal {
     last_seen: Vec<u64>,
     /// Σ ln(distance), converted to log2 at the end.
     sum_ln: f64,
+    conditions: Conditions,
 }
 
 impl Universal {
@@ -79,6 +98,8 @@ impl Universal {
             next_block: 1,
             last_seen: vec![0; plan.map_or(0, |(l, _, _)| 1usize << l)],
             sum_ln: 0.0,
+            // STS's table alone; `start` puts the caller's conditions in.
+            conditions: Conditions::off(),
         }
     }
 }
@@ -126,6 +147,9 @@ impl BitTest for Universal {
     }
 
     fn finish(self, n: u64) -> Vec<Outcome> {
+        if let Some(reason) = self.conditions.unmet(n) {
+            return skip_all(Self::NAME, self.labels(n), &reason);
+        }
         let Some((l, _, k)) = self.plan else {
             let reason = if n < FROM_N[0] {
                 format!("needs at least {} bits (L = 6), got {n}", FROM_N[0])
@@ -147,7 +171,7 @@ impl BitTest for Universal {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{data_e, p_of, run_chunked, run_str};
+    use super::super::testing::{data_e, p_of, run_chunked, run_str, run_str_sts};
     use super::*;
     use crate::battery::Params;
 
@@ -177,6 +201,21 @@ mod tests {
         // worked_examples.csv "Universal n=20 L=2 Q=4" (§2.9.4) is not runnable in STS.
         let outcomes = run_str(&TEST, "01011010011101010111", &[]);
         let reason = outcomes[0].result.as_ref().unwrap_err();
+        assert!(
+            reason.contains("n ≥ 387,840 bits (SP 800-22 §2.9.7)"),
+            "{reason}"
+        );
+        // STS refuses it too.
+        let outcomes = run_str_sts(&TEST, "01011010011101010111", &[]);
+        let reason = outcomes[0].result.as_ref().unwrap_err();
         assert!(reason.contains("387840"), "{reason}");
+        // At the table's first row it runs, with L = 6.
+        let (packed, _) = data_e(387_840);
+        let short = run_chunked(&TEST, &packed, 387_839, &Params::default(), 1 << 12);
+        let reason = short[0].result.as_ref().unwrap_err();
+        assert!(reason.ends_with("the sequence has 387,839"), "{reason}");
+        let enough = run_chunked(&TEST, &packed, 387_840, &Params::default(), 1 << 12);
+        assert_eq!(enough[0].label, "L=6 Q=640");
+        assert!(p_of(&enough, 0) <= 1.0);
     }
 }
