@@ -12,7 +12,7 @@
 //! (few long blocks), not a condition of the approximation: χ² is a sum of N independent terms
 //! that are each close to χ²(1) once M ≥ 20, so igamc(N/2, χ²/2) holds for any N. STS's own
 //! default M = 128 breaks it from n = 12,800 on, including the reference n = 10^6 (N = 7,812).
-//! Measured with `scripts/nist_false_fails.sh` (200 runs of 20 ChaCha20 sequences, M = 128): no
+//! Measured with `contrib/nist_false_fails.sh` (200 runs of 20 ChaCha20 sequences, M = 128): no
 //! run failed on BlockFrequency at 10,000, 100,000 or 1,000,000 bits (N = 78, 781 and 7,812).
 
 use super::{packed_bits_only, parameter_unmet, skip_all, BitTest, Conditions, MinLength};

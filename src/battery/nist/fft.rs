@@ -22,7 +22,7 @@
 //! at 5,000, 1.3% at 10,000 and 1.5% at 20,000, against 0.69% for exactly uniform P-values;
 //! the deciles' shares ran from 0 to 0.218 at n = 1,000 and from 0.064 to 0.138 at 10,000. In
 //! 200 runs of 20 sequences of 1,000 bits the battery failed 23 times on FFT, and none on FFT at
-//! 10,000 (`scripts/nist_false_fails.sh`). Single P-values stay somewhat liberal at every
+//! 10,000 (`contrib/nist_false_fails.sh`). Single P-values stay somewhat liberal at every
 //! length measured (P < 0.01 for 0.89% to 1.54% of them, 1,000 to 100,000 bits): that is the
 //! test's own approximation, not the length's.
 

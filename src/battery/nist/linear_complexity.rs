@@ -15,7 +15,7 @@
 //!
 //! Not applied: §2.10.7's "Choose n ≥ 10^6". The condition the section gives for validity is
 //! N ≥ 200; n ≥ 10^6 is the length the suite was designed around. Measured with
-//! `scripts/nist_false_fails.sh` (200 runs of 20 ChaCha20 sequences), at 100,000 bits (N = 200)
+//! `contrib/nist_false_fails.sh` (200 runs of 20 ChaCha20 sequences), at 100,000 bits (N = 200)
 //! the test ran in every run and no run failed on it; and 4,000 sequences of 100,000 bits cut
 //! into groups of 20 gave a cell P-value (the family-wise rule's) of at most 0.01 in 1 of 200
 //! groups, where exactly uniform P-values give 0.69%.

@@ -17,7 +17,7 @@
 //! Not applied: §2.8.7's "a minimum of 10^6 bits". It states why K, M and N were chosen, not a
 //! condition of the approximation; for other values it asks only n ≥ MN and N · min π_i > 5
 //! (its advice λ ≈ 2, m ≈ log2 M, K ≈ 2λ is about choosing m for power). Measured with
-//! `scripts/nist_false_fails.sh` (200 runs of 20 ChaCha20 sequences), at 100,000 bits (N = 96)
+//! `contrib/nist_false_fails.sh` (200 runs of 20 ChaCha20 sequences), at 100,000 bits (N = 96)
 //! the test ran in every run and no run failed on it; and 10,000 sequences of 74,304 bits
 //! (N = 72) cut into groups of 20 gave a cell P-value (the family-wise rule's) of at most 0.01 in
 //! 2 of 500 groups, where exactly uniform P-values give 0.69%.

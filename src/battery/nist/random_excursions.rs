@@ -16,7 +16,7 @@
 //! RandomExcursions --seq-bits 100000 --seqs 20000 --seed 1`): the 2,249 with J ≥ 500 gave
 //! P < 0.01 for 1.12% of their 17,992 state P-values, as 4,000 sequences of 10^6 bits did
 //! (1.12% of 19,360); and in 200 runs of 20 sequences of 100,000 bits, where the test ran in 186,
-//! no run failed on it (`scripts/nist_false_fails.sh`).
+//! no run failed on it (`contrib/nist_false_fails.sh`).
 //!
 //! The walk skips a whole word when it is too far from 0 for any step of the word to reach a
 //! state of interest, and a byte likewise; only near 0 does it step bit by bit.

@@ -7,7 +7,7 @@
 # The family-wise rule promises at most 1% false fails; with 200 runs, 5 or fewer fails is within
 # the 99% upper band of Binomial(200, 0.01) (P(X >= 6) = 0.0165, P(X >= 7) = 0.0046).
 #
-# Usage: scripts/nist_false_fails.sh [BINARY] [RUNS] [LENGTHS...]
+# Usage: contrib/nist_false_fails.sh [BINARY] [RUNS] [LENGTHS...]
 #   BINARY   rngaudit to measure (default: target/release/rngaudit)
 #   RUNS     runs per length (default: 200)
 #   LENGTHS  --seq-bits values (default: 1000 10000 100000 1000000)
