@@ -3,13 +3,16 @@
 //! For each cell (a source and one test result label) over its streams this computes what NIST
 //! STS's final analysis report shows (SP 800-22 Rev 1a §4.2): the proportion of streams whose
 //! p-value is at least α = 0.01, with the bounds p̂ ± 3·sqrt(p̂(1 − p̂)/m), p̂ = 1 − α, and the
-//! uniformity of the p-values (10 bins, χ² with 9 degrees of freedom, P = igamc(9/2, χ²/2);
-//! only with at least 10 streams).
+//! uniformity of the p-values (10 bins, Pearson's χ²; only with at least 10 streams). STS reads
+//! the χ² with 9 degrees of freedom, P = igamc(9/2, χ²/2); the verdict rule takes the statistic's
+//! exact multinomial tail up to 100 streams ([`uniformity_p_exact`]), because with few streams
+//! STS's approximation is too liberal in the tail a family-wise rule looks at.
 //!
 //! The verdict rule, written out in the README, controls the family-wise error over the whole
 //! run so that a good generator rarely fails anywhere in a report:
 //! 1. each cell gets one p-value `cell_p`: with m ≥ 10 streams, twice the smaller of the
-//!    binomial tail P(X ≥ failures | m, α) and the uniformity p-value (Bonferroni over the two);
+//!    binomial tail P(X ≥ failures | m, α) and the (exact) uniformity p-value (Bonferroni over
+//!    the two);
 //!    with fewer streams, m times the smallest stream p-value (Bonferroni over the streams);
 //! 2. Holm's step-down procedure at `family_alpha` (0.01 by default) runs over every cell of
 //!    the run; the cells it rejects are `fail`;
@@ -30,7 +33,7 @@
 use crate::battery::Outcome;
 use crate::runner::StreamReport;
 use crate::source::Kind;
-use crate::stats::{binomial, chi_square};
+use crate::stats::{binomial, chi_square, equiprobable_chi_square};
 
 /// The first-level significance level, as in NIST STS.
 pub const ALPHA: f64 = 0.01;
@@ -208,6 +211,24 @@ pub fn uniformity_p(p_values: &[f64]) -> Option<f64> {
     Some(chi_square::igamc(4.5, chi2 / 2.0))
 }
 
+/// The uniformity p-value the verdict rule uses: the same ten bins and χ² statistic as
+/// [`uniformity_p`], with its exact tail (the multinomial law,
+/// [`equiprobable_chi_square::upper_tail`]) up to
+/// [`equiprobable_chi_square::MAX_EXACT_OBSERVATIONS`] p-values and STS's χ² approximation above.
+/// With 20 sequences STS's approximation is several times too liberal where a family-wise rule
+/// looks (P(p < 2.7e-5) ≈ 1.0e-4), which failed good generators too often; STS's own
+/// `finalAnalysisReport.txt` rendering keeps [`uniformity_p`], to stay equal to STS.
+pub fn uniformity_p_exact(p_values: &[f64]) -> Option<f64> {
+    if p_values.len() < MIN_STREAMS_FOR_UNIFORMITY {
+        return None;
+    }
+    let mut bins = [0u64; 10];
+    for &p in p_values {
+        bins[p_value_bin(p, 10)] += 1;
+    }
+    equiprobable_chi_square::upper_tail(&bins).or_else(|| uniformity_p(p_values))
+}
+
 /// The cell's single p-value (rule step 1 in the module documentation).
 fn cell_p_value(p_values: &[f64], failures: usize, uniformity: Option<f64>) -> f64 {
     let m = p_values.len();
@@ -278,7 +299,7 @@ pub fn summarize(reports: &[StreamReport], family_alpha: f64) -> Vec<CellSummary
             }
             let m = p_values.len();
             let passed = p_values.iter().filter(|&&p| p >= ALPHA).count();
-            let uniformity = uniformity_p(&p_values);
+            let uniformity = uniformity_p_exact(&p_values);
             cell.streams = m;
             cell.passed = passed;
             cell.pass_proportion = Some(passed as f64 / m as f64);

@@ -6,6 +6,7 @@
 
 pub mod binomial;
 pub mod chi_square;
+pub mod equiprobable_chi_square;
 pub mod kolmogorov;
 pub mod normal;
 
