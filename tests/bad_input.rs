@@ -249,6 +249,10 @@ fn near_misses_suggest_the_closest_name() {
     );
     usage_error(rngaudit().arg("reprot"), "did you mean 'report'?");
     usage_error(
+        rngaudit().arg("rpeort"),
+        "did you mean 'power' or 'report'?",
+    );
+    usage_error(
         rngaudit().args(["run", "pcg32", "--bites", "1M"]),
         "did you mean '--bytes'?",
     );

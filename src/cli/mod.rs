@@ -64,20 +64,21 @@ fn one_line(error: &clap::Error) -> String {
         .trim_start_matches("error: ")
         .to_string();
     let names = |kind| match error.get(kind) {
-        Some(ContextValue::Strings(values)) => Some(values.join(", ")),
-        Some(ContextValue::String(value)) => Some(value.clone()),
+        Some(ContextValue::Strings(values)) if !values.is_empty() => Some(values.clone()),
+        Some(ContextValue::String(value)) => Some(vec![value.clone()]),
         _ => None,
     };
     if let Some(valid) = names(ContextKind::ValidValue) {
-        line.push_str(&format!("; possible values: {valid}"));
+        line.push_str(&format!("; possible values: {}", valid.join(", ")));
     }
     for kind in [
         ContextKind::SuggestedSubcommand,
         ContextKind::SuggestedArg,
         ContextKind::SuggestedValue,
     ] {
-        if let Some(suggestion) = names(kind) {
-            line.push_str(&format!("; did you mean '{suggestion}'?"));
+        if let Some(suggestions) = names(kind) {
+            // clap may offer several equally close names: 'power' or 'report'.
+            line.push_str(&format!("; did you mean '{}'?", suggestions.join("' or '")));
         }
     }
     line
