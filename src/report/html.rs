@@ -117,7 +117,7 @@ th, td { border: 1px solid #bbb; padding: .2rem .45rem; white-space: nowrap; tex
 th { background: #eee; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 #verdict-grid td.v, #verdict-grid th.t { text-align: center; }
-#verdict-grid thead th { white-space: normal; vertical-align: bottom; }
+#verdict-grid thead th, table.sortable thead th { white-space: normal; vertical-align: bottom; }
 #verdict-grid th:first-child, #verdict-grid td:first-child { position: sticky; left: 0;
   background: #fff; z-index: 1; }
 #verdict-grid thead th:first-child { background: #eee; }
@@ -132,9 +132,9 @@ th[aria-sort="descending"] button::after { content: " \25BC"; }
 img { max-width: 100%; height: auto; border: 1px solid #ddd; }
 svg.hist { width: 100%; max-width: 360px; height: auto; display: block; }
 .source-body { display: flex; flex-wrap: wrap; gap: .5rem 1.5rem; align-items: flex-start; }
-.source-body figure { margin: .5rem 0; flex: 0 1 340px; min-width: 240px; }
+.source-body figure { margin: .5rem 0; flex: 0 1 270px; min-width: 220px; }
 .source-body figcaption { font-size: .8rem; color: #4a4a4a; }
-.source-body .scroll { flex: 1 1 560px; min-width: 0; }
+.source-body .scroll { flex: 1 1 600px; min-width: 0; }
 .source { border-top: 1px solid #ddd; }
 nav ul { padding-left: 1.2rem; columns: 12rem; }
 dl.prov { display: grid; grid-template-columns: max-content 1fr; gap: .1rem .8rem; }
