@@ -118,6 +118,10 @@ th { background: #eee; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 #verdict-grid td.v, #verdict-grid th.t { text-align: center; }
 #verdict-grid thead th, table.sortable thead th { white-space: normal; vertical-align: bottom; }
+/* Separate borders: collapsed ones are not drawn on a sticky cell that has scrolled. */
+#verdict-grid { border-collapse: separate; border-spacing: 0; border-top: 1px solid #bbb;
+  border-left: 1px solid #bbb; }
+#verdict-grid th, #verdict-grid td { border-width: 0 1px 1px 0; }
 #verdict-grid th:first-child, #verdict-grid td:first-child { position: sticky; left: 0;
   background: #fff; z-index: 1; }
 #verdict-grid thead th:first-child { background: #eee; }
@@ -136,7 +140,9 @@ svg.hist { width: 100%; max-width: 360px; height: auto; display: block; }
 .source-body figcaption { font-size: .8rem; color: #4a4a4a; }
 .source-body .scroll { flex: 1 1 600px; min-width: 0; }
 .source { border-top: 1px solid #ddd; }
-nav ul { padding-left: 1.2rem; columns: 12rem; }
+nav ul { list-style: none; padding: 0; margin: 0; display: flex; flex-wrap: wrap;
+  gap: .15rem 1.1rem; }
+nav h2 { font-size: 1rem; border: 0; margin: 1rem 0 .3rem; }
 dl.prov { display: grid; grid-template-columns: max-content 1fr; gap: .1rem .8rem; }
 dl.prov dt { font-weight: 700; }
 dl.prov dd { margin: 0; overflow-wrap: anywhere; }
@@ -144,8 +150,6 @@ dl.prov dd { margin: 0; overflow-wrap: anywhere; }
   body { padding: .6rem; }
   h1 { font-size: 1.4rem; }
   table { font-size: .8rem; }
-  dl.prov { grid-template-columns: 1fr; }
-  dl.prov dd { margin-bottom: .3rem; }
 }
 "#;
 
@@ -273,8 +277,9 @@ pub fn render(report: &Report) -> String {
     );
     out.push_str("</header>\n");
     contents(&mut out, &grid.rows);
-    provenance(&mut out, report);
+    // The verdicts first: they are what a reader opens the page for.
     verdict_grid(&mut out, &grid.tests, &grid.rows);
+    provenance(&mut out, report);
     for (index, (source, _)) in grid.rows.iter().enumerate() {
         source_section(&mut out, report, index, source);
     }
@@ -305,8 +310,8 @@ pub fn render(report: &Report) -> String {
 fn contents(out: &mut String, rows: &[(&SourceSummary, Vec<Option<Verdict>>)]) {
     out.push_str(
         "<nav aria-label=\"contents\">\n<h2>Contents</h2>\n<ul>\n\
-         <li><a href=\"#provenance\">Provenance and plan</a></li>\n\
-         <li><a href=\"#verdicts\">Verdict per source and test</a></li>\n",
+         <li><a href=\"#verdicts\">Verdict per source and test</a></li>\n\
+         <li><a href=\"#provenance\">Provenance and plan</a></li>\n",
     );
     for (index, (source, _)) in rows.iter().enumerate() {
         let _ = writeln!(
