@@ -231,6 +231,20 @@ fn report_records_its_provenance_and_its_own_calibration() {
         "{text}"
     );
 
+    // The HTML page: written with the other files, with the same provenance, offline.
+    let page = read("index.html");
+    assert!(
+        page.contains("id=\"verdict-grid\""),
+        "index.html has no verdict grid"
+    );
+    assert!(
+        page.contains(&format!("<dd>{date}</dd>")),
+        "index.html lacks the date"
+    );
+    assert!(page.contains("<h2>Calibration: this report&#39;s own false-alarm rate</h2>"));
+    assert!(page.contains("src=\"throughput.png\""));
+    assert!(!page.contains("http://") && !page.contains("https://"));
+
     // The CSV files of the run stay free of provenance: they are compared byte for byte.
     for file in ["results.csv", "summary.csv"] {
         assert!(!read(file).contains(date), "{file}");

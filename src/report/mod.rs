@@ -6,6 +6,7 @@
 //! never leaves a half-written report behind, only the previous one.
 
 pub mod csv;
+pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod png;
@@ -60,6 +61,7 @@ pub fn file_sinks() -> Vec<Box<dyn Sink>> {
         Box::new(csv::CsvSink),
         Box::new(png::PngSink),
         Box::new(markdown::MarkdownSink),
+        Box::new(html::HtmlSink),
         Box::new(ProvenanceSink),
     ]
 }
