@@ -33,7 +33,7 @@
 use crate::battery::Outcome;
 use crate::runner::StreamReport;
 use crate::source::Kind;
-use crate::stats::{binomial, chi_square, equiprobable_chi_square};
+use crate::stats::binomial;
 
 /// The first-level significance level, as in NIST STS.
 pub const ALPHA: f64 = 0.01;
@@ -42,7 +42,7 @@ pub const FAMILY_ALPHA: f64 = 0.01;
 /// Cells that survive Holm but have a p-value below this are `weak`.
 pub const WEAK_BELOW: f64 = 0.001;
 /// Fewest streams for which the uniformity of p-values is computed (as STS does).
-pub const MIN_STREAMS_FOR_UNIFORMITY: usize = 10;
+pub use crate::stats::uniformity::MIN_STREAMS_FOR_UNIFORMITY;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -179,54 +179,12 @@ pub fn needed_symbols(reason: &str) -> Option<u64> {
     }
 }
 
-/// NIST's proportion bounds (SP 800-22 §4.2.1) for `m` streams at level α.
+pub use crate::stats::holm::{holm_adjusted, holm_rejections};
+pub use crate::stats::uniformity::{p_value_bin, uniformity_p, uniformity_p_exact};
+
+/// NIST's proportion bounds (SP 800-22 §4.2.1) for `m` streams at this battery's level α.
 pub fn proportion_bounds(m: usize) -> (f64, f64) {
-    let p_hat = 1.0 - ALPHA;
-    let half_width = 3.0 * (p_hat * ALPHA / m as f64).sqrt();
-    (p_hat - half_width, (p_hat + half_width).min(1.0))
-}
-
-/// The bin of `p` among `bins` equal bins on [0, 1], as STS's `assess.c` bins p-values: bin
-/// ⌊p · bins⌋, with a p-value of exactly 1 in the last bin. Every p-value histogram of the crate
-/// (uniformity, STS's C1..C10, the charts) bins through here.
-pub fn p_value_bin(p: f64, bins: usize) -> usize {
-    ((p * bins as f64) as usize).min(bins - 1)
-}
-
-/// NIST's uniformity P-value of p-values (SP 800-22 §4.2.2; STS `assess.c`): ten equal bins on
-/// [0, 1] (a p-value of exactly 1 goes in the last), χ² against m/10 each, igamc(9/2, χ²/2).
-pub fn uniformity_p(p_values: &[f64]) -> Option<f64> {
-    if p_values.len() < MIN_STREAMS_FOR_UNIFORMITY {
-        return None;
-    }
-    let mut bins = [0u64; 10];
-    for &p in p_values {
-        bins[p_value_bin(p, 10)] += 1;
-    }
-    let expected = p_values.len() as f64 / 10.0;
-    let chi2: f64 = bins
-        .iter()
-        .map(|&count| (count as f64 - expected).powi(2) / expected)
-        .sum();
-    Some(chi_square::igamc(4.5, chi2 / 2.0))
-}
-
-/// The uniformity p-value the verdict rule uses: the same ten bins and χ² statistic as
-/// [`uniformity_p`], with its exact tail (the multinomial law,
-/// [`equiprobable_chi_square::upper_tail`]) up to
-/// [`equiprobable_chi_square::MAX_EXACT_OBSERVATIONS`] p-values and STS's χ² approximation above.
-/// With 20 sequences STS's approximation is several times too liberal where a family-wise rule
-/// looks (P(p < 2.7e-5) ≈ 1.0e-4), which failed good generators too often; STS's own
-/// `finalAnalysisReport.txt` rendering keeps [`uniformity_p`], to stay equal to STS.
-pub fn uniformity_p_exact(p_values: &[f64]) -> Option<f64> {
-    if p_values.len() < MIN_STREAMS_FOR_UNIFORMITY {
-        return None;
-    }
-    let mut bins = [0u64; 10];
-    for &p in p_values {
-        bins[p_value_bin(p, 10)] += 1;
-    }
-    equiprobable_chi_square::upper_tail(&bins).or_else(|| uniformity_p(p_values))
+    crate::stats::proportion::nist_bounds(m, ALPHA)
 }
 
 /// The cell's single p-value (rule step 1 in the module documentation).
@@ -242,30 +200,6 @@ fn cell_p_value(p_values: &[f64], failures: usize, uniformity: Option<f64>) -> f
             (m as f64 * smallest).min(1.0)
         }
     }
-}
-
-/// Holm-adjusted p-values (Holm 1979): sorted ascending, p̃₍ᵢ₎ = max over j ≤ i of
-/// min(1, (m − j + 1) p₍ⱼ₎). Rejecting where p̃ ≤ α is Holm's procedure at level α.
-pub fn holm_adjusted(p_values: &[f64]) -> Vec<f64> {
-    let m = p_values.len();
-    let mut order: Vec<usize> = (0..m).collect();
-    order.sort_by(|&a, &b| p_values[a].total_cmp(&p_values[b]));
-    let mut adjusted = vec![1.0; m];
-    let mut running = 0.0f64;
-    for (rank, &index) in order.iter().enumerate() {
-        running = running.max(((m - rank) as f64 * p_values[index]).min(1.0));
-        adjusted[index] = running;
-    }
-    adjusted
-}
-
-/// Holm's step-down procedure: which of `p_values` are rejected at family-wise level `alpha`
-/// (those whose Holm-adjusted p-value is at most `alpha`).
-pub fn holm_rejections(p_values: &[f64], alpha: f64) -> Vec<bool> {
-    holm_adjusted(p_values)
-        .into_iter()
-        .map(|adjusted| adjusted <= alpha)
-        .collect()
 }
 
 /// Groups stream reports into cells, in first-seen order, and decides every verdict.
@@ -396,66 +330,6 @@ pub fn by_source(cells: &[CellSummary]) -> Vec<SourceSummary> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn nist_proportion_bounds_for_100_sequences() {
-        // SP 800-22 §4.2.1 example: m = 1000 gives 0.99 ± 0.0094392 (0.9805608, 0.9994392);
-        // STS's finalAnalysisReport says 96 of 100 is the minimum for m = 100.
-        let (low, high) = proportion_bounds(1000);
-        assert!((low - 0.980_560_8).abs() < 1e-6 && (high - 0.999_439_2).abs() < 1e-6);
-        let (low, _) = proportion_bounds(100);
-        assert_eq!((low * 100.0).floor(), 96.0);
-    }
-
-    #[test]
-    fn uniformity_by_hand() {
-        // Hand-worked: 20 p-values, two in each of the ten bins, gives χ² = 0 and P = igamc(4.5, 0) = 1.
-        let even: Vec<f64> = (0..20).map(|i| (i / 2) as f64 / 10.0 + 0.05).collect();
-        assert_eq!(uniformity_p(&even), Some(1.0));
-        // All 10 in the first bin: χ² = (10-1)²/1 + 9·(0-1)²/1 = 90; igamc(4.5, 45) is
-        // 1.62807e-15 by mpmath (gammainc(4.5, 45, inf, regularized=True) = 1.628070471965621e-15).
-        let bunched = vec![0.001; 10];
-        let p = uniformity_p(&bunched).unwrap();
-        assert!((p / 1.628_070_471_965_621e-15 - 1.0).abs() < 1e-9, "{p}");
-        // Fewer than ten streams: not computed.
-        assert_eq!(uniformity_p(&[0.5; 9]), None);
-        // A p-value of exactly 1 lands in the last bin rather than out of range.
-        assert!(uniformity_p(&[1.0; 10]).is_some());
-    }
-
-    #[test]
-    fn holm_adjusted_by_hand() {
-        // Holm at 0.05 over (0.01, 0.04, 0.03, 0.005): sorted 0.005, 0.01, 0.03, 0.04 times
-        // 4, 3, 2, 1 give 0.02, 0.03, 0.06, 0.04; running maxima 0.02, 0.03, 0.06, 0.06.
-        let adjusted = holm_adjusted(&[0.01, 0.04, 0.03, 0.005]);
-        let expected = [0.03, 0.06, 0.06, 0.02];
-        for (a, e) in adjusted.iter().zip(expected) {
-            assert!((a - e).abs() < 1e-15, "{adjusted:?}");
-        }
-        // The rejections are exactly the step-down rule's: p₍ᵢ₎ ≤ α/(m − i + 1) for every i up
-        // to the one rejected.
-        let p = [0.01, 0.04, 0.03, 0.005, 0.2, 1e-9];
-        let adjusted = holm_adjusted(&p);
-        for alpha in [0.001, 0.01, 0.05, 0.1] {
-            let mut sorted: Vec<f64> = p.to_vec();
-            sorted.sort_by(f64::total_cmp);
-            let rejected_by_steps = sorted
-                .iter()
-                .enumerate()
-                .take_while(|&(i, &q)| q <= alpha / (p.len() - i) as f64)
-                .count();
-            let rejected: Vec<bool> = holm_rejections(&p, alpha);
-            assert_eq!(
-                rejected.iter().filter(|&&r| r).count(),
-                rejected_by_steps,
-                "{alpha}"
-            );
-            assert!(adjusted
-                .iter()
-                .zip(&rejected)
-                .all(|(&a, &r)| (a <= alpha) == r));
-        }
-    }
 
     /// One stream of one source with the given outcomes.
     fn stream(source: &str, kind: Kind, outcomes: Vec<Outcome>) -> StreamReport {
@@ -596,15 +470,5 @@ mod tests {
                 }
             }
         }
-    }
-
-    #[test]
-    fn holm_by_hand() {
-        // Holm at 0.05 over (0.01, 0.04, 0.03, 0.005): sorted 0.005 ≤ 0.05/4, 0.01 ≤ 0.05/3,
-        // 0.03 > 0.05/2 stops: the first two are rejected.
-        assert_eq!(
-            holm_rejections(&[0.01, 0.04, 0.03, 0.005], 0.05),
-            vec![true, false, false, true]
-        );
     }
 }

@@ -7,8 +7,11 @@
 pub mod binomial;
 pub mod chi_square;
 pub mod equiprobable_chi_square;
+pub mod holm;
 pub mod kolmogorov;
 pub mod normal;
+pub mod proportion;
+pub mod uniformity;
 
 /// Clamps a computed tail probability into [0, 1]. A NaN (which only a bug can produce) becomes
 /// 0 in release builds so that a broken statistic shows up as a failure, never as a silent pass.
