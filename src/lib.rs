@@ -8,6 +8,7 @@
 //!
 //! Statistical tests find non-randomness; they never prove a generator secure.
 
+pub mod audit;
 pub mod battery;
 pub mod bench;
 pub mod ent;
@@ -24,4 +25,5 @@ pub mod suggest;
 pub mod tokens;
 pub mod verify;
 
+pub use audit::Audit;
 pub use error::Error;
