@@ -15,8 +15,8 @@
 use crate::battery::{self, Consumes, Params, Setup, Test};
 use crate::report::Report;
 use crate::runner::{
-    self, run_factory, run_segments, run_sequences, BitSource, GeneratedBits, Plan,
-    SequencePlan, StreamReport,
+    self, run_factory, run_segments, run_sequences, BitSource, GeneratedBits, Plan, SequencePlan,
+    StreamReport,
 };
 use crate::seeds::stream_seed;
 use crate::source::external::{ExternalInput, Format};
@@ -256,7 +256,9 @@ impl Audit {
                 self.stream_bytes()
                     .saturating_mul(u64::from(self.stream_count())),
             ),
-            (Consumes::BitSequences, _) => Some((self.seq_bits / 8).saturating_mul(self.seqs as u64)),
+            (Consumes::BitSequences, _) => {
+                Some((self.seq_bits / 8).saturating_mul(self.seqs as u64))
+            }
         };
         Ok(per_input.map(|bytes| bytes.saturating_mul(inputs)))
     }
@@ -336,7 +338,12 @@ impl Audit {
                         tests.iter().any(|t| (t.applies_to)(s.alphabet).is_ok())
                     };
                     if !sources.iter().any(|s| applies(s)) {
-                        return Err(not_applicable(battery, source.name, &tests, source.alphabet));
+                        return Err(not_applicable(
+                            battery,
+                            source.name,
+                            &tests,
+                            source.alphabet,
+                        ));
                     }
                 }
                 let plan = Plan {
@@ -378,8 +385,9 @@ impl Audit {
                 Ok(report(results, bytes, self.threads))
             }
             Input::External(mut input) => {
-                let results =
-                    external_segments(&mut input, &name, self.bytes, streams, &tests, &setup, progress)?;
+                let results = external_segments(
+                    &mut input, &name, self.bytes, streams, &tests, &setup, progress,
+                )?;
                 let (segment, results) = results;
                 let analysed: u64 = results.iter().map(|r| r.bytes).sum();
                 let streams = results.len() as u32;
@@ -490,7 +498,11 @@ fn find_battery(name: &str) -> Result<&'static battery::Battery, Error> {
 fn sequences_per_source(results: &[StreamReport]) -> u32 {
     results
         .iter()
-        .take_while(|r| results.first().is_some_and(|first| first.source == r.source))
+        .take_while(|r| {
+            results
+                .first()
+                .is_some_and(|first| first.source == r.source)
+        })
         .count() as u32
 }
 
@@ -510,7 +522,11 @@ fn not_applicable(
 ) -> Error {
     let reason = tests
         .iter()
-        .find_map(|t| (t.applies_to)(alphabet).err().map(|r| format!("{}: {r}", t.name)))
+        .find_map(|t| {
+            (t.applies_to)(alphabet)
+                .err()
+                .map(|r| format!("{}: {r}", t.name))
+        })
         .unwrap_or_else(|| "no test selected".to_string());
     Error::NotApplicable {
         battery: battery.name.to_string(),
@@ -552,7 +568,12 @@ fn external_segments(
             streams,
         })?;
         match total / u64::from(streams) {
-            0 => return Err(Error::TooShortToCut { bytes: total, streams }),
+            0 => {
+                return Err(Error::TooShortToCut {
+                    bytes: total,
+                    streams,
+                })
+            }
             segment => segment,
         }
     };
@@ -573,9 +594,7 @@ fn external_segments(
     if results.iter().all(|r| r.bytes == 0) {
         let what = match format {
             Format::Bin => "is empty",
-            Format::Ascii01 => {
-                "has no whole byte of 0/1 digits (ascii01 reads only '0' and '1')"
-            }
+            Format::Ascii01 => "has no whole byte of 0/1 digits (ascii01 reads only '0' and '1')",
         };
         return Err(Error::NothingToTest {
             input: name.to_string(),

@@ -145,12 +145,11 @@ pub fn run_factory(
             .map(|index| {
                 let seed = stream_seed(master_seed, name, index);
                 let mut stream = open(seed);
-                let (bytes, outcomes) = analyse(stream.as_mut(), setup, tests, limit).map_err(
-                    |error| Error::Read {
+                let (bytes, outcomes) =
+                    analyse(stream.as_mut(), setup, tests, limit).map_err(|error| Error::Read {
                         what: name.to_string(),
                         source: error,
-                    },
-                )?;
+                    })?;
                 progress(bytes);
                 Ok(StreamReport {
                     source: name.to_string(),

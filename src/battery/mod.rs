@@ -203,6 +203,12 @@ pub struct Battery {
     pub consumes: Consumes,
 }
 
+impl std::fmt::Debug for Battery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Battery").field("name", &self.name).finish()
+    }
+}
+
 /// The default battery (v1): frequency, serial, runs, entropy and correlation tests.
 pub static DEFAULT: &[Test] = &[
     frequency::TEST,
@@ -245,6 +251,24 @@ pub fn find_battery(name: &str) -> Result<&'static Battery, Error> {
             suggestion: crate::suggest::closest(name, battery_names()).map(str::to_string),
             known: battery_names().collect::<Vec<_>>().join(", "),
         })
+}
+
+/// What a battery name selects: a registered battery of tests, or ENT's figures.
+#[derive(Debug)]
+pub enum Selection {
+    /// A battery of tests, which gives a report with verdicts.
+    Tests(&'static Battery),
+    /// ENT's five figures ([`crate::ent`]), which give no verdict.
+    Figures,
+}
+
+/// Looks a battery name up among the batteries and ENT's figures.
+pub fn resolve(name: &str) -> Result<Selection, Error> {
+    if name == ENT_BATTERY {
+        Ok(Selection::Figures)
+    } else {
+        find_battery(name).map(Selection::Tests)
+    }
 }
 
 /// Every name `--battery` accepts: the registered batteries and `ent` (ENT's figures, which
