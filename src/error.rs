@@ -86,6 +86,16 @@ pub enum Error {
         /// The streams asked for.
         streams: u32,
     },
+    /// The input ended before one whole bit sequence (NIST battery).
+    #[error("{input} has {bits} bits; one sequence needs {needed}")]
+    TooShortForSequence {
+        /// The input's name.
+        input: String,
+        /// The bits it had.
+        bits: u64,
+        /// The bits of one sequence.
+        needed: u64,
+    },
     /// The input held no data the battery can read.
     #[error("{input} {what}: there is nothing to test")]
     NothingToTest {

@@ -269,11 +269,11 @@ pub fn run_sequences(
         }
     }
     if reports.is_empty() {
-        let had = splitter.pending_bits();
-        return Err(Error::Usage(format!(
-            "{name} has {had} bits; one sequence needs {} (lower --seq-bits or bring more data)",
-            plan.seq_bits
-        )));
+        return Err(Error::TooShortForSequence {
+            input: name.to_string(),
+            bits: splitter.pending_bits(),
+            needed: plan.seq_bits,
+        });
     }
     Ok(reports)
 }

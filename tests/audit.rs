@@ -196,6 +196,17 @@ fn errors_about_the_request_and_the_input_are_typed() {
         Audit::reader(Cursor::new(vec![0u8; 1000])).streams(2).run(),
         Err(Error::UnknownLength { streams: 2, .. })
     ));
+    assert!(matches!(
+        Audit::reader(Cursor::new(vec![0u8; 10]))
+            .battery("nist")
+            .seq_bits(1000)
+            .run(),
+        Err(Error::TooShortForSequence {
+            bits: 80,
+            needed: 1000,
+            ..
+        })
+    ));
 }
 
 /// A generator that fails after a few bytes, as a hardware or OS generator can.

@@ -128,7 +128,7 @@ pub(super) fn configure(
 
 /// Writes a finished report as its battery is read: the final analysis of NIST's bit
 /// sequences, or the table (or JSON) of the streams' second level; the CSV files under `--out`.
-pub(super) fn output(
+fn output(
     report: &Report,
     battery: &Battery,
     seq_bits: u64,
@@ -296,6 +296,9 @@ fn flag_wording(error: rngaudit::Error) -> anyhow::Error {
     match error {
         rngaudit::Error::InvalidSetting { setting, reason } => {
             anyhow::anyhow!("--{} {reason}", setting.replace('_', "-"))
+        }
+        error @ rngaudit::Error::TooShortForSequence { .. } => {
+            anyhow::anyhow!("{error} (lower --seq-bits or bring more data)")
         }
         rngaudit::Error::UnknownLength { input, streams } => anyhow::anyhow!(
             "--streams {streams} on {input} needs --bytes to know where to cut the input"

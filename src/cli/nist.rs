@@ -37,7 +37,7 @@ pub fn finish(report: &Report, seq_bits: u64, common: &CommonArgs) -> Result<Exi
         })?;
     }
     if common.json {
-        let mut document = json_document(seq_bits, &by_source, &analyses);
+        let mut document = json_document(&report.battery, seq_bits, &by_source, &analyses);
         report.provenance.attach(&mut document);
         print_stdout(&format!("{}\n", serde_json::to_string_pretty(&document)?))?;
     } else {
@@ -90,6 +90,7 @@ fn family_wise_lines(report: &Report) -> String {
 /// and per-row `summary`, with `test`, `index` and `label` as STS names them. With several
 /// sources every result and summary row also names its `source`.
 fn json_document(
+    battery: &str,
     seq_bits: u64,
     by_source: &[(&str, Vec<&StreamReport>)],
     analyses: &[(&str, Vec<FinalRow>)],
@@ -148,7 +149,7 @@ fn json_document(
         }
     }
     json!({
-        "battery": "nist",
+        "battery": battery,
         "seq_bits": seq_bits,
         "sequences": by_source.first().map_or(0, |(_, r)| r.len()),
         "results": results,
