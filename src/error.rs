@@ -43,4 +43,65 @@ pub enum Error {
         what: String,
         source: std::io::Error,
     },
+    /// The battery cannot run on this input at all (the NIST battery reads bits and the input
+    /// emits symbols over another alphabet, or no selected test applies to any input). Returned
+    /// instead of a report in which every test is skipped, which would read as nothing wrong.
+    #[error("the {battery} battery cannot run on {input}: {reason}")]
+    NotApplicable {
+        /// The battery asked for.
+        battery: String,
+        /// The input's name as reports show it.
+        input: String,
+        /// What the battery needs that the input lacks.
+        reason: String,
+    },
+    /// A battery name that gives figures rather than a verdict (ENT's), asked of the
+    /// pipeline that returns a report.
+    #[error("'{name}' gives figures, not a report with verdicts; see rngaudit::ent")]
+    FiguresOnly {
+        /// The name asked for.
+        name: String,
+    },
+    /// A count of the plan is zero or otherwise unusable.
+    #[error("{setting} {reason}")]
+    InvalidSetting {
+        /// Which setting (`streams`, `seq_bits`, `seqs`).
+        setting: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Input of unknown length cannot be cut into several streams without a length limit.
+    #[error("cutting {input} into {streams} streams needs a byte limit: its length is unknown")]
+    UnknownLength {
+        /// The input's name.
+        input: String,
+        /// The streams asked for.
+        streams: u32,
+    },
+    /// Input too short to be cut into the streams asked for.
+    #[error("{bytes} bytes cannot be cut into {streams} streams")]
+    TooShortToCut {
+        /// The bytes there are (or the limit).
+        bytes: u64,
+        /// The streams asked for.
+        streams: u32,
+    },
+    /// The input ended before one whole bit sequence (NIST battery).
+    #[error("{input} has {bits} bits; one sequence needs {needed}")]
+    TooShortForSequence {
+        /// The input's name.
+        input: String,
+        /// The bits it had.
+        bits: u64,
+        /// The bits of one sequence.
+        needed: u64,
+    },
+    /// The input held no data the battery can read.
+    #[error("{input} {what}: there is nothing to test")]
+    NothingToTest {
+        /// The input's name.
+        input: String,
+        /// What it held instead (`is empty`, ...).
+        what: String,
+    },
 }

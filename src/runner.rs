@@ -122,6 +122,48 @@ pub fn run(plan: &Plan, progress: &(dyn Fn(u64) + Sync)) -> Result<Vec<StreamRep
     })
 }
 
+/// One generator's streams, opened by `open` from seeds derived as [`run`] derives them (master
+/// seed, `name`, stream index), analysed in parallel: the plan of [`run`] for a generator that is
+/// not in the registry (a user's seeded factory). Results come back in stream order.
+#[allow(clippy::too_many_arguments)]
+pub fn run_factory(
+    origin: (&str, Kind),
+    open: &(dyn Fn(u64) -> Box<dyn SymbolStream> + Sync),
+    setup: &Setup,
+    tests: &[&'static Test],
+    streams: u32,
+    master_seed: u64,
+    threads: usize,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Vec<StreamReport>, Error> {
+    let (name, kind) = origin;
+    let limit = setup.length.unwrap_or(u64::MAX);
+    let pool = thread_pool(threads)?;
+    pool.install(|| {
+        (0..streams)
+            .into_par_iter()
+            .map(|index| {
+                let seed = stream_seed(master_seed, name, index);
+                let mut stream = open(seed);
+                let (bytes, outcomes) =
+                    analyse(stream.as_mut(), setup, tests, limit).map_err(|error| Error::Read {
+                        what: name.to_string(),
+                        source: error,
+                    })?;
+                progress(bytes);
+                Ok(StreamReport {
+                    source: name.to_string(),
+                    kind,
+                    stream: index,
+                    seed: Some(seed),
+                    bytes,
+                    outcomes,
+                })
+            })
+            .collect()
+    })
+}
+
 /// Where NIST sequences come from: packed bits, most significant first.
 pub trait BitSource {
     /// Appends the next packed bits to `out` and returns how many; 0 at the end of the input.
@@ -134,7 +176,7 @@ impl BitSource for ExternalInput {
     }
 }
 
-/// A generator's bytes as bits, for `run SOURCE --battery nist`.
+/// A generator's bytes as bits, for the NIST battery on a generator.
 pub struct GeneratedBits(pub Box<dyn SymbolStream>);
 
 impl BitSource for GeneratedBits {
@@ -227,11 +269,11 @@ pub fn run_sequences(
         }
     }
     if reports.is_empty() {
-        let had = splitter.pending_bits();
-        return Err(Error::Usage(format!(
-            "{name} has {had} bits; one sequence needs {} (lower --seq-bits or bring more data)",
-            plan.seq_bits
-        )));
+        return Err(Error::TooShortForSequence {
+            input: name.to_string(),
+            bits: splitter.pending_bits(),
+            needed: plan.seq_bits,
+        });
     }
     Ok(reports)
 }

@@ -326,6 +326,29 @@ fn file_bad_input_is_one_line_and_exit_2() {
     );
 }
 
+/// The library words its errors without flags; the binary names the flag that set the value.
+#[test]
+fn errors_from_the_library_name_the_flag_that_set_the_value() {
+    assert_usage_error(
+        rngaudit().args(["run", "chacha20", "--streams", "0"]),
+        "--streams must be at least 1",
+    );
+    assert_usage_error(
+        rngaudit().args(["run", "chacha20", "--battery", "nist", "--seqs", "0"]),
+        "--seqs must be at least 1",
+    );
+    assert_usage_error(
+        rngaudit()
+            .args(["file", "-", "--battery", "nist", "--seq-bits", "1000"])
+            .write_stdin(vec![0u8; 10]),
+        "stdin has 80 bits; one sequence needs 1000 (lower --seq-bits",
+    );
+    assert_usage_error(
+        rngaudit().args(["run", "choice62", "--battery", "nist"]),
+        "the nist battery cannot run on choice62",
+    );
+}
+
 #[test]
 fn nist_battery_on_ascii_and_binary_input_agrees() {
     // The same 20,000 bits as ASCII digits and as packed bytes (most significant bit first).

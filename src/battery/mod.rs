@@ -179,11 +179,34 @@ impl std::fmt::Debug for Test {
     }
 }
 
+/// How a battery consumes its input. The pipeline ([`crate::audit`]) routes on this, so that no
+/// caller needs to know which battery wants what.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Consumes {
+    /// Streams of symbols over the source's alphabet, `streams` of `bytes` each, summarised by
+    /// the second level.
+    Streams,
+    /// Consecutive sequences of a fixed number of bits (NIST SP 800-22): only byte sources
+    /// apply, and each source's first stream is cut into sequences as STS cuts its input.
+    BitSequences,
+}
+
 /// A named list of tests that `--battery` selects.
 pub struct Battery {
+    /// The name a user selects it by.
     pub name: &'static str,
+    /// One line for `rngaudit list`.
     pub summary: &'static str,
+    /// Its tests, in the order reports list them.
     pub tests: &'static [Test],
+    /// The shape of input its tests read.
+    pub consumes: Consumes,
+}
+
+impl std::fmt::Debug for Battery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Battery").field("name", &self.name).finish()
+    }
 }
 
 /// The default battery (v1): frequency, serial, runs, entropy and correlation tests.
@@ -205,11 +228,13 @@ pub static BATTERIES: &[Battery] = &[
         summary:
             "chi-square, runs, entropy and serial-correlation tests over the source's alphabet",
         tests: DEFAULT,
+        consumes: Consumes::Streams,
     },
     Battery {
         name: "nist",
         summary: "NIST SP 800-22 Rev 1a, the 15 tests of STS 2.1.2 over packed-bit sequences",
         tests: nist::TESTS,
+        consumes: Consumes::BitSequences,
     },
 ];
 
@@ -228,6 +253,24 @@ pub fn find_battery(name: &str) -> Result<&'static Battery, Error> {
         })
 }
 
+/// What a battery name selects: a registered battery of tests, or ENT's figures.
+#[derive(Debug)]
+pub enum Selection {
+    /// A battery of tests, which gives a report with verdicts.
+    Tests(&'static Battery),
+    /// ENT's five figures ([`crate::ent`]), which give no verdict.
+    Figures,
+}
+
+/// Looks a battery name up among the batteries and ENT's figures.
+pub fn resolve(name: &str) -> Result<Selection, Error> {
+    if name == ENT_BATTERY {
+        Ok(Selection::Figures)
+    } else {
+        find_battery(name).map(Selection::Tests)
+    }
+}
+
 /// Every name `--battery` accepts: the registered batteries and `ent` (ENT's figures, which
 /// `file` computes; they are not a list of tests).
 pub fn battery_names() -> impl Iterator<Item = &'static str> {
@@ -236,11 +279,20 @@ pub fn battery_names() -> impl Iterator<Item = &'static str> {
 
 /// Selects tests of `battery` by a comma-separated list of names; `None` selects all of them.
 pub fn select(battery: &'static Battery, list: Option<&str>) -> Result<Vec<&'static Test>, Error> {
-    let Some(list) = list else {
-        return Ok(battery.tests.iter().collect());
-    };
+    match list {
+        None => Ok(battery.tests.iter().collect()),
+        Some(list) => select_names(battery, list.split(',')),
+    }
+}
+
+/// Selects tests of `battery` by name, in the order given, each once; blank names are ignored
+/// and an unknown one is an error that names the closest test.
+pub fn select_names<'a>(
+    battery: &'static Battery,
+    names: impl IntoIterator<Item = &'a str>,
+) -> Result<Vec<&'static Test>, Error> {
     let mut chosen = Vec::new();
-    for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+    for name in names.into_iter().map(str::trim).filter(|n| !n.is_empty()) {
         let test = battery
             .tests
             .iter()

@@ -14,6 +14,7 @@
 //! Speed is never asserted by a test: timings are figures to read, not facts to check.
 
 pub mod battery;
+#[cfg(feature = "charts")]
 pub mod chart;
 pub mod generators;
 pub mod output;

@@ -28,7 +28,8 @@ pub const THROUGHPUT_HEADER: [&str; 9] = [
 ];
 pub const BATTERY_HEADER: [&str; 5] = ["test", "median_mb_per_s", "min", "max", "runs"];
 
-/// Writes `throughput.csv`, `throughput.png` and `battery_throughput.csv` into `dir`,
+/// Writes `throughput.csv`, `battery_throughput.csv` and (with the `charts` feature)
+/// `throughput.png` into `dir`,
 /// creating it if needed.
 pub fn write_files(bench: &Bench, dir: &Path) -> Result<(), Error> {
     std::fs::create_dir_all(dir).map_err(|source| Error::Write {
@@ -41,7 +42,10 @@ pub fn write_files(bench: &Bench, dir: &Path) -> Result<(), Error> {
     write_atomically(&dir.join(BATTERY_FILE), |out| {
         write_battery(&bench.battery, out)
     })?;
-    super::chart::write(bench, &dir.join(super::chart::FILE))
+    // Without the `charts` feature there is no plotting library: the CSVs carry the numbers.
+    #[cfg(feature = "charts")]
+    super::chart::write(bench, &dir.join(super::chart::FILE))?;
+    Ok(())
 }
 
 fn writer(out: &mut dyn Write) -> csv::Writer<&mut dyn Write> {

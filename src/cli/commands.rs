@@ -6,16 +6,15 @@ use super::args::{Cli, Command, CommonArgs, DumpArgs, ReportArgs, RunArgs};
 use super::{EXIT_OK, EXIT_STATISTICAL_FAILURE, EXIT_USAGE};
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
-use rngaudit::battery::{self, Params};
+use rngaudit::battery::{self, Battery, Consumes, Params, Selection};
 use rngaudit::bench;
-use rngaudit::provenance::Provenance;
 use rngaudit::report::{self, Report, Sink};
-use rngaudit::runner::{self, Plan};
-use rngaudit::second_level::{self, Verdict, FAMILY_ALPHA};
+use rngaudit::second_level::Verdict;
 use rngaudit::size::parse_size;
 use rngaudit::source::{self, SOURCES};
 use rngaudit::verify::calibration::{self, CalibrationPlan};
 use rngaudit::verify::power;
+use rngaudit::Audit;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
@@ -92,33 +91,60 @@ fn run(args: RunArgs) -> Result<ExitCode> {
             .map(|name| source::find(name))
             .collect::<Result<Vec<_>, _>>()?
     };
-    if args.battery == battery::ENT_BATTERY {
-        return ent_on_sources(&sources, &args);
-    }
-    let battery = battery::find_battery(&args.battery)?;
-    let tests = battery::select(battery, args.tests.as_deref())?;
-    let params = parse_params(&args.common, &tests)?;
-    if battery.name == "nist" {
-        return super::nist::run_on_sources(&sources, tests, params, &args);
-    }
-    let plan = Plan {
-        sources,
-        tests,
-        bytes: args.bytes,
-        streams: args.streams,
-        master_seed: args.seed,
-        threads: args.common.threads,
-        params,
+    let battery = match battery::resolve(&args.battery)? {
+        Selection::Figures => return ent_on_sources(&sources, &args),
+        Selection::Tests(battery) => battery,
     };
+    let audit = Audit::sources(sources.iter().map(|s| s.name))
+        .battery(battery.name)
+        .bytes(args.bytes)
+        .streams(args.streams)
+        .seed(args.seed)
+        .seq_bits(args.nist.seq_bits)
+        .seqs(args.nist.seqs);
+    let audit = configure(audit, args.tests.as_deref(), &args.common)?;
     if let Some(dir) = &args.common.out {
         prepare_dir(dir)?;
     }
-    let report = execute(&plan, battery.name)?;
-    if let Some(dir) = &args.common.out {
-        report::csv::CsvSink.write(&report, dir)?;
+    let report = execute(audit)?;
+    output(&report, battery, args.nist.seq_bits, &args.common)
+}
+
+/// The settings `run` and `file` share: tests, parameters, threads.
+pub(super) fn configure(
+    mut audit: Audit,
+    tests: Option<&str>,
+    common: &CommonArgs,
+) -> Result<Audit> {
+    if let Some(list) = tests {
+        audit = audit.tests(list.split(','));
     }
-    emit(&report, &args.common)?;
-    Ok(exit_code(&report))
+    for assignment in &common.params {
+        let (key, value) = Params::parse_assignment(assignment)?;
+        audit = audit.param(&key, value);
+    }
+    Ok(audit.threads(common.threads))
+}
+
+/// Writes a finished report as its battery is read: the final analysis of NIST's bit
+/// sequences, or the table (or JSON) of the streams' second level; the CSV files under `--out`.
+fn output(
+    report: &Report,
+    battery: &Battery,
+    seq_bits: u64,
+    common: &CommonArgs,
+) -> Result<ExitCode> {
+    match battery.consumes {
+        Consumes::BitSequences => super::nist::finish(report, seq_bits, common),
+        Consumes::Streams => {
+            if let Some(dir) = &common.out {
+                prepare_dir(dir)?;
+                report::csv::CsvSink.write(report, dir)?;
+            }
+            emit(report, common)?;
+            Ok(exit_code(report))
+        }
+    }
 }
 
 /// `run SOURCE... --battery ent`: ENT's figures for each source's first stream (seeded as
@@ -166,23 +192,19 @@ fn ent_on_sources(sources: &[&'static source::Source], args: &RunArgs) -> Result
 }
 
 fn report_command(args: ReportArgs) -> Result<ExitCode> {
-    let battery = battery::find_battery("default")?;
-    let plan = Plan {
-        sources: SOURCES.iter().collect(),
-        tests: battery.tests.iter().collect(),
-        bytes: parse_size(REPORT_BYTES)?,
-        streams: if args.quick {
+    let audit = Audit::sources(SOURCES.iter().map(|s| s.name))
+        .battery("default")
+        .bytes(parse_size(REPORT_BYTES)?)
+        .streams(if args.quick {
             QUICK_STREAMS
         } else {
             REPORT_STREAMS
-        },
-        master_seed: args.seed,
-        threads: args.threads,
-        params: Params::default(),
-    };
+        })
+        .seed(args.seed)
+        .threads(args.threads);
     // A bad --out is found before the run, not after it.
     prepare_dir(&args.out)?;
-    let mut report = execute(&plan, battery.name)?;
+    let mut report = execute(audit)?;
     publish(&args.out, |staging| {
         let detections =
             power::detect(&power::controls(), POWER_MAX_BYTES, args.seed, args.threads)?;
@@ -257,45 +279,31 @@ fn dump(args: DumpArgs) -> Result<ExitCode> {
     }
 }
 
-/// Runs a plan with a progress bar on stderr (when it is a terminal) and summarises it.
-pub(super) fn execute(plan: &Plan, battery: &str) -> Result<Report> {
-    let total = plan.bytes * u64::from(plan.streams) * plan.sources.len() as u64;
-    let bar = progress_bar(total);
-    let results = runner::run(plan, &|bytes| bar.inc(bytes))?;
+/// Runs an audit with a progress bar on stderr (when it is a terminal). The library words its
+/// errors without the command line's flags; the ones a flag set are worded with the flag here.
+pub(super) fn execute(audit: Audit) -> Result<Report> {
+    let bar = progress_bar(audit.planned_bytes()?.unwrap_or(0));
+    let counter = bar.clone();
+    let report = audit
+        .progress(move |bytes| counter.inc(bytes))
+        .run()
+        .map_err(flag_wording)?;
     bar.finish_and_clear();
-    Ok(build_report(
-        battery,
-        plan.bytes,
-        plan.streams,
-        plan.master_seed,
-        plan.threads,
-        results,
-    ))
+    Ok(report)
 }
 
-/// Applies the second level to per-stream results; `threads` is the run's `--threads`, for its
-/// provenance.
-pub(super) fn build_report(
-    battery: &str,
-    bytes: u64,
-    streams: u32,
-    master_seed: u64,
-    threads: usize,
-    results: Vec<runner::StreamReport>,
-) -> Report {
-    let cells = second_level::summarize(&results, FAMILY_ALPHA);
-    let sources = second_level::by_source(&cells);
-    Report {
-        battery: battery.to_string(),
-        bytes,
-        streams,
-        master_seed,
-        family_alpha: FAMILY_ALPHA,
-        results,
-        cells,
-        sources,
-        appendix: Vec::new(),
-        provenance: Provenance::collect(threads),
+fn flag_wording(error: rngaudit::Error) -> anyhow::Error {
+    match error {
+        rngaudit::Error::InvalidSetting { setting, reason } => {
+            anyhow::anyhow!("--{} {reason}", setting.replace('_', "-"))
+        }
+        error @ rngaudit::Error::TooShortForSequence { .. } => {
+            anyhow::anyhow!("{error} (lower --seq-bits or bring more data)")
+        }
+        rngaudit::Error::UnknownLength { input, streams } => anyhow::anyhow!(
+            "--streams {streams} on {input} needs --bytes to know where to cut the input"
+        ),
+        other => other.into(),
     }
 }
 
@@ -311,16 +319,6 @@ pub(super) fn progress_bar(total_bytes: u64) -> ProgressBar {
         bar.set_style(style);
     }
     bar
-}
-
-pub(super) fn parse_params(common: &CommonArgs, tests: &[&battery::Test]) -> Result<Params> {
-    let mut params = Params::default();
-    for assignment in &common.params {
-        let (key, value) = Params::parse_assignment(assignment)?;
-        params.0.insert(key, value);
-    }
-    params.check(tests)?;
-    Ok(params)
 }
 
 /// Writes a set of report files into a staging directory inside `out`, then renames each into

@@ -3,17 +3,14 @@
 //! analysis, and with one stream the family-wise rule decides across the battery's tests.
 
 use super::args::{FileArgs, FormatArg};
-use super::commands::{
-    build_report, exit_code, parse_params, prepare_dir, print_stdout, progress_bar,
-};
+use super::commands::{configure, execute, exit_code, prepare_dir, print_stdout};
 use anyhow::Result;
-use rngaudit::battery::{self, Setup};
+use rngaudit::battery::{self, Consumes, Selection};
 use rngaudit::provenance::Provenance;
 use rngaudit::report::{self, Report, Sink};
-use rngaudit::runner::run_segments;
 use rngaudit::second_level::Verdict;
 use rngaudit::source::external::{ExternalInput, Format};
-use rngaudit::source::Kind;
+use rngaudit::Audit;
 use serde_json::json;
 use std::process::ExitCode;
 
@@ -22,90 +19,33 @@ pub fn run(args: FileArgs) -> Result<ExitCode> {
         FormatArg::Bin => Format::Bin,
         FormatArg::Ascii01 => Format::Ascii01,
     };
-    if args.battery == battery::ENT_BATTERY {
-        return ent(&args, format);
-    }
-    let battery = battery::find_battery(&args.battery)?;
-    let tests = battery::select(battery, args.tests.as_deref())?;
-    let params = parse_params(&args.common, &tests)?;
+    let battery = match battery::resolve(&args.battery)? {
+        Selection::Figures => return ent(&args, format),
+        Selection::Tests(battery) => battery,
+    };
     if args.streams == 0 {
         anyhow::bail!("--streams must be at least 1");
     }
-    let mut input = ExternalInput::open(&args.path, format)?;
-    if battery.name == "nist" {
-        return super::nist::run_on_input(input, tests, params, &args.nist, &args.common);
+    let input = ExternalInput::open(&args.path, format)?;
+    let mut audit = Audit::external(input)
+        .battery(battery.name)
+        .streams(args.streams)
+        .seq_bits(args.nist.seq_bits)
+        .seqs(args.nist.seqs);
+    if let Some(bytes) = args.bytes {
+        audit = audit.bytes(bytes);
     }
-    let known_bytes = match format {
-        Format::Bin => input.file_bytes,
-        Format::Ascii01 => None,
-    };
-    let total = match (args.bytes, known_bytes) {
-        (Some(limit), Some(size)) => Some(limit.min(size)),
-        (limit, size) => limit.or(size),
-    };
-    let segment_bytes = if args.streams == 1 {
-        total.unwrap_or(u64::MAX)
-    } else {
-        let Some(total) = total else {
-            anyhow::bail!(
-                "--streams {} on {} needs --bytes to know where to cut the input",
-                args.streams,
-                input.name
-            );
-        };
-        let segment = total / u64::from(args.streams);
-        if segment == 0 {
-            anyhow::bail!(
-                "{} bytes cannot be cut into {} streams",
-                total,
-                args.streams
-            );
-        }
-        segment
-    };
-    let setup = Setup {
-        alphabet: 256,
-        length: (segment_bytes != u64::MAX).then_some(segment_bytes),
-        params,
-    };
-    let bar = progress_bar(total.unwrap_or(0));
-    let name = input.name.clone();
-    let results = run_segments(
-        &mut input,
-        &setup,
-        &tests,
-        args.streams,
-        segment_bytes,
-        (&name, Kind::External),
-        &|bytes| bar.inc(bytes),
-    )?;
-    bar.finish_and_clear();
-    let analysed: u64 = results.iter().map(|r| r.bytes).sum();
-    if analysed == 0 {
-        match format {
-            Format::Bin => anyhow::bail!("{name} is empty: there is nothing to test"),
-            Format::Ascii01 => anyhow::bail!(
-                "{name} has no whole byte of 0/1 digits (ascii01 reads only '0' and '1'): \
-                 there is nothing to test"
-            ),
-        }
+    let audit = configure(audit, args.tests.as_deref(), &args.common)?;
+    let report = execute(audit)?;
+    if battery.consumes == Consumes::BitSequences {
+        return super::nist::finish(&report, args.nist.seq_bits, &args.common);
     }
-    let streams = results.len() as u32;
-    let report = build_report(
-        battery.name,
-        segment_bytes.min(analysed),
-        streams,
-        0,
-        // The segments are read and analysed one after another, on this thread.
-        1,
-        results,
-    );
     if let Some(dir) = &args.common.out {
         prepare_dir(dir)?;
         report::csv::CsvSink.write(&report, dir)?;
     }
     if args.common.json {
-        let document = json_document(&report, analysed);
+        let document = json_document(&report);
         print_stdout(&format!("{}\n", serde_json::to_string_pretty(&document)?))?;
     } else {
         print_stdout(&report::terminal::render(&report))?;
@@ -119,7 +59,8 @@ pub fn run(args: FileArgs) -> Result<ExitCode> {
 /// `holm_p` is the p-value adjusted over every measured test, the number the verdict follows.
 /// The top-level verdict is `incomplete` when tests lacked data and none failed, and
 /// `skipped` when none could run.
-fn json_document(report: &Report, analysed: u64) -> serde_json::Value {
+fn json_document(report: &Report) -> serde_json::Value {
+    let analysed: u64 = report.results.iter().map(|r| r.bytes).sum();
     let single = report.results.len() == 1;
     let tests: Vec<_> = report
         .cells

@@ -4,97 +4,20 @@
 //! STS's own per-row flags (shown with `*`) are printed but, over 188 rows, flag some row of a
 //! good generator about half the time, so they do not decide the exit status.
 
-use super::args::{CommonArgs, NistArgs, RunArgs};
-use super::commands::{build_report, exit_code, prepare_dir, print_stdout, progress_bar};
+use super::args::CommonArgs;
+use super::commands::{exit_code, prepare_dir, print_stdout};
 use anyhow::{Context, Result};
 use rngaudit::battery::nist::final_analysis::{final_analysis, render_final_analysis, FinalRow};
-use rngaudit::battery::{Outcome, Params, Test};
+use rngaudit::battery::Outcome;
 use rngaudit::report::{self, Report, Sink};
-use rngaudit::runner::{run_sequences, BitSource, GeneratedBits, SequencePlan, StreamReport};
-use rngaudit::seeds::stream_seed;
-use rngaudit::source::external::ExternalInput;
-use rngaudit::source::{Kind, Source};
+use rngaudit::runner::StreamReport;
 use serde_json::{json, Value};
 use std::process::ExitCode;
 
-/// `rngaudit run SOURCE... --battery nist`: each source's first stream (seeded from the master
-/// seed, the source name and index 0), cut into consecutive sequences as STS cuts its
-/// generators' output.
-pub fn run_on_sources(
-    sources: &[&'static Source],
-    tests: Vec<&'static Test>,
-    params: Params,
-    args: &RunArgs,
-) -> Result<ExitCode> {
-    let plan = sequence_plan(tests, params, &args.nist, &args.common);
-    let bar = progress_bar(plan.seq_bits / 8 * plan.sequences as u64 * sources.len() as u64);
-    let mut results = Vec::new();
-    for source in sources {
-        if source.alphabet != 256 {
-            anyhow::bail!(
-                "the nist battery reads bits; {} emits symbols over an alphabet of {}",
-                source.name,
-                source.alphabet
-            );
-        }
-        let seed = stream_seed(args.seed, source.name, 0);
-        let mut bits = GeneratedBits((source.open)(seed));
-        let origin = (
-            source.name,
-            source.kind,
-            source.kind.is_reproducible().then_some(seed),
-        );
-        results.extend(run_sequences(&mut bits, &plan, origin, &|b| {
-            bar.inc(b / 8)
-        })?);
-    }
-    bar.finish_and_clear();
-    finish(results, &plan, args.seed, &args.common)
-}
-
-/// `rngaudit file PATH --battery nist`.
-pub fn run_on_input(
-    mut input: ExternalInput,
-    tests: Vec<&'static Test>,
-    params: Params,
-    nist: &NistArgs,
-    common: &CommonArgs,
-) -> Result<ExitCode> {
-    let plan = sequence_plan(tests, params, nist, common);
-    let bar = progress_bar(plan.seq_bits / 8 * plan.sequences as u64);
-    let name = input.name.clone();
-    let results = run_sequences(
-        &mut input as &mut dyn BitSource,
-        &plan,
-        (&name, Kind::External, None),
-        &|b| bar.inc(b / 8),
-    )?;
-    bar.finish_and_clear();
-    finish(results, &plan, 0, common)
-}
-
-fn sequence_plan(
-    tests: Vec<&'static Test>,
-    params: Params,
-    nist: &NistArgs,
-    common: &CommonArgs,
-) -> SequencePlan {
-    SequencePlan {
-        tests,
-        seq_bits: nist.seq_bits,
-        sequences: nist.seqs,
-        params,
-        threads: common.threads,
-    }
-}
-
-fn finish(
-    results: Vec<StreamReport>,
-    plan: &SequencePlan,
-    master_seed: u64,
-    common: &CommonArgs,
-) -> Result<ExitCode> {
-    let by_source = group_by_source(&results);
+/// Prints (or writes under `--out`) the NIST battery's report as STS does: the final analysis
+/// per source, then the family-wise verdict that decides the exit status.
+pub fn finish(report: &Report, seq_bits: u64, common: &CommonArgs) -> Result<ExitCode> {
+    let by_source = group_by_source(&report.results);
     let analyses: Vec<(&str, Vec<FinalRow>)> = by_source
         .iter()
         .map(|(name, reports)| {
@@ -102,18 +25,9 @@ fn finish(
             (*name, final_analysis(&outcomes))
         })
         .collect();
-    let sequences = by_source.first().map_or(0, |(_, r)| r.len());
-    let report: Report = build_report(
-        "nist",
-        plan.seq_bits.div_ceil(8),
-        sequences as u32,
-        master_seed,
-        common.threads,
-        results.clone(),
-    );
     if let Some(dir) = &common.out {
         prepare_dir(dir)?;
-        report::csv::CsvSink.write(&report, dir)?;
+        report::csv::CsvSink.write(report, dir)?;
         let text: String = analyses
             .iter()
             .map(|(name, rows)| render_final_analysis(rows, name))
@@ -123,7 +37,7 @@ fn finish(
         })?;
     }
     if common.json {
-        let mut document = json_document(plan.seq_bits, &by_source, &analyses);
+        let mut document = json_document(&report.battery, seq_bits, &by_source, &analyses);
         report.provenance.attach(&mut document);
         print_stdout(&format!("{}\n", serde_json::to_string_pretty(&document)?))?;
     } else {
@@ -132,10 +46,10 @@ fn finish(
             text.push_str(&render_final_analysis(rows, name));
             text.push('\n');
         }
-        text.push_str(&family_wise_lines(&report));
+        text.push_str(&family_wise_lines(report));
         print_stdout(&text).context("writing the final analysis")?;
     }
-    Ok(exit_code(&report))
+    Ok(exit_code(report))
 }
 
 /// Reports grouped by source, in first-seen order.
@@ -176,6 +90,7 @@ fn family_wise_lines(report: &Report) -> String {
 /// and per-row `summary`, with `test`, `index` and `label` as STS names them. With several
 /// sources every result and summary row also names its `source`.
 fn json_document(
+    battery: &str,
     seq_bits: u64,
     by_source: &[(&str, Vec<&StreamReport>)],
     analyses: &[(&str, Vec<FinalRow>)],
@@ -234,7 +149,7 @@ fn json_document(
         }
     }
     json!({
-        "battery": "nist",
+        "battery": battery,
         "seq_bits": seq_bits,
         "sequences": by_source.first().map_or(0, |(_, r)| r.len()),
         "results": results,

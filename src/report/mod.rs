@@ -9,12 +9,13 @@ pub mod csv;
 pub mod html;
 pub mod json;
 pub mod markdown;
+#[cfg(feature = "charts")]
 pub mod png;
 pub mod terminal;
 
 use crate::provenance::Provenance;
 use crate::runner::StreamReport;
-use crate::second_level::{CellSummary, SourceSummary};
+use crate::second_level::{CellSummary, SourceSummary, Verdict, FAMILY_ALPHA};
 use crate::Error;
 use std::io::Write;
 use std::path::Path;
@@ -41,9 +42,55 @@ pub struct Report {
 }
 
 impl Report {
+    /// Applies the second level (pass proportions, uniformity, Holm over the run's cells) to
+    /// per-stream results and records the provenance. `bytes`, `streams` and `master_seed`
+    /// describe the plan as the reports print it; `threads` is the thread count asked for (0:
+    /// one per core), for the provenance.
+    pub fn from_results(
+        battery: &str,
+        bytes: u64,
+        streams: u32,
+        master_seed: u64,
+        threads: usize,
+        results: Vec<StreamReport>,
+    ) -> Report {
+        let cells = crate::second_level::summarize(&results, FAMILY_ALPHA);
+        let sources = crate::second_level::by_source(&cells);
+        Report {
+            battery: battery.to_string(),
+            bytes,
+            streams,
+            master_seed,
+            family_alpha: FAMILY_ALPHA,
+            results,
+            cells,
+            sources,
+            appendix: Vec::new(),
+            provenance: Provenance::collect(threads),
+        }
+    }
+
     /// Whether every source came out as expected (good sources not failed, controls failed).
     pub fn as_expected(&self) -> bool {
         self.sources.iter().all(SourceSummary::as_expected)
+    }
+
+    /// The verdict to gate on: true only when at least one test was measured on every source
+    /// and every source came out as expected: no good source failed and every control failed.
+    /// A report in which nothing was measured (all tests skipped, too little data) is **not**
+    /// a pass, nor is an empty one. A `weak` cell does not fail it, and a source where some
+    /// tests lacked data but none failed passes (see [`SourceSummary::complete`] to demand
+    /// every test).
+    ///
+    /// Passing means the tests found no non-randomness in this much data; it never proves a
+    /// generator secure.
+    pub fn passed(&self) -> bool {
+        !self.sources.is_empty()
+            && self
+                .sources
+                .iter()
+                .all(|s| s.measured > 0 && s.verdict != Verdict::Skipped)
+            && self.as_expected()
     }
 }
 
@@ -59,6 +106,7 @@ pub trait Sink {
 pub fn file_sinks() -> Vec<Box<dyn Sink>> {
     vec![
         Box::new(csv::CsvSink),
+        #[cfg(feature = "charts")]
         Box::new(png::PngSink),
         Box::new(markdown::MarkdownSink),
         Box::new(html::HtmlSink),

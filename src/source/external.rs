@@ -62,17 +62,34 @@ impl ExternalInput {
             let size = (metadata.is_file() && metadata.len() > 0).then_some(metadata.len());
             (path.to_string(), size, Box::new(file))
         };
-        Ok(ExternalInput {
-            name,
-            file_bytes,
-            reader,
+        let mut input = ExternalInput::from_reader(name, reader, format);
+        input.file_bytes = file_bytes;
+        Ok(input)
+    }
+
+    /// Any reader, of unknown length, shown in reports as `name`. Nothing is read until the
+    /// battery asks for data.
+    pub fn from_reader(
+        name: impl Into<String>,
+        reader: impl Read + Send + 'static,
+        format: Format,
+    ) -> Self {
+        ExternalInput {
+            name: name.into(),
+            file_bytes: None,
+            reader: Box::new(reader),
             format,
             packer: Ascii01Packer::new(),
             raw: vec![0u8; READ_CHUNK],
             ready: Vec::with_capacity(READ_CHUNK),
             position: 0,
             ended: false,
-        })
+        }
+    }
+
+    /// How the input encodes bits.
+    pub fn format(&self) -> Format {
+        self.format
     }
 
     /// Reads the next chunk of input into `ready` as packed bytes; returns the number of bits

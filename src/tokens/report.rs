@@ -10,7 +10,9 @@
 use super::{list, PositionReport, TokenReport, Verdict};
 use crate::report::{format_p, write_atomically};
 use crate::Error;
+#[cfg(feature = "charts")]
 use plotters::prelude::*;
+#[cfg(feature = "charts")]
 use plotters::style::FontStyle;
 use std::path::Path;
 
@@ -18,14 +20,20 @@ pub const CSV_FILE: &str = "tokens.csv";
 pub const PNG_FILE: &str = "tokens.png";
 
 /// The family the crate's chart module registers its bundled font under.
+#[cfg(feature = "charts")]
 const FONT_FAMILY: &str = "sans-serif";
 /// Characters of a character set shown in the table before it is cut short.
 const CHARSET_WIDTH: usize = 22;
 
+#[cfg(feature = "charts")]
 const PASS_COLOUR: RGBColor = RGBColor(0x66, 0xbb, 0x6a);
+#[cfg(feature = "charts")]
 const WEAK_COLOUR: RGBColor = RGBColor(0xff, 0xb3, 0x00);
+#[cfg(feature = "charts")]
 const FAIL_COLOUR: RGBColor = RGBColor(0xe5, 0x39, 0x35);
+#[cfg(feature = "charts")]
 const UNTESTED_COLOUR: RGBColor = RGBColor(0x90, 0xa4, 0xc8);
+#[cfg(feature = "charts")]
 const NOMINAL_COLOUR: RGBColor = RGBColor(0xcf, 0xd8, 0xdc);
 
 /// The character set for people: runs of three or more consecutive characters as ranges
@@ -321,10 +329,13 @@ fn position_row(p: &PositionReport) -> String {
     )
 }
 
-/// Writes `tokens.csv` and `tokens.png` into `dir`.
+/// Writes `tokens.csv` and, with the `charts` feature, `tokens.png` into `dir`.
 pub fn write_files(report: &TokenReport, dir: &Path) -> Result<(), Error> {
     write_csv(report, &dir.join(CSV_FILE))?;
-    write_png(report, &dir.join(PNG_FILE))
+    // Without the `charts` feature there is no plotting library: the CSV carries the numbers.
+    #[cfg(feature = "charts")]
+    write_png(report, &dir.join(PNG_FILE))?;
+    Ok(())
 }
 
 fn write_csv(report: &TokenReport, path: &Path) -> Result<(), Error> {
@@ -385,20 +396,24 @@ fn all_positions(report: &TokenReport) -> Vec<(usize, &PositionReport)> {
     }
 }
 
+#[cfg(feature = "charts")]
 fn write_png(report: &TokenReport, path: &Path) -> Result<(), Error> {
     crate::report::png::write_png(path, chart_size(report), |root| draw_chart(report, root))
 }
 
+#[cfg(feature = "charts")]
 /// Wide enough for a bar per position, within what an image viewer shows.
 fn chart_size(report: &TokenReport) -> (u32, u32) {
     let count = all_positions(report).len().max(1);
     ((140 + 18 * count).clamp(720, 4000) as u32, 460)
 }
 
+#[cfg(feature = "charts")]
 fn font(size: f64) -> FontDesc<'static> {
     FontDesc::new(FontFamily::Name(FONT_FAMILY), size, FontStyle::Normal)
 }
 
+#[cfg(feature = "charts")]
 fn verdict_colour(verdict: Verdict) -> RGBColor {
     match verdict {
         Verdict::Fail => FAIL_COLOUR,
@@ -408,6 +423,7 @@ fn verdict_colour(verdict: Verdict) -> RGBColor {
     }
 }
 
+#[cfg(feature = "charts")]
 /// Bars per position: log₂ of the set size behind, the bits it contributes (or, untested, the
 /// bits no test could check) in front, coloured by the position's verdict. Several lengths are
 /// drawn one group after another, each position labelled with its index in its own tokens.

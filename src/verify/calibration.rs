@@ -26,7 +26,9 @@
 //! master and b. Memory holds one batch of outcomes at a time plus one p-value per stream and
 //! test.
 
-use super::{chart, clopper_pearson};
+#[cfg(feature = "charts")]
+use super::chart;
+use super::clopper_pearson;
 use crate::battery::{Params, DEFAULT};
 use crate::report::csv::exact;
 use crate::report::{format_p, write_atomically};
@@ -491,7 +493,10 @@ pub fn write_files(calibration: &Calibration, dir: &Path) -> Result<(), Error> {
         }
         csv.flush()
     })?;
-    chart::write(calibration, &dir.join(CHART_FILE))
+    // Without the `charts` feature there is no plotting library: the CSVs carry the numbers.
+    #[cfg(feature = "charts")]
+    chart::write(calibration, &dir.join(CHART_FILE))?;
+    Ok(())
 }
 
 /// The calibration as text for the terminal: one row per test, then the verdict rule.

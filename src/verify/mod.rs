@@ -13,6 +13,7 @@
 //! on top, so what they measure is what `run`, `report` and `file` do.
 
 pub mod calibration;
+#[cfg(feature = "charts")]
 mod chart;
 pub mod power;
 

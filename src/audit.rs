@@ -1,0 +1,605 @@
+//! The pipeline behind one call: input → battery → second level → [`Report`].
+//!
+//! [`Audit`] is a builder. Pick the input (a built-in source by name, a `rand` generator, a
+//! closure that fills bytes, a factory of seeded generators, or any [`std::io::Read`]), pick
+//! the battery and the amount of data, and [`Audit::run`] returns the same [`Report`] the
+//! command line prints: every outcome, cell, verdict, p-value, skip reason and the provenance.
+//! Every battery goes through the same call; how a battery reads its input (streams of bytes,
+//! or the NIST battery's fixed-length bit sequences) is the registry's business
+//! ([`crate::battery::Consumes`]), not the caller's.
+//!
+//! Gate on [`Report::passed`]: it is false when nothing was measured, so a battery that
+//! silently skipped every test cannot pass a check. A battery that cannot run on the input at
+//! all is an [`Error::NotApplicable`], not a report.
+
+use crate::battery::{self, Consumes, Params, Setup, Test};
+use crate::report::Report;
+use crate::runner::{
+    self, run_factory, run_segments, run_sequences, BitSource, GeneratedBits, Plan, SequencePlan,
+    StreamReport,
+};
+use crate::seeds::stream_seed;
+use crate::source::external::{ExternalInput, Format};
+use crate::source::{self, Kind, SymbolStream};
+use crate::Error;
+
+/// Bytes per stream when none is given, for generators: what `rngaudit run` uses.
+pub const DEFAULT_BYTES: u64 = 1 << 20;
+/// Streams when none is given, for generators: what `rngaudit run` uses.
+pub const DEFAULT_STREAMS: u32 = 10;
+/// Bits per NIST sequence when none is given: STS's recommended 10^6.
+pub const DEFAULT_SEQ_BITS: u64 = 1_000_000;
+/// NIST sequences when none is given: STS's recommended 100.
+pub const DEFAULT_SEQS: usize = 100;
+
+/// A generator boxed as a stream, read on the thread that made it.
+type Stream = Box<dyn SymbolStream>;
+/// A factory of seeded streams, called from the worker threads.
+type Factory = Box<dyn Fn(u64) -> Stream + Sync>;
+/// The progress callback: bytes analysed since the last call.
+type Progress = Box<dyn Fn(u64) + Sync>;
+
+/// What the audit reads.
+enum Input {
+    /// Built-in sources, by name (see `rngaudit list` or [`crate::source::SOURCES`]).
+    Sources(Vec<String>),
+    /// One generator, read forward: several streams are consecutive segments of it.
+    Stream(Stream),
+    /// A generator per stream, each from its own seed.
+    Seeded(Factory),
+    /// Finite input: a reader, a file, stdin.
+    External(ExternalInput),
+}
+
+/// An audit of one input by one battery. Build it with one of the input constructors, adjust
+/// it, then [`Audit::run`] it.
+///
+/// Defaults: the `default` battery; for generators 10 streams of 1 MiB, for a reader all of it
+/// as one stream; the NIST battery reads 100 sequences of 10^6 bits; master seed 0; one
+/// worker thread per core (results do not depend on the thread count).
+pub struct Audit {
+    input: Input,
+    name: Option<String>,
+    battery: String,
+    tests: Option<Vec<String>>,
+    params: Params,
+    bytes: Option<u64>,
+    streams: Option<u32>,
+    seed: u64,
+    threads: usize,
+    seq_bits: u64,
+    seqs: usize,
+    progress: Option<Progress>,
+}
+
+/// A generator that fills bytes through a closure.
+struct FillStream<F>(F);
+
+impl<F: FnMut(&mut [u8])> SymbolStream for FillStream<F> {
+    fn fill(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        (self.0)(out);
+        Ok(out.len())
+    }
+}
+
+/// A `rand_core` 0.10 generator, fallible or not; its error ends the audit as a read error.
+struct TryRngStream<R>(R);
+
+impl<R> SymbolStream for TryRngStream<R>
+where
+    R: rand::TryRng,
+    R::Error: Send + Sync + 'static,
+{
+    fn fill(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        self.0.try_fill_bytes(out).map_err(std::io::Error::other)?;
+        Ok(out.len())
+    }
+}
+
+impl Audit {
+    fn with_input(input: Input) -> Self {
+        Audit {
+            input,
+            name: None,
+            battery: "default".to_string(),
+            tests: None,
+            params: Params::default(),
+            bytes: None,
+            streams: None,
+            seed: 0,
+            threads: 0,
+            seq_bits: DEFAULT_SEQ_BITS,
+            seqs: DEFAULT_SEQS,
+            progress: None,
+        }
+    }
+
+    /// A built-in source by name (`"chacha20"`, `"pcg64"`, `"randu"`, ...). Streams are seeded
+    /// from the master seed, the name and the stream index, as `rngaudit run` seeds them.
+    pub fn source(name: &str) -> Self {
+        Audit::sources([name])
+    }
+
+    /// Several built-in sources, audited together: one report, one verdict per source, with
+    /// Holm's procedure over all their cells.
+    pub fn sources<S: AsRef<str>>(names: impl IntoIterator<Item = S>) -> Self {
+        Audit::with_input(Input::Sources(
+            names.into_iter().map(|n| n.as_ref().to_string()).collect(),
+        ))
+    }
+
+    /// Any `rand_core` 0.10 generator: an infallible [`rand::Rng`] or a fallible
+    /// [`rand::TryRng`], whose error stops the audit as [`Error::Read`]. Its bytes are read in
+    /// its own `fill_bytes` order; several streams are consecutive segments of its output.
+    pub fn rng<R>(rng: R) -> Self
+    where
+        R: rand::TryRng + 'static,
+        R::Error: Send + Sync + 'static,
+    {
+        Audit::with_input(Input::Stream(Box::new(TryRngStream(rng))))
+    }
+
+    /// A closure that fills a buffer with the generator's next bytes, for generators of other
+    /// `rand_core` versions or other crates. It must fill the whole buffer each call.
+    pub fn fill(fill: impl FnMut(&mut [u8]) + 'static) -> Self {
+        Audit::with_input(Input::Stream(Box::new(FillStream(fill))))
+    }
+
+    /// A factory of generators: each stream gets `factory(seed)` with its own seed, derived
+    /// from the master seed, the input's name and the stream index (the report records each
+    /// seed, so a failing stream can be replayed). Streams run in parallel. The NIST battery
+    /// reads the first stream, cut into sequences.
+    pub fn seeded<R, F>(factory: F) -> Self
+    where
+        F: Fn(u64) -> R + Sync + 'static,
+        R: rand::TryRng + 'static,
+        R::Error: Send + Sync + 'static,
+    {
+        Audit::with_input(Input::Seeded(Box::new(move |seed| {
+            Box::new(TryRngStream(factory(seed))) as Stream
+        })))
+        .name("seeded")
+    }
+
+    /// Any reader of raw bytes, read forward once until it ends (or until [`Audit::bytes`]).
+    /// Reading from a reader of unknown length into several streams needs [`Audit::bytes`].
+    pub fn reader(reader: impl std::io::Read + Send + 'static) -> Self {
+        Audit::external(ExternalInput::from_reader("reader", reader, Format::Bin))
+    }
+
+    /// An input already opened ([`ExternalInput::open`]: a file or stdin, raw bytes or ASCII
+    /// `0`/`1`). Its name is the one reports show.
+    pub fn external(input: ExternalInput) -> Self {
+        Audit::with_input(Input::External(input))
+    }
+
+    /// The name reports show for the input (default: `rng`, `fill`, `seeded` or `reader` by
+    /// the constructor; built-in sources keep their own names). For a seeded factory it is
+    /// also part of every stream's seed.
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// The battery, by name: `default` or `nist` (see [`crate::battery::BATTERIES`]).
+    pub fn battery(mut self, name: &str) -> Self {
+        self.battery = name.to_string();
+        self
+    }
+
+    /// Runs only these tests of the battery, in this order.
+    pub fn tests<S: AsRef<str>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
+        self.tests = Some(names.into_iter().map(|n| n.as_ref().to_string()).collect());
+        self
+    }
+
+    /// Sets a test parameter, `test.NAME` = `value` (`"BlockFrequency.M"`, 256). A key that
+    /// no selected test reads is an error when the audit runs.
+    pub fn param(mut self, key: &str, value: u64) -> Self {
+        self.params.0.insert(key.to_string(), value);
+        self
+    }
+
+    /// Bytes per stream (generators), or at most this many bytes in all (a reader).
+    pub fn bytes(mut self, bytes: u64) -> Self {
+        self.bytes = Some(bytes);
+        self
+    }
+
+    /// Streams per source; the second level needs 10 or more for its uniformity test.
+    pub fn streams(mut self, streams: u32) -> Self {
+        self.streams = Some(streams);
+        self
+    }
+
+    /// The master seed every stream's seed derives from (built-in sources, seeded factories).
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Worker threads; 0 (the default) means one per core. Results do not depend on it.
+    pub fn threads(mut self, threads: usize) -> Self {
+        self.threads = threads;
+        self
+    }
+
+    /// Bits per sequence, for batteries that read bit sequences (NIST).
+    pub fn seq_bits(mut self, bits: u64) -> Self {
+        self.seq_bits = bits;
+        self
+    }
+
+    /// Sequences, for batteries that read bit sequences (NIST); fewer when a reader ends first.
+    pub fn seqs(mut self, sequences: usize) -> Self {
+        self.seqs = sequences;
+        self
+    }
+
+    /// Called, from any worker thread, with the number of bytes just analysed: for a progress
+    /// bar sized by [`Audit::planned_bytes`].
+    pub fn progress(mut self, progress: impl Fn(u64) + Sync + 'static) -> Self {
+        self.progress = Some(Box::new(progress));
+        self
+    }
+
+    /// The bytes the audit will analyse, when that is known before reading (not for a reader
+    /// of unknown length without a limit).
+    pub fn planned_bytes(&self) -> Result<Option<u64>, Error> {
+        let inputs = match &self.input {
+            Input::Sources(names) => names.len() as u64,
+            _ => 1,
+        };
+        let per_input = match (find_battery(&self.battery)?.consumes, &self.input) {
+            (Consumes::Streams, Input::External(input)) => external_total(input, self.bytes),
+            (Consumes::Streams, _) => Some(
+                self.stream_bytes()
+                    .saturating_mul(u64::from(self.stream_count())),
+            ),
+            (Consumes::BitSequences, _) => {
+                Some((self.seq_bits / 8).saturating_mul(self.seqs as u64))
+            }
+        };
+        Ok(per_input.map(|bytes| bytes.saturating_mul(inputs)))
+    }
+
+    fn stream_bytes(&self) -> u64 {
+        self.bytes.unwrap_or(DEFAULT_BYTES)
+    }
+
+    fn stream_count(&self) -> u32 {
+        match self.input {
+            Input::External(_) => self.streams.unwrap_or(1),
+            _ => self.streams.unwrap_or(DEFAULT_STREAMS),
+        }
+    }
+
+    /// The input's name as reports show it.
+    fn input_name(&self) -> String {
+        if let Some(name) = &self.name {
+            return name.clone();
+        }
+        match &self.input {
+            Input::Sources(names) => names.join(", "),
+            Input::Stream(_) => "rng".to_string(),
+            Input::Seeded(_) => "seeded".to_string(),
+            Input::External(input) => input.name.clone(),
+        }
+    }
+
+    /// Runs the audit and returns its report. Errors are about the request or the input (an
+    /// unknown name, a battery that cannot run on the input, input that cannot be read),
+    /// never statistical findings: those are in the report.
+    pub fn run(mut self) -> Result<Report, Error> {
+        let battery = find_battery(&self.battery)?;
+        let tests = match &self.tests {
+            None => battery.tests.iter().collect(),
+            Some(names) => battery::select_names(battery, names.iter().map(String::as_str))?,
+        };
+        self.params.check(&tests)?;
+        let progress = self.progress.take().unwrap_or_else(|| Box::new(|_| {}));
+        match battery.consumes {
+            Consumes::Streams => self.run_streams(battery, tests, progress.as_ref()),
+            Consumes::BitSequences => self.run_sequences(battery, tests, progress.as_ref()),
+        }
+    }
+
+    fn run_streams(
+        self,
+        battery: &'static battery::Battery,
+        tests: Vec<&'static Test>,
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> Result<Report, Error> {
+        let streams = self.stream_count();
+        if streams == 0 {
+            return Err(Error::InvalidSetting {
+                setting: "streams",
+                reason: "must be at least 1".to_string(),
+            });
+        }
+        let name = self.input_name();
+        let bytes = self.stream_bytes();
+        let setup = Setup {
+            alphabet: 256,
+            length: Some(bytes),
+            params: self.params.clone(),
+        };
+        let report = |results, bytes, threads| {
+            Report::from_results(battery.name, bytes, streams, self.seed, threads, results)
+        };
+        match self.input {
+            Input::Sources(ref names) => {
+                let sources = names
+                    .iter()
+                    .map(|n| source::find(n))
+                    .collect::<Result<Vec<_>, _>>()?;
+                if let Some(source) = sources.first() {
+                    let applies = |s: &source::Source| {
+                        tests.iter().any(|t| (t.applies_to)(s.alphabet).is_ok())
+                    };
+                    if !sources.iter().any(|s| applies(s)) {
+                        return Err(not_applicable(
+                            battery,
+                            source.name,
+                            &tests,
+                            source.alphabet,
+                        ));
+                    }
+                }
+                let plan = Plan {
+                    sources,
+                    tests,
+                    bytes,
+                    streams,
+                    master_seed: self.seed,
+                    threads: self.threads,
+                    params: self.params.clone(),
+                };
+                let results = runner::run(&plan, progress)?;
+                Ok(report(results, bytes, self.threads))
+            }
+            Input::Stream(mut stream) => {
+                let results = run_segments(
+                    stream.as_mut(),
+                    &setup,
+                    &tests,
+                    streams,
+                    bytes,
+                    (&name, Kind::External),
+                    progress,
+                )?;
+                // The segments are generated and analysed one after another, on this thread.
+                Ok(report(results, bytes, 1))
+            }
+            Input::Seeded(ref factory) => {
+                let results = run_factory(
+                    (&name, Kind::Seeded),
+                    factory.as_ref(),
+                    &setup,
+                    &tests,
+                    streams,
+                    self.seed,
+                    self.threads,
+                    progress,
+                )?;
+                Ok(report(results, bytes, self.threads))
+            }
+            Input::External(mut input) => {
+                let results = external_segments(
+                    &mut input, &name, self.bytes, streams, &tests, &setup, progress,
+                )?;
+                let (segment, results) = results;
+                let analysed: u64 = results.iter().map(|r| r.bytes).sum();
+                let streams = results.len() as u32;
+                Ok(Report::from_results(
+                    battery.name,
+                    segment.min(analysed),
+                    streams,
+                    self.seed,
+                    // The segments are read and analysed one after another, on this thread.
+                    1,
+                    results,
+                ))
+            }
+        }
+    }
+
+    fn run_sequences(
+        self,
+        battery: &'static battery::Battery,
+        tests: Vec<&'static Test>,
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> Result<Report, Error> {
+        for (setting, zero) in [("seq_bits", self.seq_bits == 0), ("seqs", self.seqs == 0)] {
+            if zero {
+                return Err(Error::InvalidSetting {
+                    setting,
+                    reason: "must be at least 1".to_string(),
+                });
+            }
+        }
+        let plan = SequencePlan {
+            tests,
+            seq_bits: self.seq_bits,
+            sequences: self.seqs,
+            params: self.params.clone(),
+            threads: self.threads,
+        };
+        // run_sequences counts bits; the callback counts bytes, as for every other battery.
+        let progress_bits = |bits: u64| progress(bits / 8);
+        let name = self.input_name();
+        let mut results = Vec::new();
+        let threads = self.threads;
+        match self.input {
+            Input::Sources(ref names) => {
+                let sources = names
+                    .iter()
+                    .map(|n| source::find(n))
+                    .collect::<Result<Vec<_>, _>>()?;
+                // Every source is checked before any runs: a late error would waste the others.
+                if let Some(source) = sources.iter().find(|s| s.alphabet != 256) {
+                    return Err(reads_bits(battery, source.name, source.alphabet));
+                }
+                for source in sources {
+                    let seed = stream_seed(self.seed, source.name, 0);
+                    let mut bits = GeneratedBits((source.open)(seed));
+                    let origin = (
+                        source.name,
+                        source.kind,
+                        source.kind.is_reproducible().then_some(seed),
+                    );
+                    results.extend(run_sequences(&mut bits, &plan, origin, &progress_bits)?);
+                }
+            }
+            Input::Stream(stream) => {
+                let mut bits = GeneratedBits(stream);
+                let origin = (name.as_str(), Kind::External, None);
+                results = run_sequences(&mut bits, &plan, origin, &progress_bits)?;
+            }
+            Input::Seeded(ref factory) => {
+                let seed = stream_seed(self.seed, &name, 0);
+                let mut bits = GeneratedBits(factory(seed));
+                let origin = (name.as_str(), Kind::Seeded, Some(seed));
+                results = run_sequences(&mut bits, &plan, origin, &progress_bits)?;
+            }
+            Input::External(mut input) => {
+                let origin = (name.as_str(), Kind::External, None);
+                results = run_sequences(
+                    &mut input as &mut dyn BitSource,
+                    &plan,
+                    origin,
+                    &progress_bits,
+                )?;
+            }
+        }
+        let sequences = sequences_per_source(&results);
+        Ok(Report::from_results(
+            battery.name,
+            self.seq_bits.div_ceil(8),
+            sequences,
+            self.seed,
+            threads,
+            results,
+        ))
+    }
+}
+
+/// The battery by name; ENT's name, which gives figures and no verdict, is its own error.
+fn find_battery(name: &str) -> Result<&'static battery::Battery, Error> {
+    if name == battery::ENT_BATTERY {
+        return Err(Error::FiguresOnly {
+            name: name.to_string(),
+        });
+    }
+    battery::find_battery(name)
+}
+
+/// Sequences of the first source: all sources read the same number unless an input ended.
+fn sequences_per_source(results: &[StreamReport]) -> u32 {
+    results
+        .iter()
+        .take_while(|r| {
+            results
+                .first()
+                .is_some_and(|first| first.source == r.source)
+        })
+        .count() as u32
+}
+
+fn reads_bits(battery: &battery::Battery, input: &str, alphabet: u16) -> Error {
+    Error::NotApplicable {
+        battery: battery.name.to_string(),
+        input: input.to_string(),
+        reason: format!("it reads bits, and {input} emits symbols over an alphabet of {alphabet}"),
+    }
+}
+
+fn not_applicable(
+    battery: &battery::Battery,
+    input: &str,
+    tests: &[&Test],
+    alphabet: u16,
+) -> Error {
+    let reason = tests
+        .iter()
+        .find_map(|t| {
+            (t.applies_to)(alphabet)
+                .err()
+                .map(|r| format!("{}: {r}", t.name))
+        })
+        .unwrap_or_else(|| "no test selected".to_string());
+    Error::NotApplicable {
+        battery: battery.name.to_string(),
+        input: input.to_string(),
+        reason: format!("no selected test applies ({reason})"),
+    }
+}
+
+/// The bytes a reader will give: the limit, the file's size, the smaller of both, or unknown.
+/// ASCII `0`/`1` input has no byte count before it is read.
+fn external_total(input: &ExternalInput, limit: Option<u64>) -> Option<u64> {
+    let known = match input.format() {
+        Format::Bin => input.file_bytes,
+        Format::Ascii01 => None,
+    };
+    match (limit, known) {
+        (Some(limit), Some(size)) => Some(limit.min(size)),
+        (limit, size) => limit.or(size),
+    }
+}
+
+/// Cuts finite input into `streams` consecutive segments and runs the tests on each; returns
+/// the segment length and the results. One stream reads everything up to the limit.
+fn external_segments(
+    input: &mut ExternalInput,
+    name: &str,
+    limit: Option<u64>,
+    streams: u32,
+    tests: &[&'static Test],
+    setup: &Setup,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<(u64, Vec<StreamReport>), Error> {
+    let total = external_total(input, limit);
+    let segment_bytes = if streams == 1 {
+        total.unwrap_or(u64::MAX)
+    } else {
+        let total = total.ok_or_else(|| Error::UnknownLength {
+            input: name.to_string(),
+            streams,
+        })?;
+        match total / u64::from(streams) {
+            0 => {
+                return Err(Error::TooShortToCut {
+                    bytes: total,
+                    streams,
+                })
+            }
+            segment => segment,
+        }
+    };
+    let setup = Setup {
+        length: (segment_bytes != u64::MAX).then_some(segment_bytes),
+        ..setup.clone()
+    };
+    let format = input.format();
+    let results = run_segments(
+        input,
+        &setup,
+        tests,
+        streams,
+        segment_bytes,
+        (name, Kind::External),
+        progress,
+    )?;
+    if results.iter().all(|r| r.bytes == 0) {
+        let what = match format {
+            Format::Bin => "is empty",
+            Format::Ascii01 => "has no whole byte of 0/1 digits (ascii01 reads only '0' and '1')",
+        };
+        return Err(Error::NothingToTest {
+            input: name.to_string(),
+            what: what.to_string(),
+        });
+    }
+    Ok((segment_bytes, results))
+}
