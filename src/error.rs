@@ -5,42 +5,66 @@
 use crate::suggest::did_you_mean;
 use std::path::PathBuf;
 
+/// Everything the library can refuse or fail at; each variant is a problem with the request or its input, never a test result.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// A source name (`--source`) that no source answers to.
     #[error("unknown source '{name}'{hint} (run `rngaudit list` to see the sources)", hint = did_you_mean(.suggestion))]
     UnknownSource {
+        /// The name the user gave.
         name: String,
         /// The closest known name, when one is close enough to be a likely typo.
         suggestion: Option<String>,
     },
+    /// A test name (`--tests`) that the selected battery does not have.
     #[error("unknown test '{name}'{hint} (battery {battery} has: {known})", hint = did_you_mean(.suggestion))]
     UnknownTest {
+        /// The name the user gave.
         name: String,
+        /// The battery that was searched.
         battery: &'static str,
+        /// The closest test name, when one is close enough to be a likely typo.
         suggestion: Option<String>,
         /// The battery's test names, comma-separated.
         known: String,
     },
+    /// A battery name (`--battery`) that names no battery.
     #[error("unknown battery '{name}'{hint} (known: {known})", hint = did_you_mean(.suggestion))]
     UnknownBattery {
+        /// The name the user gave.
         name: String,
+        /// The closest battery name, when one is close enough to be a likely typo.
         suggestion: Option<String>,
+        /// The known battery names, comma-separated.
         known: String,
     },
+    /// A size the user wrote (`10MiB`, `2^20`, ...) that does not parse or is out of range.
     #[error("invalid size '{input}': {reason}")]
-    InvalidSize { input: String, reason: String },
+    InvalidSize {
+        /// The text the user wrote.
+        input: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A request that makes no sense as given (a malformed `--param`, conflicting flags); the message says what.
     #[error("{0}")]
     Usage(String),
     // The I/O cause is the error's `source`: `{:#}` (as the binary prints errors) appends it
     // once, so the message itself leaves it out.
+    /// A report, chart or other file could not be written.
     #[error("cannot write {}", path.display())]
     Write {
+        /// The file that could not be written.
         path: PathBuf,
+        /// The I/O error behind it.
         source: std::io::Error,
     },
+    /// An input (file, pipe, command output) could not be read.
     #[error("cannot read {what}")]
     Read {
+        /// The input as the message names it (a path, `stdin`, a command).
         what: String,
+        /// The I/O error behind it.
         source: std::io::Error,
     },
     /// The battery cannot run on this input at all (the NIST battery reads bits and the input

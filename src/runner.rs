@@ -21,27 +21,37 @@ pub const CHUNK_SYMBOLS: usize = 1 << 16;
 /// What to run.
 #[derive(Debug, Clone)]
 pub struct Plan {
+    /// The sources to test, in report order.
     pub sources: Vec<&'static Source>,
+    /// The tests run on every stream of every source.
     pub tests: Vec<&'static Test>,
     /// Symbols per stream (bytes, for byte sources).
     pub bytes: u64,
+    /// Streams per source; each gets its own seed and its own outcome per test.
     pub streams: u32,
+    /// The seed every stream's seed is derived from (with the source name and stream index), so
+    /// a run can be repeated exactly.
     pub master_seed: u64,
     /// Worker threads; 0 means one per core.
     pub threads: usize,
+    /// Parameter overrides for the tests (`--param`).
     pub params: Params,
 }
 
 /// Everything measured on one stream.
 #[derive(Debug, Clone)]
 pub struct StreamReport {
+    /// The source's name.
     pub source: String,
+    /// The source's kind.
     pub kind: Kind,
+    /// The stream's index within its source, from 0.
     pub stream: u32,
     /// The stream's seed, for reproducible kinds (replay it with `rngaudit dump --seed`).
     pub seed: Option<u64>,
     /// Symbols actually analysed.
     pub bytes: u64,
+    /// The tests' outcomes, in the plan's test order.
     pub outcomes: Vec<Outcome>,
 }
 
@@ -192,10 +202,13 @@ impl BitSource for GeneratedBits {
 /// A NIST SP 800-22 run: `sequences` consecutive sequences of `seq_bits` bits each.
 #[derive(Debug, Clone)]
 pub struct SequencePlan {
+    /// The NIST tests to run on every sequence.
     pub tests: Vec<&'static Test>,
+    /// Bits per sequence (STS's `n`).
     pub seq_bits: u64,
     /// At most this many sequences; fewer when the input ends first.
     pub sequences: usize,
+    /// Parameter overrides for the tests (`--param`).
     pub params: Params,
     /// Worker threads; 0 means one per core.
     pub threads: usize,

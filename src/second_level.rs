@@ -44,16 +44,22 @@ pub const WEAK_BELOW: f64 = 0.001;
 /// Fewest streams for which the uniformity of p-values is computed (as STS does).
 pub use crate::stats::uniformity::MIN_STREAMS_FOR_UNIFORMITY;
 
+/// The judgement on one cell or one source; reports sort and colour by it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
+    /// Nothing found: the cell survived Holm and its `cell_p` is at least [`WEAK_BELOW`].
     Pass,
+    /// Not rejected, but `cell_p` is below [`WEAK_BELOW`]: worth a longer run, not a failure.
     Weak,
+    /// Rejected by Holm's procedure at the family α (or, per stream, p < [`ALPHA`]).
     Fail,
+    /// No stream was measured (the test does not apply, or there was too little data).
     Skipped,
 }
 
 impl Verdict {
+    /// The lowercase name reports and JSON use (`pass`, `weak`, `fail`, `skipped`).
     pub fn as_str(self) -> &'static str {
         match self {
             Verdict::Pass => "pass",
@@ -76,22 +82,34 @@ impl Verdict {
 /// One (source, test, label) cell over all its streams.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct CellSummary {
+    /// The source's name.
     pub source: String,
+    /// The source's kind, which sets the verdict it is expected to get.
     pub kind: Kind,
+    /// The test's name.
     pub test: &'static str,
+    /// Names one of several results of the same test (a template, a state); empty otherwise.
     pub label: String,
     /// Streams on which the test was measured (skipped streams are left out).
     pub streams: usize,
+    /// Measured streams whose p-value is at least [`ALPHA`].
     pub passed: usize,
+    /// `passed / streams`, in [0, 1]; `None` when no stream was measured.
     pub pass_proportion: Option<f64>,
     /// NIST's acceptable range of the pass proportion for this many streams.
     pub proportion_bounds: Option<(f64, f64)>,
+    /// P-value in [0, 1] of the χ² test that the streams' p-values are uniform (10 bins); `None`
+    /// with fewer than [`MIN_STREAMS_FOR_UNIFORMITY`] streams.
     pub uniformity_p: Option<f64>,
+    /// The cell's single p-value in [0, 1] before Holm's adjustment (see the module docs for how
+    /// it combines the streams); `None` when nothing was measured.
     pub cell_p: Option<f64>,
     /// `cell_p` adjusted by Holm's procedure over every measured cell of the run: the cell
     /// fails exactly when this is at most the family α.
     pub holm_p: Option<f64>,
+    /// The cell's verdict.
     pub verdict: Verdict,
+    /// The verdict the source's kind expects (`pass`, or `fail` for controls).
     pub expected: &'static str,
     /// Why the test did not run, when it never did.
     pub skip_reason: Option<String>,
@@ -111,9 +129,13 @@ impl CellSummary {
 /// One source over all its cells.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct SourceSummary {
+    /// The source's name.
     pub source: String,
+    /// The source's kind.
     pub kind: Kind,
+    /// The worst verdict over its cells; see also [`SourceSummary::verdict_name`].
     pub verdict: Verdict,
+    /// The verdict the source's kind expects (`pass`, or `fail` for controls).
     pub expected: &'static str,
     /// Cells that failed, by display name.
     pub failing: Vec<String>,

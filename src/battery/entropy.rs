@@ -14,6 +14,8 @@ use super::frequency::SymbolCounts;
 use super::{any_alphabet, Outcome, Setup, Test, TestState};
 use crate::stats::chi_square;
 
+/// The `entropy` test's entry in the default battery: its name, summary, reference and parameters,
+/// and how it starts on a stream.
 pub const TEST: Test = Test {
     name: "entropy",
     summary: "Shannon entropy per symbol (G-test) and most-common-value min-entropy",

@@ -10,6 +10,8 @@
 use super::{any_alphabet, Outcome, Setup, Test, TestState};
 use crate::stats::chi_square;
 
+/// The `frequency` test's entry in the default battery: its name, summary, reference and parameters,
+/// and how it starts on a stream.
 pub const TEST: Test = Test {
     name: "frequency",
     summary: "chi-square of symbol counts over the stream's alphabet",

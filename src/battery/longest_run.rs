@@ -27,6 +27,8 @@ use super::{needs_bytes, Outcome, Test, TestState};
 use crate::stats::chi_square;
 use std::sync::OnceLock;
 
+/// The `longest_run` test's entry in the default battery: its name, summary, reference and parameters,
+/// and how it starts on a stream.
 pub const TEST: Test = Test {
     name: "longest_run",
     summary: "longest run of ones within blocks of bits",

@@ -26,23 +26,28 @@ use crate::Error;
 /// One figure a test reports besides its statistic (for example a min-entropy estimate).
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Figure {
+    /// The figure's name as reports print it (`min_entropy`, ...).
     pub name: &'static str,
+    /// The figure's value, in the units its name states.
     pub value: f64,
 }
 
 /// What a test measured on one stream.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Measurement {
+    /// The test statistic (a χ², a z-score, ...); reports print it beside the p-value.
     pub statistic: f64,
     /// The p-value, in [0, 1]. Upper tails are computed directly so tiny values keep their
     /// digits; a value that underflows the smallest double is 0 and reports say "< 1e-300".
     pub p_value: f64,
+    /// Figures the test reports besides its statistic, in the order it added them.
     pub figures: Vec<Figure>,
 }
 
 /// One result of one test on one stream: a measurement, or the reason there is none.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Outcome {
+    /// The name of the test that produced it ([`Test::name`]).
     pub test: &'static str,
     /// Names one of several results of the same test (a template, a state); empty otherwise.
     pub label: String,
@@ -51,6 +56,7 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// A measured result with no label and no figures; `p_value` is clamped into [0, 1].
     pub fn measured(test: &'static str, statistic: f64, p_value: f64) -> Self {
         Outcome {
             test,
@@ -63,6 +69,7 @@ impl Outcome {
         }
     }
 
+    /// A result without a measurement: `reason` says why the test did not run on this stream.
     pub fn skipped(test: &'static str, reason: impl Into<String>) -> Self {
         Outcome {
             test,
@@ -71,11 +78,13 @@ impl Outcome {
         }
     }
 
+    /// Names this result among several of the same test (a template, a state).
     pub fn with_label(mut self, label: impl Into<String>) -> Self {
         self.label = label.into();
         self
     }
 
+    /// Adds a figure to a measured result; a skipped one stays as it is.
     pub fn with_figure(mut self, name: &'static str, value: f64) -> Self {
         if let Ok(measurement) = &mut self.result {
             measurement.figures.push(Figure { name, value });
@@ -139,10 +148,12 @@ pub struct Setup {
     /// The stream's length in symbols when it is known in advance (generated streams and fixed
     /// NIST sequences); `None` for input of unknown length such as a pipe.
     pub length: Option<u64>,
+    /// Parameter overrides the user gave; tests read theirs with [`Params::get`].
     pub params: Params,
 }
 
 impl Setup {
+    /// A setup with no parameter overrides.
     pub fn new(alphabet: u16, length: Option<u64>) -> Self {
         Setup {
             alphabet,
@@ -162,7 +173,9 @@ pub trait TestState: Send {
 
 /// One registered test.
 pub struct Test {
+    /// The name `--tests` selects it by and reports show.
     pub name: &'static str,
+    /// One line for `rngaudit list`: what the test looks at.
     pub summary: &'static str,
     /// Where the statistic and its distribution come from.
     pub reference: &'static str,
@@ -170,6 +183,7 @@ pub struct Test {
     pub params: &'static [&'static str],
     /// `Err(reason)` when the test does not apply to streams over this alphabet.
     pub applies_to: fn(alphabet: u16) -> Result<(), String>,
+    /// Creates the test's streaming state for one stream.
     pub start: fn(setup: &Setup) -> Box<dyn TestState>,
 }
 

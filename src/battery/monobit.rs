@@ -7,6 +7,8 @@
 use super::{needs_bytes, Outcome, Test, TestState};
 use crate::stats::normal;
 
+/// The `monobit` test's entry in the default battery: its name, summary, reference and parameters,
+/// and how it starts on a stream.
 pub const TEST: Test = Test {
     name: "monobit",
     summary: "proportion of ones among all bits",

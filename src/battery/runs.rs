@@ -14,6 +14,8 @@
 use super::{needs_bytes, Outcome, Test, TestState};
 use crate::stats::normal;
 
+/// The `runs` test's entry in the default battery: its name, summary, reference and parameters,
+/// and how it starts on a stream.
 pub const TEST: Test = Test {
     name: "runs",
     summary: "number of runs of identical bits",

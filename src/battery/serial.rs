@@ -18,6 +18,8 @@
 use super::{any_alphabet, Outcome, Setup, Test, TestState};
 use crate::stats::chi_square;
 
+/// The `serial` test's entry in the default battery: its name, summary, reference and parameters,
+/// and how it starts on a stream.
 pub const TEST: Test = Test {
     name: "serial",
     summary: "overlapping pairs of consecutive symbols (Good's generalized serial statistic)",

@@ -15,6 +15,8 @@
 use super::{any_alphabet, Outcome, Test, TestState};
 use crate::stats::normal;
 
+/// The `serial_correlation` test's entry in the default battery: its name, summary, reference and parameters,
+/// and how it starts on a stream.
 pub const TEST: Test = Test {
     name: "serial_correlation",
     summary: "correlation of each symbol value with the next (ENT's coefficient)",

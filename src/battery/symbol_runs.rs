@@ -14,6 +14,8 @@
 use super::{Outcome, Setup, Test, TestState};
 use crate::stats::normal;
 
+/// The `symbol_runs` test's entry in the default battery: its name, summary, reference and parameters,
+/// and how it starts on a stream.
 pub const TEST: Test = Test {
     name: "symbol_runs",
     summary: "runs of symbols above and below the middle of the alphabet",

@@ -75,8 +75,11 @@ pub const CAVEAT: &str =
 /// A statistic with its degrees of freedom (χ² tests) and p-value.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Measured {
+    /// The test statistic (χ², or a standard normal z for `order`).
     pub statistic: f64,
+    /// Degrees of freedom of the χ² statistic.
     pub df: f64,
+    /// The p-value, in [0, 1].
     pub p_value: f64,
     /// What was tested, for people (table size, merging).
     pub detail: String,
@@ -86,9 +89,11 @@ pub struct Measured {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
+    /// No test rejected it, even at 10α.
     Pass,
     /// Not rejected at α, but at 10α.
     Weak,
+    /// Rejected at α after Holm's adjustment.
     Fail,
     /// A position with one character: it carries no entropy and is not a failure.
     Constant,
@@ -100,6 +105,7 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// The lowercase name reports and JSON use.
     pub fn as_str(self) -> &'static str {
         match self {
             Verdict::Pass => "pass",
@@ -120,20 +126,25 @@ pub struct TestReport {
     pub name: &'static str,
     /// The positions it looked at (empty for `collisions`).
     pub positions: Vec<usize>,
+    /// The test statistic; `None` when the test was skipped.
     pub statistic: Option<f64>,
     /// Degrees of freedom of a χ² statistic; `None` for the tests whose p-value is a binomial
     /// tail (`fips140_2`: failed blocks; `collisions`: equal pairs), for `order` (a normal
     /// statistic) and for skipped tests.
     pub df: Option<f64>,
+    /// The raw p-value in [0, 1], before Holm's adjustment; `None` when skipped.
     pub p_value: Option<f64>,
     /// The Holm-adjusted p-value: the test is rejected when it is at most α.
     pub p_holm: Option<f64>,
+    /// The test's verdict after Holm's adjustment.
     pub verdict: Verdict,
+    /// What was tested, for people (table size, merging), or why it was skipped.
     pub detail: String,
     /// For the certifying tests (`uniformity`, `order`, `fips140_2`): tokens needed for the
     /// test to catch its stated defect with 90% power ([`power`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tokens_needed: Option<u64>,
+    /// The FIPS 140-2 sub-test results, for `fips140_2` only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fips: Option<bits::Fips>,
     /// The positions a rejection is blamed on: all of `positions`, except for `adjacent`,
@@ -145,12 +156,15 @@ pub struct TestReport {
 /// One character position.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct PositionReport {
+    /// The position's index in the token, from 0.
     pub index: usize,
     /// Tokens long enough to have this position (every token of its group).
     pub present: u64,
+    /// Number of distinct characters observed at this position.
     pub charset_size: usize,
     /// The observed characters, sorted.
     pub charset: String,
+    /// log₂ of `charset_size`: the position's entropy in bits if its characters were uniform.
     pub log2_charset: f64,
     /// SP 800-90B §6.3.1 most-common-value min-entropy.
     pub min_entropy: f64,
@@ -166,20 +180,25 @@ pub struct PositionReport {
     pub tokens_needed: u64,
     /// The smallest Holm-adjusted p-value of the tests blamed on it.
     pub p_value: Option<f64>,
+    /// The position's verdict: the worst of the tests blamed on it, `constant` or `insufficient`.
     pub verdict: Verdict,
     /// Tests that failed (or were weak) here.
     pub flagged_tests: Vec<&'static str>,
 }
 
+/// How many tokens have one length.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct LengthCount {
+    /// The length, in characters.
     pub length: usize,
+    /// Tokens of that length.
     pub tokens: u64,
 }
 
 /// How many tokens one certifying test needs, and where the sample falls short of it.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Requirement {
+    /// The certifying test (`uniformity`, `order` or `fips140_2`).
     pub test: &'static str,
     /// The most any position needs for this test.
     pub tokens_needed: u64,
@@ -192,12 +211,19 @@ pub struct Requirement {
 /// Everything `rngaudit tokens` reports.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct TokenReport {
+    /// The input's name as reports show it.
     pub source: String,
+    /// Tokens read (blank lines excepted).
     pub tokens: u64,
+    /// Distinct tokens among them.
     pub distinct: u64,
+    /// The shortest token's length, in characters.
     pub length_min: usize,
+    /// The longest token's length, in characters.
     pub length_max: usize,
+    /// Tokens per length, shortest first.
     pub length_distribution: Vec<LengthCount>,
+    /// The significance level the Holm-adjusted p-values are compared with.
     pub alpha: f64,
     /// Entropy that the certifying tests checked (tested), net of failures. With several
     /// lengths, the smallest of the groups'.
@@ -218,18 +244,28 @@ pub struct TokenReport {
     pub duplicates: u64,
     /// Pairs of equal tokens expected at the effective entropy: n(n − 1)/2 / 2^E.
     pub expected_collisions: f64,
+    /// Pairs of equal tokens expected among 10^6 tokens at the effective entropy.
     pub expected_collisions_at_1e6: f64,
+    /// Pairs of equal tokens expected among 10^9 tokens at the effective entropy.
     pub expected_collisions_at_1e9: f64,
+    /// Tokens after which a collision is as likely as not at the effective entropy (the birthday
+    /// bound, ≈ 1.18 · 2^(E/2)).
     pub tokens_for_50pct_collision: f64,
+    /// The verdict on the whole token set: the worst over positions and tests.
     pub verdict: Verdict,
+    /// Positions whose verdict is `fail`, from 0.
     pub failing_positions: Vec<usize>,
+    /// One report per character position.
     pub positions: Vec<PositionReport>,
+    /// Every test run, in report order.
     pub tests: Vec<TestReport>,
     /// One report per token length when the tokens have several (then `positions` and `tests`
     /// are empty here and live in the groups).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub groups: Vec<TokenReport>,
+    /// Remarks for people: a capped entropy, too few tokens, what the tests cannot see.
     pub notes: Vec<String>,
+    /// [`CAVEAT`], printed with every result.
     pub caveat: &'static str,
 }
 

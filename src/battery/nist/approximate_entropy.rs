@@ -18,6 +18,8 @@ use super::{packed_bits_only, skip_all, BitTest, Conditions, MinLength};
 use crate::battery::{Outcome, Params, Setup, Test};
 use crate::stats::chi_square;
 
+/// The `ApproximateEntropy` test's entry in the NIST SP 800-22 battery: its name, summary, reference and parameters,
+/// and how it starts on a stream.
 pub const TEST: Test = Test {
     name: "ApproximateEntropy",
     summary: "frequency of overlapping m- and (m+1)-bit patterns",

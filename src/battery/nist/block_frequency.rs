@@ -19,6 +19,8 @@ use super::{packed_bits_only, parameter_unmet, skip_all, BitTest, Conditions, Mi
 use crate::battery::{Outcome, Params, Setup, Test};
 use crate::stats::chi_square;
 
+/// The `BlockFrequency` test's entry in the NIST SP 800-22 battery: its name, summary, reference and parameters,
+/// and how it starts on a stream.
 pub const TEST: Test = Test {
     name: "BlockFrequency",
     summary: "proportion of ones within blocks of M bits",

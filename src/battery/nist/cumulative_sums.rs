@@ -19,6 +19,8 @@ use super::{packed_bits_only, skip_all, BitTest, Conditions, MinLength};
 use crate::battery::{Outcome, Params, Setup, Test};
 use crate::stats::normal;
 
+/// The `CumulativeSums` test's entry in the NIST SP 800-22 battery: its name, summary, reference and parameters,
+/// and how it starts on a stream.
 pub const TEST: Test = Test {
     name: "CumulativeSums",
     summary: "maximal excursion of the ±1 random walk, from the start and from the end",

@@ -36,6 +36,8 @@ use super::{packed_bits_only, skip_all, BitTest, Conditions, MinLength};
 use crate::battery::{Outcome, Params, Setup, Test};
 use crate::stats::normal;
 
+/// The `FFT` test's entry in the NIST SP 800-22 battery: its name, summary, reference and parameters,
+/// and how it starts on a stream.
 pub const TEST: Test = Test {
     name: "FFT",
     summary: "peaks in the discrete Fourier transform of the ±1 sequence",

@@ -9,6 +9,8 @@ use super::{packed_bits_only, BitTest, Conditions, MinLength};
 use crate::battery::{Outcome, Params, Setup, Test};
 use crate::stats::normal;
 
+/// The `Frequency` test's entry in the NIST SP 800-22 battery: its name, summary, reference and parameters,
+/// and how it starts on a stream.
 pub const TEST: Test = Test {
     name: "Frequency",
     summary: "proportion of ones in the sequence",

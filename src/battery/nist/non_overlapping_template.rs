@@ -32,6 +32,8 @@ use super::{packed_bits_only, skip_all, BitTest, Conditions, MinLength, NEEDS_LE
 use crate::battery::{Outcome, Params, Setup, Test};
 use crate::stats::chi_square;
 
+/// The `NonOverlappingTemplate` test's entry in the NIST SP 800-22 battery: its name, summary, reference and parameters,
+/// and how it starts on a stream.
 pub const TEST: Test = Test {
     name: "NonOverlappingTemplate",
     summary: "occurrences of each aperiodic m-bit template in 8 blocks",

@@ -27,6 +27,8 @@ use super::{packed_bits_only, parameter_unmet, skip_all, BitTest, Conditions, Mi
 use crate::battery::{Outcome, Params, Setup, Test};
 use crate::stats::chi_square;
 
+/// The `OverlappingTemplate` test's entry in the NIST SP 800-22 battery: its name, summary, reference and parameters,
+/// and how it starts on a stream.
 pub const TEST: Test = Test {
     name: "OverlappingTemplate",
     summary: "occurrences of a run of m ones, overlapping, in blocks of 1032 bits",

@@ -25,6 +25,8 @@ use super::{packed_bits_only, skip_all, BitTest};
 use crate::battery::{Outcome, Setup, Test};
 use crate::stats::chi_square;
 
+/// The `RandomExcursions` test's entry in the NIST SP 800-22 battery: its name, summary, reference and parameters,
+/// and how it starts on a stream.
 pub const TEST: Test = Test {
     name: "RandomExcursions",
     summary: "visits to states -4..4 per cycle of the ±1 random walk",

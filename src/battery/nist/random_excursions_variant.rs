@@ -16,6 +16,8 @@ use super::{packed_bits_only, skip_all, BitTest};
 use crate::battery::{Outcome, Setup, Test};
 use crate::stats::normal;
 
+/// The `RandomExcursionsVariant` test's entry in the NIST SP 800-22 battery: its name, summary, reference and parameters,
+/// and how it starts on a stream.
 pub const TEST: Test = Test {
     name: "RandomExcursionsVariant",
     summary: "total visits to states -9..9 of the ±1 random walk",

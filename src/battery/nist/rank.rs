@@ -16,6 +16,8 @@ use super::{packed_bits_only, skip_all, BitTest, Conditions, MinLength};
 use crate::battery::{Outcome, Params, Setup, Test};
 use crate::stats::chi_square;
 
+/// The `Rank` test's entry in the NIST SP 800-22 battery: its name, summary, reference and parameters,
+/// and how it starts on a stream.
 pub const TEST: Test = Test {
     name: "Rank",
     summary: "rank distribution of 32x32 binary matrices",

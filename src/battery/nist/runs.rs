@@ -13,6 +13,8 @@ use crate::battery::{Outcome, Params, Setup, Test};
 use crate::stats::normal;
 use std::f64::consts::SQRT_2;
 
+/// The `Runs` test's entry in the NIST SP 800-22 battery: its name, summary, reference and parameters,
+/// and how it starts on a stream.
 pub const TEST: Test = Test {
     name: "Runs",
     summary: "number of runs of identical bits",
