@@ -279,14 +279,23 @@ pub struct EntFigures {
     pub entropy: f64,
     /// ENT's "Optimum compression would reduce the size ... by N percent".
     pub compression_percent: i16,
+    /// Pearson's χ² of the sample counts against uniform (255 degrees of freedom for bytes, 1 for
+    /// bits); `None` where ENT prints `-nan` (no input).
     pub chi_square: Option<f64>,
     /// ENT's approximation of P(χ² > statistic) with 255 (or 1) degrees of freedom (its `chip`).
     pub chi_square_probability: Option<f64>,
     /// The same in percent, the number ENT prints (`chip * 100`).
     pub chi_square_percent: Option<f64>,
+    /// Arithmetic mean of the samples: near 127.5 for random bytes, 0.5 for random bits; `None`
+    /// with no input.
     pub mean: Option<f64>,
+    /// π estimated from each 6 bytes read as a point (two 24-bit coordinates): the share that
+    /// falls inside the quarter circle is π/4. `None` with fewer than 6 bytes.
     pub monte_carlo_pi: Option<f64>,
+    /// The estimate's absolute error, in percent of π.
     pub monte_carlo_error_percent: Option<f64>,
+    /// Correlation of each sample with the next, in [-1, 1]: near 0 for random data; `None`
+    /// when all values are equal.
     pub serial_correlation: Option<f64>,
 }
 

@@ -17,6 +17,7 @@ use std::io;
 
 /// Bytes analysed per run: 16 MiB, as `benches/battery.rs`; `--quick` uses 2 MiB.
 pub const DATA_BYTES: usize = 16 << 20;
+/// Bytes analysed per run with `--quick`: 2 MiB.
 pub const QUICK_DATA_BYTES: usize = 2 << 20;
 const SEED: u64 = 0x5EED;
 /// The row of the whole battery in one pass.

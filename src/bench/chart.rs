@@ -18,6 +18,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::HPos;
 use std::path::Path;
 
+/// File name of the throughput chart, inside the output directory.
 pub const FILE: &str = "throughput.png";
 
 const MARGIN: i32 = 24;

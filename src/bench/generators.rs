@@ -164,6 +164,7 @@ impl SmallRequest {
 
 /// How one token source's token is made on its own, one call at a time.
 pub struct TokenCall {
+    /// The token source's name, as its rows name it.
     pub source: &'static str,
     /// Makes one token and drops it (through `black_box`, so it is really made).
     pub make: fn() -> io::Result<()>,

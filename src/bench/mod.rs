@@ -41,6 +41,7 @@ pub enum Mode {
 }
 
 impl Mode {
+    /// The name CSV and JSON use (`bulk`, `bulk_all_threads`, `call16`, `token`).
     pub fn as_str(self) -> &'static str {
         match self {
             Mode::Bulk => "bulk",
@@ -60,15 +61,22 @@ impl Mode {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RowKind {
+    /// A seeded (reproducible, non-cryptographic) generator.
     Seeded,
+    /// A cryptographically secure generator.
     Secure,
+    /// A token generator.
     Token,
+    /// Python's own generators, timed through `python3`.
     Python,
+    /// A deliberately bad control generator.
     Control,
+    /// An external program's output.
     External,
 }
 
 impl RowKind {
+    /// The lowercase name CSV and JSON use.
     pub fn as_str(self) -> &'static str {
         match self {
             RowKind::Seeded => "seeded",
@@ -98,14 +106,23 @@ impl From<source::Kind> for RowKind {
 /// of the row's median.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Row {
+    /// The source's name (or Python's function, for Python rows).
     pub source: String,
+    /// What produced the row.
     pub kind: RowKind,
+    /// How it was measured.
     pub mode: Mode,
+    /// Bytes per request: 1 MiB for bulk modes, 16 otherwise.
     pub request_bytes: u64,
+    /// Median rate in GB/s (10^9 bytes per second), for bulk modes; `None` otherwise.
     pub median_gb_per_s: Option<f64>,
+    /// Median cost of one call in ns, for per-call modes; `None` otherwise.
     pub median_ns_per_call: Option<f64>,
+    /// The smallest figure over the runs, in the unit of the median.
     pub min: f64,
+    /// The largest figure over the runs, in the unit of the median.
     pub max: f64,
+    /// Timed runs the median is taken over.
     pub runs: u32,
 }
 
@@ -159,14 +176,20 @@ impl Row {
 /// whole battery in one pass, on bytes already in memory.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct BatteryRow {
+    /// The test's name, or the whole battery's row.
     pub test: String,
+    /// Median throughput in MB/s (10^6 bytes per second).
     pub median_mb_per_s: f64,
+    /// The lowest MB/s over the runs.
     pub min: f64,
+    /// The highest MB/s over the runs.
     pub max: f64,
+    /// Timed runs the median is taken over.
     pub runs: u32,
 }
 
 impl BatteryRow {
+    /// A row from the statistics of its runs, in MB/s, rounded to four significant digits.
     pub fn new(test: &str, stats: Stats) -> BatteryRow {
         BatteryRow {
             test: test.to_string(),
@@ -181,12 +204,15 @@ impl BatteryRow {
 /// Everything one bench run measured, and where.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Bench {
+    /// One row per source and mode, in plan order, Python's last.
     pub results: Vec<Row>,
+    /// Throughput of each battery test and of the whole battery.
     pub battery: Vec<BatteryRow>,
     /// The CPU model, from /proc/cpuinfo where there is one.
     pub cpu: String,
     /// Threads of the all-threads rows (1: there are none).
     pub threads: usize,
+    /// Whether the run was shortened (`--quick`): fewer and shorter timed runs.
     pub quick: bool,
     /// What the run could not do (no python3, for one), one line each, for stderr.
     pub notes: Vec<String>,
@@ -197,7 +223,9 @@ pub struct Bench {
 /// What to measure.
 #[derive(Clone, Debug)]
 pub struct Plan {
+    /// The sources to bench, in row order.
     pub sources: Vec<&'static Source>,
+    /// Whether to shorten the run (`--quick`): fewer and shorter timed runs, noisier figures.
     pub quick: bool,
     /// Threads for the all-threads rows; 0 means one per core, 1 leaves those rows out.
     pub threads: usize,
@@ -292,7 +320,9 @@ pub fn cpu_model() -> String {
 /// One ratio worth quoting, from figures measured in the same run.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Headline {
+    /// The first of the two figures compared, as the headline names it.
     pub first: String,
+    /// The figure it is compared with.
     pub second: String,
     /// How they were compared: "per 16-byte request", "in bulk on one thread".
     pub context: &'static str,

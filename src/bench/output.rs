@@ -12,9 +12,12 @@ use crate::Error;
 use std::io::{self, Write};
 use std::path::Path;
 
+/// File name of the generator rows ([`super::Row`]), inside the output directory.
 pub const THROUGHPUT_FILE: &str = "throughput.csv";
+/// File name of the battery rows ([`super::BatteryRow`]), inside the output directory.
 pub const BATTERY_FILE: &str = "battery_throughput.csv";
 
+/// Columns of [`THROUGHPUT_FILE`], the fields of [`super::Row`].
 pub const THROUGHPUT_HEADER: [&str; 9] = [
     "source",
     "kind",
@@ -26,6 +29,7 @@ pub const THROUGHPUT_HEADER: [&str; 9] = [
     "max",
     "runs",
 ];
+/// Columns of [`BATTERY_FILE`], the fields of [`super::BatteryRow`].
 pub const BATTERY_HEADER: [&str; 5] = ["test", "median_mb_per_s", "min", "max", "runs"];
 
 /// Writes `throughput.csv`, `battery_throughput.csv` and (with the `charts` feature)

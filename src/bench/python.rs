@@ -20,8 +20,11 @@ pub const PROGRAM: &str = "python3";
 pub struct Case {
     /// The row's `source`: how a Python program spells the call (ASCII, no comma or tab).
     pub name: &'static str,
+    /// How the call is timed: `call16` for 16-byte requests, `token` for a whole token.
     pub mode: Mode,
+    /// Python run once before timing (`timeit`'s setup), such as the import.
     pub setup: &'static str,
+    /// The Python statement timed (`timeit`'s stmt), one call each.
     pub statement: &'static str,
     /// The built-in source whose per-call row does the same work in Rust, if any.
     pub rust: Option<&'static str>,

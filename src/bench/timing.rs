@@ -17,9 +17,13 @@ use std::time::{Duration, Instant};
 /// Median and spread of one quantity over the timed runs, in the quantity's own unit.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Stats {
+    /// The median over the runs.
     pub median: f64,
+    /// The smallest value over the runs.
     pub min: f64,
+    /// The largest value over the runs.
     pub max: f64,
+    /// Timed runs.
     pub runs: u32,
 }
 
@@ -92,6 +96,7 @@ impl Budget {
         run_time: Duration::from_millis(5),
     };
 
+    /// The full budget, or the short one for `--quick`.
     pub fn new(quick: bool) -> Budget {
         if quick {
             Budget::QUICK

@@ -12,10 +12,16 @@ use crate::Error;
 use std::io::{self, Write};
 use std::path::Path;
 
+/// File name of the per-stream rows, inside the output directory.
 pub const RESULTS_FILE: &str = "results.csv";
+/// File name of the per-cell rows (one per source, test and label), inside the output
+/// directory.
 pub const SUMMARY_FILE: &str = "summary.csv";
+/// File name of the figures tests report besides their statistics, inside the output
+/// directory.
 pub const FIGURES_FILE: &str = "figures.csv";
 
+/// Columns of [`RESULTS_FILE`].
 pub const RESULTS_HEADER: [&str; 9] = [
     "source",
     "kind",
@@ -41,6 +47,7 @@ pub const SUMMARY_HEADER: [&str; 10] = [
     "cell_p",
     "holm_p",
 ];
+/// Columns of [`FIGURES_FILE`].
 pub const FIGURES_HEADER: [&str; 5] = ["source", "stream", "test", "figure", "value"];
 
 /// Writes `results.csv`, `summary.csv` and `figures.csv`.

@@ -26,6 +26,7 @@ use crate::Error;
 use std::fmt::Write as _;
 use std::path::Path;
 
+/// File name of the HTML report, inside the output directory.
 pub const INDEX_FILE: &str = "index.html";
 
 /// The sentence every report ends with, word for word as the issue asks for it.

@@ -17,6 +17,7 @@ use crate::Error;
 use std::fmt::Write as _;
 use std::path::Path;
 
+/// File name of the Markdown report, inside the output directory.
 pub const README_FILE: &str = "README.md";
 
 /// The command that regenerates this report.

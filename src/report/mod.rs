@@ -27,12 +27,17 @@ pub struct Report {
     pub battery: String,
     /// Symbols per stream requested.
     pub bytes: u64,
+    /// Streams per source.
     pub streams: u32,
     /// The master seed every stream seed was derived from.
     pub master_seed: u64,
+    /// The family-wise error rate the verdicts were decided at (Holm's level).
     pub family_alpha: f64,
+    /// Everything measured on every stream, source by source.
     pub results: Vec<StreamReport>,
+    /// One summary per source, test and label, with its verdict.
     pub cells: Vec<CellSummary>,
+    /// One summary per source, with its verdict.
     pub sources: Vec<SourceSummary>,
     /// Further Markdown sections for `README.md` from work outside the battery run (the speed
     /// benchmark, detection lengths), each starting with its `## ` heading.

@@ -24,7 +24,9 @@ use plotters::style::{register_font, FontStyle};
 use std::path::Path;
 use std::sync::OnceLock;
 
+/// File name of the verdict chart, inside the output directory.
 pub const VERDICTS_FILE: &str = "verdicts.png";
+/// File name of the p-value histograms, inside the output directory.
 pub const PVALUES_FILE: &str = "pvalues.png";
 
 /// The bundled font (DejaVu Sans; its licence is `assets/DejaVuSans-LICENSE.txt`).

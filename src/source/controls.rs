@@ -7,6 +7,8 @@ use super::{Kind, Source, SymbolStream};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+/// `ctl_randu`: IBM's RANDU, the low byte of each output; caught by its odd, short-period low
+/// bits.
 pub const RANDU: Source = Source {
     name: "ctl_randu",
     kind: Kind::Control,
@@ -15,6 +17,7 @@ pub const RANDU: Source = Source {
     open: |seed| Box::new(Randu::new(seed)),
 };
 
+/// `ctl_counter`: an incrementing 32-bit counter starting at the seed, little-endian.
 pub const COUNTER: Source = Source {
     name: "ctl_counter",
     kind: Kind::Control,
@@ -23,6 +26,8 @@ pub const COUNTER: Source = Source {
     open: |seed| Box::new(Counter::new(seed as u32)),
 };
 
+/// `ctl_bias52`: independent bits that are 1 with probability 0.52, a small bias the frequency
+/// tests must catch.
 pub const BIAS52: Source = Source {
     name: "ctl_bias52",
     kind: Kind::Control,
@@ -31,6 +36,7 @@ pub const BIAS52: Source = Source {
     open: |seed| Box::new(Biased::new(seed)),
 };
 
+/// `ctl_modulo62`: `byte % 62` over 62 symbols, the modulo bias of a naive token generator.
 pub const MODULO62: Source = Source {
     name: "ctl_modulo62",
     kind: Kind::Control,
@@ -39,6 +45,8 @@ pub const MODULO62: Source = Source {
     open: |seed| Box::new(Modulo62(ChaCha8Rng::seed_from_u64(seed))),
 };
 
+/// `ctl_nibble`: bytes with equal nibbles, so bits balance but each byte carries 4 bits of
+/// entropy instead of 8.
 pub const NIBBLE: Source = Source {
     name: "ctl_nibble",
     kind: Kind::Control,
@@ -54,6 +62,7 @@ pub struct Randu {
 }
 
 impl Randu {
+    /// A RANDU stream from the low 31 bits of `seed`, forced odd.
     pub fn new(seed: u64) -> Self {
         // RANDU needs an odd seed below 2^31.
         Randu {
@@ -80,6 +89,7 @@ pub struct Counter {
 }
 
 impl Counter {
+    /// A counter whose first value is `start`.
     pub fn new(start: u32) -> Self {
         Counter {
             next: start,
@@ -113,6 +123,7 @@ pub struct Biased {
 const ONE_BELOW: u32 = 2_233_382_994;
 
 impl Biased {
+    /// A biased stream whose draws come from ChaCha8 seeded with `seed`.
     pub fn new(seed: u64) -> Self {
         Biased {
             rng: ChaCha8Rng::seed_from_u64(seed),

@@ -40,6 +40,7 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// The lowercase name reports use (`seeded`, `secure`, `token`, `control`, `external`).
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Seeded => "seeded",
@@ -66,10 +67,13 @@ impl Kind {
 
 /// One registered source.
 pub struct Source {
+    /// The name `--source` selects it by and reports show.
     pub name: &'static str,
+    /// What kind of generator it is; sets the verdict a report expects of it.
     pub kind: Kind,
     /// Number of distinct symbol values: 256 for bytes, 62 for `choice62`.
     pub alphabet: u16,
+    /// One line for `rngaudit list`: what it generates and how.
     pub summary: &'static str,
     /// Opens a stream; non-reproducible kinds ignore the seed.
     pub open: fn(seed: u64) -> Box<dyn SymbolStream>,

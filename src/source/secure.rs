@@ -5,6 +5,7 @@
 
 use super::{Kind, RngBytes, Source, SymbolStream};
 
+/// `os`: the OS generator through getrandom, what Python's `os.urandom` and `secrets` read.
 pub const OS: Source = Source {
     name: "os",
     kind: Kind::Secure,
@@ -13,6 +14,7 @@ pub const OS: Source = Source {
     open: |_| Box::new(OsBytes),
 };
 
+/// `threadrng`: rand's `ThreadRng` (ChaCha12, reseeded from the OS).
 pub const THREADRNG: Source = Source {
     name: "threadrng",
     kind: Kind::Secure,

@@ -11,6 +11,7 @@ use rand::SeedableRng;
 
 macro_rules! rand_source {
     ($constant:ident, $name:literal, $rng:ty, $summary:literal) => {
+        #[doc = concat!("`", $name, "`: ", $summary, ", seeded with `seed_from_u64`.")]
         pub const $constant: Source = Source {
             name: $name,
             kind: Kind::Seeded,
@@ -76,6 +77,7 @@ rand_source!(
     "Xoshiro256++ (rand_xoshiro)"
 );
 
+/// `mt19937`: the Mersenne Twister seeded and serialised as Python's `random.Random(seed)`.
 pub const MT19937: Source = Source {
     name: "mt19937",
     kind: Kind::Seeded,
@@ -93,6 +95,8 @@ pub struct PythonMt {
 }
 
 impl PythonMt {
+    /// Seeds the generator as `random.Random(seed)` does (`init_by_array` over the seed's 32-bit
+    /// words, least significant first).
     pub fn new(seed: u64) -> Self {
         // CPython splits abs(seed) into 32-bit words, least significant first, and keeps at
         // least one word (so seed 0 is the key [0]).

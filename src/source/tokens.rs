@@ -14,26 +14,32 @@
 use super::{Kind, Source, SymbolStream};
 use rand::Rng;
 
+/// `secrets.token_bytes(16)`: 16 bytes per token, tested as bytes.
 pub const TOKEN_BYTES16: Source = token_source::<TokenBytes>(
     "token_bytes16",
     256,
     "secrets.token_bytes(16): 16 bytes from os.urandom",
 );
+/// `secrets.token_hex(16)`: 32 lowercase hex digits per token, decoded back to its 16 bytes.
 pub const TOKEN_HEX16: Source = token_source::<TokenHex>(
     "token_hex16",
     256,
     "secrets.token_hex(16): 32 hex digits, decoded back to 16 bytes",
 );
+/// `secrets.token_urlsafe(16)`: 22 base64url characters per token, decoded back to its 16
+/// bytes.
 pub const TOKEN_URLSAFE16: Source = token_source::<TokenUrlsafe>(
     "token_urlsafe16",
     256,
     "secrets.token_urlsafe(16): 22 base64url characters, decoded back to 16 bytes",
 );
+/// `secrets.choice` over [`ALPHABET62`]: one character per token, tested as a symbol in 0..62.
 pub const CHOICE62: Source = token_source::<Choice62>(
     "choice62",
     62,
     "secrets.choice(ascii_letters + digits): symbols over an alphabet of 62",
 );
+/// `uuid.uuid4()`: the 122 random bits of each UUID, packed most-significant first into bytes.
 pub const UUID4: Source = token_source::<Uuid4>(
     "uuid4",
     256,
@@ -69,6 +75,8 @@ pub struct TokenStream<T, R> {
 }
 
 impl<T: TokenScheme, R: Rng + Send> TokenStream<T, R> {
+    /// A stream of tokens whose random bytes are drawn from `entropy` (the OS, or a seeded
+    /// generator in tests).
     pub fn new(entropy: R) -> Self {
         TokenStream {
             scheme: T::default(),
@@ -139,6 +147,7 @@ impl rand::TryRng for OsBuffered {
     }
 }
 
+/// `secrets.token_bytes(16)`: the payload is the 16 random bytes themselves.
 #[derive(Default)]
 pub struct TokenBytes;
 
@@ -150,6 +159,7 @@ impl TokenScheme for TokenBytes {
     }
 }
 
+/// `secrets.token_hex(16)`: 16 random bytes written as hex and decoded back.
 #[derive(Default)]
 pub struct TokenHex;
 
@@ -162,6 +172,7 @@ impl TokenScheme for TokenHex {
     }
 }
 
+/// `secrets.token_urlsafe(16)`: 16 random bytes written as unpadded base64url and decoded back.
 #[derive(Default)]
 pub struct TokenUrlsafe;
 
@@ -177,6 +188,8 @@ impl TokenScheme for TokenUrlsafe {
 /// Python's `string.ascii_letters + string.digits`, in Python's order.
 pub const ALPHABET62: &[u8; 62] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 
+/// `secrets.choice` over [`ALPHABET62`], drawn as Python draws it (rejection sampling of
+/// 6-bit values); the payload is the character's index, 0..62.
 #[derive(Default)]
 pub struct Choice62;
 
@@ -202,6 +215,8 @@ impl TokenScheme for Choice62 {
     }
 }
 
+/// `uuid.uuid4()`: 16 random bytes formatted as a version-4 UUID, parsed back, and its 122
+/// random bits packed into bytes (the 6 fixed version and variant bits left out).
 #[derive(Default)]
 pub struct Uuid4 {
     bits: BitPacker,
@@ -274,6 +289,7 @@ impl BitPacker {
     }
 }
 
+/// Lowercase hex of `bytes`, two digits per byte, as Python's `bytes.hex()` writes it.
 pub fn encode_hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut text = String::with_capacity(2 * bytes.len());
@@ -284,6 +300,8 @@ pub fn encode_hex(bytes: &[u8]) -> String {
     text
 }
 
+/// The bytes of a hex string (either case), or `None` when its length is odd or a character is
+/// not a hex digit.
 pub fn decode_hex(text: &str) -> Option<Vec<u8>> {
     let digit = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
     let bytes = text.as_bytes();

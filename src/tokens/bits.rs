@@ -72,11 +72,13 @@ const LONG_RUN: u32 = 26;
 /// The four FIPS 140-2 statistics of one 20,000-bit block.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Block {
+    /// Ones among the block's 20,000 bits.
     pub ones: u32,
     /// Σ f(i)² over the 16 poker counts.
     pub poker_squares: u64,
     /// Runs of each length 1..5 and 6+, for zeros (`[0]`) and ones (`[1]`).
     pub runs: [[u32; 6]; 2],
+    /// The longest run of equal bits, zeros or ones.
     pub longest_run: u32,
 }
 
@@ -110,6 +112,7 @@ impl Block {
         }
     }
 
+    /// Monobit test: more than 9,725 and fewer than 10,275 ones.
     pub fn monobit_passes(&self) -> bool {
         MONOBIT_LOW < self.ones && self.ones < MONOBIT_HIGH
     }
@@ -119,11 +122,13 @@ impl Block {
         16.0 * self.poker_squares as f64 / 5000.0 - 5000.0
     }
 
+    /// Poker test: 2.16 < X < 46.17 over the 5,000 4-bit nibbles, compared in exact integers.
     pub fn poker_passes(&self) -> bool {
         let scaled = 16 * self.poker_squares;
         POKER_LOW < scaled && scaled < POKER_HIGH
     }
 
+    /// Runs test: the runs of each length, of zeros and of ones, within FIPS's intervals.
     pub fn runs_pass(&self) -> bool {
         self.runs.iter().all(|counts| {
             counts
@@ -133,10 +138,12 @@ impl Block {
         })
     }
 
+    /// Long run test: no run of 26 or more equal bits.
     pub fn long_run_passes(&self) -> bool {
         self.longest_run < LONG_RUN
     }
 
+    /// Whether the block passes all four tests.
     pub fn passes(&self) -> bool {
         self.monobit_passes() && self.poker_passes() && self.runs_pass() && self.long_run_passes()
     }
@@ -145,12 +152,17 @@ impl Block {
 /// FIPS 140-2 over all whole blocks of one position.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Fips {
+    /// Whole 20,000-bit blocks tested; bits that do not fill a block are left out.
     pub blocks: u64,
     /// Blocks that failed at least one test.
     pub failed_blocks: u64,
+    /// Blocks that failed the monobit test.
     pub monobit_failures: u64,
+    /// Blocks that failed the poker test.
     pub poker_failures: u64,
+    /// Blocks that failed the runs test.
     pub runs_failures: u64,
+    /// Blocks that failed the long run test.
     pub long_run_failures: u64,
     /// P(X ≥ failed_blocks) for X ~ Binomial(blocks, BLOCK_FAILURE).
     pub p_value: f64,

@@ -79,6 +79,7 @@ impl Column {
         self.symbols.len() as u64
     }
 
+    /// Distinct characters seen at this position.
     pub fn charset_size(&self) -> usize {
         self.chars.len()
     }
@@ -95,10 +96,12 @@ pub struct TokenSet {
 }
 
 impl TokenSet {
+    /// Tokens read.
     pub fn tokens(&self) -> u64 {
         self.lengths.len() as u64
     }
 
+    /// Distinct tokens among them.
     pub fn distinct(&self) -> u64 {
         self.occurrences.len() as u64
     }

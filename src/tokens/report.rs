@@ -16,7 +16,9 @@ use plotters::prelude::*;
 use plotters::style::FontStyle;
 use std::path::Path;
 
+/// File name of the per-position table, inside the output directory.
 pub const CSV_FILE: &str = "tokens.csv";
+/// File name of the per-position chart, inside the output directory.
 pub const PNG_FILE: &str = "tokens.png";
 
 /// The family the crate's chart module registers its bundled font under.

@@ -63,10 +63,14 @@ pub const RULE_CONFIDENCE: f64 = 0.95;
 /// stays at or below each of them.
 pub const RULE_LEVELS: [f64; 3] = [FAMILY_ALPHA, 0.05, 0.10];
 
+/// File name of the per-test table, inside the output directory.
 pub const CALIBRATION_FILE: &str = "calibration.csv";
+/// File name of the verdict rule's false-fail table, inside the output directory.
 pub const RULE_FILE: &str = "verdict_rule.csv";
+/// File name of the p-value chart, inside the output directory (with the `charts` feature).
 pub const CHART_FILE: &str = "calibration.png";
 
+/// Columns of [`CALIBRATION_FILE`], one row per test and label.
 pub const CALIBRATION_HEADER: [&str; 10] = [
     "test",
     "label",
@@ -79,6 +83,7 @@ pub const CALIBRATION_HEADER: [&str; 10] = [
     "ks_p",
     "verdict",
 ];
+/// Columns of [`RULE_FILE`], one row per level of [`RULE_LEVELS`].
 pub const RULE_HEADER: [&str; 7] = [
     "family_alpha",
     "reports",
@@ -151,6 +156,7 @@ pub fn find_source(name: &str) -> Result<&'static Source, Error> {
 /// What to calibrate.
 #[derive(Debug, Clone)]
 pub struct CalibrationPlan {
+    /// The good generator to calibrate on; controls are refused.
     pub source: &'static Source,
     /// Streams per test for the rates and KS tests.
     pub streams: u32,
@@ -158,6 +164,7 @@ pub struct CalibrationPlan {
     pub bytes: u64,
     /// Mini-reports of [`STREAMS_PER_REPORT`] streams for the verdict rule (0: none).
     pub reports: u32,
+    /// The seed every stream's seed is derived from, so a calibration can be repeated exactly.
     pub master_seed: u64,
     /// Worker threads; 0 means one per core.
     pub threads: usize,
@@ -188,6 +195,7 @@ pub enum Calibrated {
 }
 
 impl Calibrated {
+    /// The name CSV uses (`ok`, `liberal`, `conservative`, `not_uniform`, `skipped`).
     pub fn as_str(self) -> &'static str {
         match self {
             Calibrated::Ok => "ok",
@@ -202,17 +210,24 @@ impl Calibrated {
 /// One test (and label) over the calibration streams.
 #[derive(Clone, Debug)]
 pub struct TestCalibration {
+    /// The test's name.
     pub test: &'static str,
+    /// Names one of several results of the same test (a template, a state); empty otherwise.
     pub label: String,
     /// Streams on which the test was measured.
     pub streams: usize,
     /// Streams with p < α.
     pub rejections: usize,
+    /// `rejections / streams`, in [0, 1]: near α on a good generator; `None` when nothing was
+    /// measured.
     pub rate: Option<f64>,
     /// Clopper–Pearson interval of the rejection rate at [`BAND_CONFIDENCE`].
     pub band: Option<(f64, f64)>,
+    /// Kolmogorov–Smirnov distance between the p-values and the uniform distribution, in [0, 1].
     pub ks_statistic: Option<f64>,
+    /// P-value in [0, 1] of that KS test; below [`KS_FLAG_BELOW`] the test is `not_uniform`.
     pub ks_p: Option<f64>,
+    /// Whether the test is calibrated.
     pub verdict: Calibrated,
     /// Why the test did not run, when it did not.
     pub skip_reason: Option<String>,
@@ -223,7 +238,9 @@ pub struct TestCalibration {
 /// The verdict rule measured on mini-reports of one good source.
 #[derive(Clone, Debug)]
 pub struct RuleCalibration {
+    /// Mini-reports run.
     pub reports: usize,
+    /// Streams in each mini-report ([`STREAMS_PER_REPORT`]).
     pub streams_per_report: u32,
     /// Mini-reports in which [`second_level::summarize`] failed some cell.
     pub failed_reports: usize,
@@ -261,11 +278,17 @@ impl RuleCalibration {
 /// Everything a calibration measured.
 #[derive(Clone, Debug)]
 pub struct Calibration {
+    /// The source calibrated on.
     pub source: &'static str,
+    /// Its number of distinct symbol values.
     pub alphabet: u16,
+    /// Symbols per stream.
     pub bytes: u64,
+    /// The seed every stream's seed was derived from.
     pub master_seed: u64,
+    /// One entry per test and label, in report order.
     pub tests: Vec<TestCalibration>,
+    /// The verdict rule's false-fail measurements.
     pub rule: RuleCalibration,
 }
 

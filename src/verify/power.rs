@@ -32,12 +32,15 @@ use std::path::Path;
 pub const MIN_LOG2: u32 = 10;
 /// The default longest length, 2^30 bytes.
 pub const DEFAULT_MAX_LOG2: u32 = 30;
+/// File name of the detection table, inside the output directory.
 pub const DETECTION_FILE: &str = "detection.csv";
+/// Columns of [`DETECTION_FILE`], one row per source searched.
 pub const DETECTION_HEADER: [&str; 4] = ["source", "fails_at_bytes", "log2", "first_failing_tests"];
 
 /// What the search found for one source.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Detection {
+    /// The source's name.
     pub source: &'static str,
     /// The shortest power-of-two length at which the battery said `fail`; `None` if it never
     /// did up to `tested_up_to`.

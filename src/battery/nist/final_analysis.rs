@@ -30,10 +30,12 @@ pub const UNIFORMITY_FLAG_BELOW: f64 = 0.0001;
 /// One line of the final analysis: one outcome of one test over all sequences.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct FinalRow {
+    /// The test's name, as STS's report lists it.
     pub test: &'static str,
     /// Position of this outcome among the test's outcomes on a sequence (STS's `dataK.txt` is
     /// index K-1).
     pub index: usize,
+    /// Names this outcome among the test's several (a template, a state); empty otherwise.
     pub label: String,
     /// C1..C10: measured p-values in [0, 0.1), [0.1, 0.2), ... [0.9, 1].
     pub bins: [u64; 10],
@@ -43,12 +45,19 @@ pub struct FinalRow {
     pub skipped: usize,
     /// Measured p-values ≥ α.
     pub passed: usize,
+    /// `passed / sequences`, in [0, 1]; `None` when no sequence was measured.
     pub proportion: Option<f64>,
     /// The acceptable range of the proportion, and as whole pass counts (STS's truncation).
     pub bounds: Option<(f64, f64)>,
+    /// The acceptable range as whole pass counts, inclusive (STS's truncation of `bounds`).
     pub pass_range: Option<(usize, usize)>,
+    /// P-value in [0, 1] of the uniformity of the measured p-values over the 10 bins; `None`
+    /// with too few sequences.
     pub uniformity_p: Option<f64>,
+    /// Whether `uniformity_p` is below [`UNIFORMITY_FLAG_BELOW`] (STS's `*`).
     pub uniformity_flagged: bool,
+    /// `fail` when the pass count is outside `pass_range` or uniformity is flagged, `skipped`
+    /// when no sequence was measured, `pass` otherwise.
     pub verdict: Verdict,
     /// The first skip reason seen, for rows where some sequence was skipped.
     pub skip_reason: Option<String>,
