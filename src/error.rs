@@ -38,7 +38,7 @@ pub enum Error {
         /// The known battery names, comma-separated.
         known: String,
     },
-    /// A size the user wrote (`10MiB`, `2^20`, ...) that does not parse or is out of range.
+    /// A size the user wrote (`4096`, `64K`, `256MiB`, ...) that does not parse or is out of range.
     #[error("invalid size '{input}': {reason}")]
     InvalidSize {
         /// The text the user wrote.
@@ -62,7 +62,7 @@ pub enum Error {
     /// An input (file, pipe, command output) could not be read.
     #[error("cannot read {what}")]
     Read {
-        /// The input as the message names it (a path, `stdin`, a command).
+        /// What was being read, as the message names it (an input's name, `source NAME`).
         what: String,
         /// The I/O error behind it.
         source: std::io::Error,

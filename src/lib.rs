@@ -59,6 +59,7 @@
 //! assert!(report.passed());
 //! # Ok::<(), rngaudit::Error>(())
 //! ```
+#![warn(missing_docs)]
 
 pub mod audit;
 pub mod battery;

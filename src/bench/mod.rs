@@ -61,7 +61,7 @@ impl Mode {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RowKind {
-    /// A seeded (reproducible, non-cryptographic) generator.
+    /// A seeded, reproducible generator.
     Seeded,
     /// A cryptographically secure generator.
     Secure,
@@ -176,7 +176,7 @@ impl Row {
 /// whole battery in one pass, on bytes already in memory.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct BatteryRow {
-    /// The test's name, or the whole battery's row.
+    /// The test's name, or [`battery::ONE_PASS`] for the whole battery in one pass.
     pub test: String,
     /// Median throughput in MB/s (10^6 bytes per second).
     pub median_mb_per_s: f64,

@@ -213,7 +213,7 @@ pub struct Requirement {
 pub struct TokenReport {
     /// The input's name as reports show it.
     pub source: String,
-    /// Tokens read (blank lines excepted).
+    /// Tokens read (one per non-blank line).
     pub tokens: u64,
     /// Distinct tokens among them.
     pub distinct: u64,

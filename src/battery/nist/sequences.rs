@@ -21,6 +21,7 @@ pub struct Ascii01Packer {
 }
 
 impl Ascii01Packer {
+    /// An empty packer: no bits yet.
     pub fn new() -> Self {
         Self::default()
     }
@@ -102,6 +103,7 @@ impl SequenceSplitter {
         }
     }
 
+    /// Bits per sequence, as given to [`SequenceSplitter::new`].
     pub fn seq_bits(&self) -> u64 {
         self.seq_bits
     }
