@@ -5,8 +5,10 @@ mod args;
 mod bench;
 mod calibrate;
 mod commands;
+mod execute;
 mod file;
 mod nist;
+mod output;
 mod power;
 mod tokens;
 
