@@ -6,7 +6,7 @@
 use super::args::CalibrateArgs;
 use super::commands::REPORT_BYTES;
 use super::output::{prepare_dir, print_stdout, progress_bar};
-use super::{EXIT_OK, EXIT_STATISTICAL_FAILURE};
+use super::status::{EXIT_OK, EXIT_STATISTICAL_FAILURE};
 use anyhow::Result;
 use rngaudit::provenance::Provenance;
 use rngaudit::size::parse_size;

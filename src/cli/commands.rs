@@ -5,7 +5,7 @@
 use super::args::{Cli, Command, CommonArgs, DumpArgs, ReportArgs, RunArgs};
 use super::execute::{configure, execute, exit_code};
 use super::output::{prepare_dir, print_stdout};
-use super::EXIT_OK;
+use super::status::EXIT_OK;
 use anyhow::{Context, Result};
 use rngaudit::battery::{self, Battery, Consumes, Selection};
 use rngaudit::bench;

@@ -5,7 +5,7 @@
 
 use super::args::CommonArgs;
 use super::output::progress_bar;
-use super::{EXIT_OK, EXIT_STATISTICAL_FAILURE, EXIT_USAGE};
+use super::status::{EXIT_OK, EXIT_STATISTICAL_FAILURE, EXIT_USAGE};
 use anyhow::Result;
 use rngaudit::battery::Params;
 use rngaudit::report::{self, Report};

@@ -121,5 +121,5 @@ fn ent(args: &FileArgs, format: Format) -> Result<ExitCode> {
     } else {
         print_stdout(&rngaudit::ent::render_like_ent(&figures, args.bits))?;
     }
-    Ok(ExitCode::from(super::EXIT_OK))
+    Ok(ExitCode::from(super::status::EXIT_OK))
 }

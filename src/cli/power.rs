@@ -4,7 +4,7 @@
 
 use super::args::PowerArgs;
 use super::output::{prepare_dir, print_stdout};
-use super::{EXIT_OK, EXIT_STATISTICAL_FAILURE};
+use super::status::{EXIT_OK, EXIT_STATISTICAL_FAILURE};
 use anyhow::Result;
 use rngaudit::source::{self, Kind};
 use rngaudit::verify::power;

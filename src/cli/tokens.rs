@@ -8,7 +8,7 @@
 
 use super::args::TokensArgs;
 use super::output::{prepare_dir, print_stdout};
-use super::{EXIT_OK, EXIT_STATISTICAL_FAILURE, EXIT_USAGE};
+use super::status::{EXIT_OK, EXIT_STATISTICAL_FAILURE, EXIT_USAGE};
 use anyhow::Result;
 use rngaudit::provenance::Provenance;
 use rngaudit::tokens::{self, report};
