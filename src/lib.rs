@@ -64,6 +64,8 @@
 pub mod audit;
 pub mod battery;
 pub mod bench;
+#[cfg(feature = "charts")]
+mod chart;
 pub mod ent;
 pub mod error;
 pub mod provenance;

@@ -5,13 +5,14 @@
 //! Colour says what a row is (seeded, secure, token, Python, control), so "secure costs more"
 //! reads off the chart without a legend lookup per row; whiskers show each row's min–max.
 //!
-//! Text uses the font bundled for the report charts (`report::png`'s registration), so the
-//! image renders the same on a machine without system fonts. The image is drawn to a temporary
-//! file beside the target and renamed into place, as the report's PNGs are.
+//! Text uses the font bundled in [`crate::chart`], so the image renders the same on a machine
+//! without system fonts, and is written through its atomic writer (a temporary file beside the
+//! target, renamed into place) as every chart is.
 
 use super::output::{three_digits, with_unit};
 use super::{Bench, Mode, Row, RowKind};
-use crate::report::png::{ensure_font, text, text_width, write_png};
+use crate::chart::palette::{MARGIN, MUTED_TEXT, SMALL_SIZE, TEXT_SIZE, TITLE_SIZE};
+use crate::chart::{ensure_font, text, text_width, write_png};
 use crate::Error;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -21,10 +22,6 @@ use std::path::Path;
 /// File name of the throughput chart, inside the output directory.
 pub const FILE: &str = "throughput.png";
 
-const MARGIN: i32 = 24;
-const TITLE_SIZE: f64 = 24.0;
-const TEXT_SIZE: f64 = 16.0;
-const SMALL_SIZE: f64 = 14.0;
 /// One source: room for the one-thread bar above the all-threads bar.
 const ROW_HEIGHT: i32 = 28;
 const BAR_HEIGHT: i32 = 11;
@@ -48,7 +45,6 @@ const PYTHON_COLOUR: RGBColor = RGBColor(0x2c, 0xa0, 0x2c);
 const CONTROL_COLOUR: RGBColor = RGBColor(0x8c, 0x8c, 0x8c);
 const MAJOR_GRID: RGBColor = RGBColor(0xbd, 0xbd, 0xbd);
 const MINOR_GRID: RGBColor = RGBColor(0xe6, 0xe6, 0xe6);
-const MUTED_TEXT: RGBColor = RGBColor(0x61, 0x61, 0x61);
 const WHISKER: RGBColor = RGBColor(0x21, 0x21, 0x21);
 
 /// The colour of a kind's bars; the all-threads bar is the same colour, lighter.

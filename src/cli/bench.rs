@@ -4,7 +4,7 @@
 //! one line on stderr, and the bench goes on.
 
 use super::args::BenchArgs;
-use super::EXIT_OK;
+use super::status::EXIT_OK;
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use rngaudit::bench::{self, output, Plan};

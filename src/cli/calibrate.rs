@@ -4,8 +4,9 @@
 //! miscalibrated or the rule fails good sources more often than 1%.
 
 use super::args::CalibrateArgs;
-use super::commands::{prepare_dir, print_stdout, progress_bar, REPORT_BYTES};
-use super::{EXIT_OK, EXIT_STATISTICAL_FAILURE};
+use super::commands::REPORT_BYTES;
+use super::output::{prepare_dir, print_stdout, progress_bar};
+use super::status::{EXIT_OK, EXIT_STATISTICAL_FAILURE};
 use anyhow::Result;
 use rngaudit::provenance::Provenance;
 use rngaudit::size::parse_size;

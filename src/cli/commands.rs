@@ -3,19 +3,19 @@
 //! out as expected.
 
 use super::args::{Cli, Command, CommonArgs, DumpArgs, ReportArgs, RunArgs};
-use super::{EXIT_OK, EXIT_STATISTICAL_FAILURE, EXIT_USAGE};
+use super::execute::{configure, execute, exit_code};
+use super::output::{prepare_dir, print_stdout};
+use super::status::EXIT_OK;
 use anyhow::{Context, Result};
-use indicatif::{ProgressBar, ProgressStyle};
-use rngaudit::battery::{self, Battery, Consumes, Params, Selection};
+use rngaudit::battery::{self, Battery, Consumes, Selection};
 use rngaudit::bench;
 use rngaudit::report::{self, Report, Sink};
-use rngaudit::second_level::Verdict;
 use rngaudit::size::parse_size;
 use rngaudit::source::{self, SOURCES};
 use rngaudit::verify::calibration::{self, CalibrationPlan};
 use rngaudit::verify::power;
 use rngaudit::Audit;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::process::ExitCode;
 
 /// The default plan of `report`: every source, the default battery, 100 streams of 1 MiB.
@@ -108,22 +108,6 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     }
     let report = execute(audit)?;
     output(&report, battery, args.nist.seq_bits, &args.common)
-}
-
-/// The settings `run` and `file` share: tests, parameters, threads.
-pub(super) fn configure(
-    mut audit: Audit,
-    tests: Option<&str>,
-    common: &CommonArgs,
-) -> Result<Audit> {
-    if let Some(list) = tests {
-        audit = audit.tests(list.split(','));
-    }
-    for assignment in &common.params {
-        let (key, value) = Params::parse_assignment(assignment)?;
-        audit = audit.param(&key, value);
-    }
-    Ok(audit.threads(common.threads))
 }
 
 /// Writes a finished report as its battery is read: the final analysis of NIST's bit
@@ -279,48 +263,6 @@ fn dump(args: DumpArgs) -> Result<ExitCode> {
     }
 }
 
-/// Runs an audit with a progress bar on stderr (when it is a terminal). The library words its
-/// errors without the command line's flags; the ones a flag set are worded with the flag here.
-pub(super) fn execute(audit: Audit) -> Result<Report> {
-    let bar = progress_bar(audit.planned_bytes()?.unwrap_or(0));
-    let counter = bar.clone();
-    let report = audit
-        .progress(move |bytes| counter.inc(bytes))
-        .run()
-        .map_err(flag_wording)?;
-    bar.finish_and_clear();
-    Ok(report)
-}
-
-fn flag_wording(error: rngaudit::Error) -> anyhow::Error {
-    match error {
-        rngaudit::Error::InvalidSetting { setting, reason } => {
-            anyhow::anyhow!("--{} {reason}", setting.replace('_', "-"))
-        }
-        error @ rngaudit::Error::TooShortForSequence { .. } => {
-            anyhow::anyhow!("{error} (lower --seq-bits or bring more data)")
-        }
-        rngaudit::Error::UnknownLength { input, streams } => anyhow::anyhow!(
-            "--streams {streams} on {input} needs --bytes to know where to cut the input"
-        ),
-        other => other.into(),
-    }
-}
-
-/// The one progress-bar factory: bytes analysed, hidden unless stderr is a terminal.
-pub(super) fn progress_bar(total_bytes: u64) -> ProgressBar {
-    if !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(total_bytes);
-    if let Ok(style) = ProgressStyle::with_template(
-        "{spinner} [{elapsed_precise}] {wide_bar} {binary_bytes}/{binary_total_bytes} ({binary_bytes_per_sec}, eta {eta})",
-    ) {
-        bar.set_style(style);
-    }
-    bar
-}
-
 /// Writes a set of report files into a staging directory inside `out`, then renames each into
 /// place: a run that is killed or fails before the end leaves the previous reports untouched
 /// (at worst a `.staging-PID` directory behind), and readers never see a half-written file.
@@ -344,59 +286,12 @@ pub(super) fn publish(
     result
 }
 
-pub(super) fn prepare_dir(dir: &std::path::Path) -> Result<()> {
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create output directory {}", dir.display()))
-}
-
 pub(super) fn emit(report: &Report, common: &CommonArgs) -> Result<()> {
     if common.json {
         let document = serde_json::to_string_pretty(&report::json::render(report))?;
         print_stdout(&format!("{document}\n"))
     } else {
         print_stdout(&report::terminal::render(report))
-    }
-}
-
-pub(super) fn print_stdout(text: &str) -> Result<()> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(error).context("writing to stdout")
-        }
-        _ => Ok(()),
-    }
-}
-
-/// The exit status of a finished run: 1 when a source that was tested did not come out as
-/// expected, else 2 when a source could not be tested at all (too little data, or no selected
-/// test applies), saying why in one line on stderr, else 0. Untested data is never a silent
-/// success: a CI gate fed a truncated capture stops.
-pub(super) fn exit_code(report: &Report) -> ExitCode {
-    let failed = report
-        .sources
-        .iter()
-        .any(|s| s.verdict != Verdict::Skipped && !s.as_expected());
-    if failed {
-        return ExitCode::from(EXIT_STATISTICAL_FAILURE);
-    }
-    let untested: Vec<String> = report
-        .sources
-        .iter()
-        .filter(|s| s.verdict == Verdict::Skipped)
-        .map(|s| {
-            format!(
-                "{}: {}",
-                s.source,
-                report::terminal::untested_reason(report, s)
-            )
-        })
-        .collect();
-    if untested.is_empty() {
-        ExitCode::from(EXIT_OK)
-    } else {
-        eprintln!("rngaudit: {}", untested.join("; "));
-        ExitCode::from(EXIT_USAGE)
     }
 }
 

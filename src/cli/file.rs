@@ -3,7 +3,8 @@
 //! analysis, and with one stream the family-wise rule decides across the battery's tests.
 
 use super::args::{FileArgs, FormatArg};
-use super::commands::{configure, execute, exit_code, prepare_dir, print_stdout};
+use super::execute::{configure, execute, exit_code};
+use super::output::{prepare_dir, print_stdout};
 use anyhow::Result;
 use rngaudit::battery::{self, Consumes, Selection};
 use rngaudit::provenance::Provenance;
@@ -120,5 +121,5 @@ fn ent(args: &FileArgs, format: Format) -> Result<ExitCode> {
     } else {
         print_stdout(&rngaudit::ent::render_like_ent(&figures, args.bits))?;
     }
-    Ok(ExitCode::from(super::EXIT_OK))
+    Ok(ExitCode::from(super::status::EXIT_OK))
 }

@@ -5,21 +5,18 @@ mod args;
 mod bench;
 mod calibrate;
 mod commands;
+mod execute;
 mod file;
 mod nist;
+mod output;
 mod power;
+mod status;
 mod tokens;
 
 use anyhow::Result;
 use clap::Parser;
+use status::{EXIT_OK, EXIT_USAGE};
 use std::process::ExitCode;
-
-/// Exit status when every source came out as expected.
-pub const EXIT_OK: u8 = 0;
-/// Exit status for a statistical failure (a good source failed, or a control passed).
-pub const EXIT_STATISTICAL_FAILURE: u8 = 1;
-/// Exit status for bad usage, unreadable input, or input on which no test could run.
-pub const EXIT_USAGE: u8 = 2;
 
 pub fn main() -> Result<ExitCode> {
     let cli = match args::Cli::try_parse() {

@@ -5,7 +5,8 @@
 //! good generator about half the time, so they do not decide the exit status.
 
 use super::args::CommonArgs;
-use super::commands::{exit_code, prepare_dir, print_stdout};
+use super::execute::exit_code;
+use super::output::{prepare_dir, print_stdout};
 use anyhow::{Context, Result};
 use rngaudit::battery::nist::final_analysis::{final_analysis, render_final_analysis, FinalRow};
 use rngaudit::battery::Outcome;

@@ -3,8 +3,8 @@
 //! `rngaudit::verify::power`). Exit code 1 when a control is not caught or a good source is.
 
 use super::args::PowerArgs;
-use super::commands::{prepare_dir, print_stdout};
-use super::{EXIT_OK, EXIT_STATISTICAL_FAILURE};
+use super::output::{prepare_dir, print_stdout};
+use super::status::{EXIT_OK, EXIT_STATISTICAL_FAILURE};
 use anyhow::Result;
 use rngaudit::source::{self, Kind};
 use rngaudit::verify::power;

@@ -7,8 +7,8 @@
 //! turned into one line by the binary).
 
 use super::args::TokensArgs;
-use super::commands::{prepare_dir, print_stdout};
-use super::{EXIT_OK, EXIT_STATISTICAL_FAILURE, EXIT_USAGE};
+use super::output::{prepare_dir, print_stdout};
+use super::status::{EXIT_OK, EXIT_STATISTICAL_FAILURE, EXIT_USAGE};
 use anyhow::Result;
 use rngaudit::provenance::Provenance;
 use rngaudit::tokens::{self, report};

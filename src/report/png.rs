@@ -1,57 +1,40 @@
-//! The PNG sink: `verdicts.png` (a sources × tests heatmap of verdicts) and `pvalues.png` (per
-//! test, histograms of the per-stream p-values of good sources and of controls).
+//! The report's own charts: `verdicts.png` (a sources × tests heatmap of verdicts) and
+//! `pvalues.png` (per test, histograms of the per-stream p-values of good sources and of
+//! controls).
 //!
-//! The charts are what a reader looks at first on the report page, so they must render the same
-//! anywhere: text uses the DejaVu Sans font bundled in the binary (registered with plotters
-//! once), never a system font, which a CI machine or a container may not have. Layout is
-//! computed from the measured width of the text, so long source or test names widen the image
-//! rather than overlapping their neighbours.
-//!
-//! plotters writes a bitmap file only when it is presented, by path; to keep the
-//! old-or-whole-new guarantee of [`super::write_atomically`] the image is drawn to a temporary
-//! file beside the target and renamed into place.
+//! The charts are what a reader looks at first on the report page. Layout is computed from the
+//! measured width of the text, so long source or test names widen the image rather than
+//! overlapping their neighbours. The font, text drawing and the atomic writer are the shared
+//! toolkit in [`crate::chart`].
 
 use super::terminal::{grid, mark, short, Grid};
 use super::{Report, Sink};
+use crate::chart::palette::{
+    FAIL_COLOUR, MARGIN, MUTED_TEXT, PASS_COLOUR, SMALL_SIZE, TEXT_SIZE, TITLE_SIZE, WEAK_COLOUR,
+};
+use crate::chart::{font, histogram_bars, text, text_width, write_error, write_png};
 use crate::second_level::{Verdict, WEAK_BELOW};
 use crate::size::format_size;
 use crate::source::Kind;
 use crate::Error;
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
-use plotters::style::{register_font, FontStyle};
+use plotters::style::text_anchor::HPos;
 use std::path::Path;
-use std::sync::OnceLock;
 
 /// File name of the verdict chart, inside the output directory.
 pub const VERDICTS_FILE: &str = "verdicts.png";
 /// File name of the p-value histograms, inside the output directory.
 pub const PVALUES_FILE: &str = "pvalues.png";
 
-/// The bundled font (DejaVu Sans; its licence is `assets/DejaVuSans-LICENSE.txt`).
-static FONT: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
-/// The family every text on the charts asks for; resolved to [`FONT`].
-const FAMILY: &str = "sans-serif";
-
-const MARGIN: i32 = 24;
-// Even sizes: plotters places a glyph's top at half the size above the baseline, truncated,
-// so an odd size moves some glyphs (the full stop) a pixel off the line.
-const TITLE_SIZE: f64 = 24.0;
-const TEXT_SIZE: f64 = 16.0;
-const SMALL_SIZE: f64 = 14.0;
 const ROW_HEIGHT: i32 = 26;
 /// Extra space between kinds, so groups read apart.
 const GROUP_GAP: i32 = 10;
 /// Padding inside a column on each side of its widest text.
 const PAD: i32 = 10;
 
-const PASS_COLOUR: RGBColor = RGBColor(0x66, 0xbb, 0x6a);
-const WEAK_COLOUR: RGBColor = RGBColor(0xff, 0xb3, 0x00);
-const FAIL_COLOUR: RGBColor = RGBColor(0xe5, 0x39, 0x35);
 const SKIPPED_COLOUR: RGBColor = RGBColor(0xbd, 0xbd, 0xbd);
 const LINE_COLOUR: RGBColor = RGBColor(0x9e, 0x9e, 0x9e);
-const MUTED_TEXT: RGBColor = RGBColor(0x61, 0x61, 0x61);
 const GOOD_COLOUR: RGBColor = RGBColor(0x1f, 0x77, 0xb4);
 const CONTROL_COLOUR: RGBColor = RGBColor(0xd9, 0x5f, 0x02);
 
@@ -82,266 +65,6 @@ impl Sink for PngSink {
         let panels = Panels::new(report);
         write_png(&path, panels.size(), |area| panels.draw(area))
     }
-}
-
-fn write_error(path: &Path, message: String) -> Error {
-    Error::Write {
-        path: path.to_path_buf(),
-        source: std::io::Error::other(message),
-    }
-}
-
-/// Registers the bundled font under [`FAMILY`] the first time a chart is drawn.
-pub(crate) fn ensure_font() -> Result<(), String> {
-    static REGISTERED: OnceLock<bool> = OnceLock::new();
-    if *REGISTERED.get_or_init(|| register_font(FAMILY, FontStyle::Normal, FONT).is_ok()) {
-        Ok(())
-    } else {
-        Err("the bundled font could not be loaded".to_string())
-    }
-}
-
-/// Draws into a temporary PNG beside `path` and renames it into place: every chart of the
-/// crate is written through here, with the bundled font registered first.
-pub(crate) fn write_png(
-    path: &Path,
-    size: (u32, u32),
-    draw: impl FnOnce(&DrawingArea<BitMapBackend<'_>, Shift>) -> Result<(), String>,
-) -> Result<(), Error> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "chart.png".to_string());
-    // The encoder picks the format from the extension, so the temporary name ends in `.png`.
-    let temporary = path.with_file_name(format!(".{name}.{}.tmp.png", std::process::id()));
-    let drawn = (|| {
-        ensure_font()?;
-        let area = BitMapBackend::new(&temporary, size).into_drawing_area();
-        area.fill(&WHITE).map_err(|e| e.to_string())?;
-        draw(&area)?;
-        area.present().map_err(|e| e.to_string())
-    })();
-    let result = drawn.map_err(|e| write_error(path, e)).and_then(|()| {
-        std::fs::rename(&temporary, path).map_err(|source| Error::Write {
-            path: path.to_path_buf(),
-            source,
-        })
-    });
-    if result.is_err() {
-        // A failed draw may still have left a partial image (the backend saves on drop).
-        let _ = std::fs::remove_file(&temporary);
-    }
-    result
-}
-
-/// Bars of a p-value histogram over [0, 1] (one per count, equal widths) and a dashed line at
-/// the count a uniform distribution expects: the picture every p-value chart of the crate uses.
-pub(crate) fn histogram_bars<DB: DrawingBackend>(
-    chart: &mut ChartContext<
-        '_,
-        DB,
-        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
-    >,
-    counts: &[u64],
-    expected: f64,
-    colour: &RGBColor,
-) -> Result<(), String> {
-    let failed = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-    let width = 1.0 / counts.len().max(1) as f64;
-    chart
-        .draw_series(counts.iter().enumerate().map(|(bin, &count)| {
-            let left = bin as f64 * width;
-            Rectangle::new(
-                [
-                    (left + width * 0.06, 0.0),
-                    (left + width * 0.94, count as f64),
-                ],
-                colour.filled(),
-            )
-        }))
-        .map_err(failed)?;
-    chart
-        .draw_series(DashedLineSeries::new(
-            [(0.0, expected), (1.0, expected)],
-            8,
-            5,
-            BLACK.stroke_width(2),
-        ))
-        .map_err(failed)?;
-    Ok(())
-}
-
-fn font(size: f64) -> FontDesc<'static> {
-    FontDesc::new(FontFamily::Name(FAMILY), size, FontStyle::Normal)
-}
-
-/// Horizontal metrics of the bundled font, read from its own tables.
-///
-/// plotters' ab_glyph renderer draws each glyph at the pen position truncated to a whole pixel
-/// and without its left side bearing, so letters jitter by a pixel or two ("tok en",
-/// "blockfrequ en cy"). Drawing one glyph at a time at positions computed from these metrics
-/// puts every glyph where the font wants it (to the nearest pixel). Only the `cmap` format 4
-/// subtable is read: every character the charts print is in the Basic Multilingual Plane.
-struct Metrics {
-    /// Font units per pixel of plotters' font size (ab_glyph scales by ascent − descent).
-    height: f64,
-    hmtx: usize,
-    long_metrics: usize,
-    cmap: usize,
-}
-
-fn read_u16(font: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_be_bytes(font.get(at..at + 2)?.try_into().ok()?))
-}
-
-fn read_u32(font: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_be_bytes(font.get(at..at + 4)?.try_into().ok()?))
-}
-
-impl Metrics {
-    fn parse(font: &[u8]) -> Option<Metrics> {
-        let tables = usize::from(read_u16(font, 4)?);
-        let table = |tag: &[u8; 4]| {
-            (0..tables).find_map(|i| {
-                let record = 12 + 16 * i;
-                (font.get(record..record + 4)? == tag)
-                    .then(|| read_u32(font, record + 8))
-                    .flatten()
-                    .map(|offset| offset as usize)
-            })
-        };
-        let hhea = table(b"hhea")?;
-        let ascent = f64::from(read_u16(font, hhea + 4)? as i16);
-        let descent = f64::from(read_u16(font, hhea + 6)? as i16);
-        let long_metrics = usize::from(read_u16(font, hhea + 34)?);
-        let cmap_table = table(b"cmap")?;
-        let encodings = usize::from(read_u16(font, cmap_table + 2)?);
-        let cmap = (0..encodings).find_map(|i| {
-            let record = cmap_table + 4 + 8 * i;
-            let platform = read_u16(font, record)?;
-            let encoding = read_u16(font, record + 2)?;
-            let offset = cmap_table + read_u32(font, record + 4)? as usize;
-            let unicode = platform == 0 || (platform == 3 && encoding == 1);
-            (unicode && read_u16(font, offset)? == 4).then_some(offset)
-        })?;
-        (long_metrics > 0 && ascent > descent).then_some(Metrics {
-            height: ascent - descent,
-            hmtx: table(b"hmtx")?,
-            long_metrics,
-            cmap,
-        })
-    }
-
-    /// The glyph of `c` (0, the missing glyph, when the font has none).
-    fn glyph(&self, font: &[u8], c: char) -> Option<usize> {
-        let code = u16::try_from(u32::from(c)).ok()?;
-        let segments = usize::from(read_u16(font, self.cmap + 6)? / 2);
-        let ends = self.cmap + 14;
-        let starts = ends + 2 * segments + 2;
-        let deltas = starts + 2 * segments;
-        let ranges = deltas + 2 * segments;
-        for segment in 0..segments {
-            if code > read_u16(font, ends + 2 * segment)? {
-                continue;
-            }
-            let start = read_u16(font, starts + 2 * segment)?;
-            if code < start {
-                return Some(0);
-            }
-            let delta = read_u16(font, deltas + 2 * segment)?;
-            let range_at = ranges + 2 * segment;
-            let range = usize::from(read_u16(font, range_at)?);
-            if range == 0 {
-                return Some(usize::from(code.wrapping_add(delta)));
-            }
-            let at = range_at + range + 2 * usize::from(code - start);
-            let glyph = read_u16(font, at)?;
-            return Some(if glyph == 0 {
-                0
-            } else {
-                usize::from(glyph.wrapping_add(delta))
-            });
-        }
-        Some(0)
-    }
-
-    /// Advance and left side bearing of `c`, in pixels at font size `size`.
-    fn horizontal(&self, font: &[u8], c: char, size: f64) -> Option<(f64, f64)> {
-        let glyph = self.glyph(font, c)?;
-        let scale = size / self.height;
-        let last = self.long_metrics - 1;
-        let advance = read_u16(font, self.hmtx + 4 * glyph.min(last))?;
-        let bearing_at = if glyph <= last {
-            self.hmtx + 4 * glyph + 2
-        } else {
-            self.hmtx + 4 * self.long_metrics + 2 * (glyph - self.long_metrics)
-        };
-        let bearing = read_u16(font, bearing_at)? as i16;
-        Some((f64::from(advance) * scale, f64::from(bearing) * scale))
-    }
-
-    /// Where each character of `text` goes (left edge of its ink, relative to the start of
-    /// the text, in whole pixels, as plotters draws a lone glyph) and the text's width.
-    fn layout(&self, font: &[u8], text: &str, size: f64) -> Option<(Vec<(char, i32)>, f64)> {
-        let mut pen = 0.0f64;
-        let mut glyphs = Vec::with_capacity(text.len());
-        for c in text.chars() {
-            let (advance, bearing) = self.horizontal(font, c, size)?;
-            if !c.is_whitespace() {
-                glyphs.push((c, pen.round() as i32 + bearing.floor() as i32));
-            }
-            pen += advance;
-        }
-        Some((glyphs, pen))
-    }
-}
-
-fn metrics() -> Option<&'static Metrics> {
-    static METRICS: OnceLock<Option<Metrics>> = OnceLock::new();
-    METRICS.get_or_init(|| Metrics::parse(FONT)).as_ref()
-}
-
-/// Width in pixels of `text` at `size`.
-pub(crate) fn text_width(text: &str, size: f64) -> Result<i32, String> {
-    ensure_font()?;
-    if let Some((_, width)) = metrics().and_then(|m| m.layout(FONT, text, size)) {
-        return Ok(width.ceil() as i32);
-    }
-    let (width, _) = font(size).box_size(text).map_err(|e| e.to_string())?;
-    Ok(width as i32)
-}
-
-fn style(size: f64, colour: &RGBColor, h: HPos) -> TextStyle<'_> {
-    font(size).color(colour).pos(Pos::new(h, VPos::Center))
-}
-
-/// Draws `text` with its left edge, centre or right edge (`h`) at `x`, vertically centred on
-/// `y`, one glyph at a time (see [`Metrics`]); whole strings through plotters if the font's
-/// tables cannot be read.
-pub(crate) fn text<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    text: &str,
-    (x, y): (i32, i32),
-    size: f64,
-    colour: &RGBColor,
-    h: HPos,
-) -> Result<(), String> {
-    let failed = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-    let Some((glyphs, width)) = metrics().and_then(|m| m.layout(FONT, text, size)) else {
-        let element = Text::new(text.to_string(), (x, y), style(size, colour, h));
-        return area.draw(&element).map_err(failed);
-    };
-    let left = match h {
-        HPos::Left => x,
-        HPos::Center => x - (width / 2.0).round() as i32,
-        HPos::Right => x - width.round() as i32,
-    };
-    let style = style(size, colour, HPos::Left);
-    for (c, offset) in glyphs {
-        let element = Text::new(c.to_string(), (left + offset, y), style.clone());
-        area.draw(&element).map_err(failed)?;
-    }
-    Ok(())
 }
 
 fn filled_box<DB: DrawingBackend>(
@@ -889,6 +612,7 @@ fn histogram<DB: DrawingBackend>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::chart::ensure_font;
     use crate::report::fixtures;
 
     const PNG_SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
@@ -932,30 +656,6 @@ mod tests {
         let buffer = pixels(size, |area| panels.draw(area));
         let title = dark_pixels(&buffer, size.0, MARGIN as u32..MARGIN as u32 + 20);
         assert!(title > 300, "{title} dark pixels in the title band");
-    }
-
-    #[test]
-    fn font_metrics_agree_with_plotters() {
-        // Our glyph placement and plotters' own layout must agree on how wide text is, or
-        // centred labels would drift; plotters truncates to whole pixels and applies kerning.
-        ensure_font().unwrap();
-        let metrics = metrics().expect("the bundled font's tables parse");
-        for sample in [
-            "chacha20",
-            "serialcorrelation",
-            "token_urlsafe16",
-            "FAIL ✓",
-            "0.42",
-        ] {
-            let (_, ours) = metrics.layout(FONT, sample, TEXT_SIZE).unwrap();
-            let (theirs, _) = font(TEXT_SIZE).box_size(sample).unwrap();
-            assert!(
-                (ours - f64::from(theirs)).abs() <= 2.0,
-                "{sample}: {ours} vs {theirs}"
-            );
-        }
-        assert_ne!(metrics.glyph(FONT, '✓'), Some(0));
-        assert_ne!(metrics.glyph(FONT, 'α'), Some(0));
     }
 
     #[test]

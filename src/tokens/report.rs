@@ -8,12 +8,14 @@
 //! temporary file beside the target, read back and written atomically like the others.
 
 use super::{list, PositionReport, TokenReport, Verdict};
+#[cfg(feature = "charts")]
+use crate::chart::font;
+#[cfg(feature = "charts")]
+use crate::chart::palette::{FAIL_COLOUR, PASS_COLOUR, WEAK_COLOUR};
 use crate::report::{format_p, write_atomically};
 use crate::Error;
 #[cfg(feature = "charts")]
 use plotters::prelude::*;
-#[cfg(feature = "charts")]
-use plotters::style::FontStyle;
 use std::path::Path;
 
 /// File name of the per-position table, inside the output directory.
@@ -21,18 +23,9 @@ pub const CSV_FILE: &str = "tokens.csv";
 /// File name of the per-position chart, inside the output directory.
 pub const PNG_FILE: &str = "tokens.png";
 
-/// The family the crate's chart module registers its bundled font under.
-#[cfg(feature = "charts")]
-const FONT_FAMILY: &str = "sans-serif";
 /// Characters of a character set shown in the table before it is cut short.
 const CHARSET_WIDTH: usize = 22;
 
-#[cfg(feature = "charts")]
-const PASS_COLOUR: RGBColor = RGBColor(0x66, 0xbb, 0x6a);
-#[cfg(feature = "charts")]
-const WEAK_COLOUR: RGBColor = RGBColor(0xff, 0xb3, 0x00);
-#[cfg(feature = "charts")]
-const FAIL_COLOUR: RGBColor = RGBColor(0xe5, 0x39, 0x35);
 #[cfg(feature = "charts")]
 const UNTESTED_COLOUR: RGBColor = RGBColor(0x90, 0xa4, 0xc8);
 #[cfg(feature = "charts")]
@@ -400,7 +393,7 @@ fn all_positions(report: &TokenReport) -> Vec<(usize, &PositionReport)> {
 
 #[cfg(feature = "charts")]
 fn write_png(report: &TokenReport, path: &Path) -> Result<(), Error> {
-    crate::report::png::write_png(path, chart_size(report), |root| draw_chart(report, root))
+    crate::chart::write_png(path, chart_size(report), |root| draw_chart(report, root))
 }
 
 #[cfg(feature = "charts")]
@@ -408,11 +401,6 @@ fn write_png(report: &TokenReport, path: &Path) -> Result<(), Error> {
 fn chart_size(report: &TokenReport) -> (u32, u32) {
     let count = all_positions(report).len().max(1);
     ((140 + 18 * count).clamp(720, 4000) as u32, 460)
-}
-
-#[cfg(feature = "charts")]
-fn font(size: f64) -> FontDesc<'static> {
-    FontDesc::new(FontFamily::Name(FONT_FAMILY), size, FontStyle::Normal)
 }
 
 #[cfg(feature = "charts")]

@@ -3,13 +3,14 @@
 //! calibrated test has flat bars and a curve inside the band; a discrete statistic shows as
 //! spikes and steps, a wrong tail or wrong degrees of freedom as a slope.
 //!
-//! Text uses the font bundled for the report charts (`report::png`'s registration), so the
-//! image renders the same on a machine without system fonts. The image is drawn to a temporary
-//! file beside the target and renamed into place, as the report's PNGs are.
+//! Text uses the font bundled in [`crate::chart`], so the image renders the same on a machine
+//! without system fonts, and is written through its atomic writer (a temporary file beside the
+//! target, renamed into place) as every chart is.
 
 use super::calibration::{Calibrated, Calibration, TestCalibration, KS_FLAG_BELOW};
+use crate::chart::palette::{MARGIN, MUTED_TEXT};
+use crate::chart::{histogram_bars, write_png};
 use crate::report::format_p;
-use crate::report::png::{histogram_bars, write_png};
 use crate::size::format_size;
 use crate::stats::kolmogorov;
 use crate::Error;
@@ -18,7 +19,6 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::HPos;
 use std::path::Path;
 
-const MARGIN: i32 = 24;
 const HEADER_HEIGHT: i32 = 78;
 const PANEL_WIDTH: i32 = 380;
 const PANEL_HEIGHT: i32 = 250;
@@ -31,7 +31,6 @@ const BINS: usize = 20;
 const BAR_COLOUR: RGBColor = RGBColor(0x1f, 0x77, 0xb4);
 const FLAGGED_COLOUR: RGBColor = RGBColor(0xd6, 0x27, 0x28);
 const BAND_COLOUR: RGBColor = RGBColor(0xd6, 0x27, 0x28);
-const MUTED_TEXT: RGBColor = RGBColor(0x61, 0x61, 0x61);
 
 fn font(size: f64) -> FontDesc<'static> {
     FontDesc::new(FontFamily::SansSerif, size, FontStyle::Normal)
@@ -46,7 +45,7 @@ fn text<DB: DrawingBackend>(
     size: f64,
     colour: &RGBColor,
 ) -> Result<(), String> {
-    crate::report::png::text(area, line, at, size, colour, HPos::Left)
+    crate::chart::text(area, line, at, size, colour, HPos::Left)
 }
 
 /// The D at which P(D_n ≥ D) = `level`, by bisection (the tail falls as D grows).
