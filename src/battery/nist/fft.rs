@@ -61,12 +61,11 @@ const THRESHOLD_FACTOR: f64 = 2.995732274;
 
 /// The least length for a valid P-value.
 pub(crate) fn min_length(_params: &Params) -> Result<MinLength, String> {
-    Ok(MinLength {
-        what: TEST.name.to_string(),
-        condition: None,
-        bits: 10_000,
-        source: "measured on this battery's second level, where SP 800-22 §2.6.7 says 1,000",
-    })
+    MinLength::bits(
+        TEST.name,
+        10_000,
+        "measured on this battery's second level, where SP 800-22 §2.6.7 says 1,000",
+    )
 }
 
 struct Fft {

@@ -33,12 +33,11 @@ pub const TEST: Test = Test {
 
 /// The least length for a valid P-value: the first row of §2.4.2's table.
 pub(crate) fn min_length(_params: &Params) -> Result<MinLength, String> {
-    Ok(MinLength {
-        what: TEST.name.to_string(),
-        condition: None,
-        bits: SCHEMES[SCHEMES.len() - 1].from_n,
-        source: "SP 800-22 §2.4.2",
-    })
+    MinLength::bits(
+        TEST.name,
+        SCHEMES[SCHEMES.len() - 1].from_n,
+        "SP 800-22 §2.4.2",
+    )
 }
 
 /// One row of §2.4.2's table as STS codes it.

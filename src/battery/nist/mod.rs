@@ -312,6 +312,16 @@ pub(crate) struct MinLength {
 }
 
 impl MinLength {
+    /// A condition that is the length itself: `test` needs `bits` bits, per `source`.
+    pub fn bits(test: &str, bits: u64, source: &'static str) -> Result<MinLength, String> {
+        Ok(MinLength {
+            what: test.to_string(),
+            condition: None,
+            bits,
+            source,
+        })
+    }
+
     /// `None` when `n` bits are enough, else the reason to skip, e.g. "ApproximateEntropy m=10
     /// needs m < ⌊log2 n⌋ − 5, i.e. n ≥ 65,536 bits (SP 800-22 §2.12.7); the sequence has
     /// 10,000".

@@ -34,13 +34,8 @@ pub const TEST: Test = Test {
 
 /// The least length for a valid P-value.
 pub(crate) fn min_length(_params: &Params) -> Result<MinLength, String> {
-    Ok(MinLength {
-        what: TEST.name.to_string(),
-        condition: None,
-        // §2.3.7: "a minimum of 100 bits (i.e., n ≥ 100)".
-        bits: 100,
-        source: "SP 800-22 §2.3.7",
-    })
+    // §2.3.7: "a minimum of 100 bits (i.e., n ≥ 100)".
+    MinLength::bits(TEST.name, 100, "SP 800-22 §2.3.7")
 }
 
 struct Runs {
