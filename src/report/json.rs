@@ -8,6 +8,7 @@
 //! object keys, so the output does not depend on how this file builds it.
 
 use super::Report;
+use crate::provenance::Provenance;
 use crate::runner::StreamReport;
 use crate::second_level::Verdict;
 use serde_json::{json, Value};
@@ -15,6 +16,57 @@ use serde_json::{json, Value};
 /// The sentence every format ends with.
 pub const CAVEAT: &str =
     "Statistical tests find non-randomness; they never prove a generator secure.";
+
+/// The version of the schema every JSON document follows (`assets/schema/rngaudit.schema.json`).
+/// It changes when a field is removed, renamed or changes meaning; adding a field keeps it.
+pub const SCHEMA_VERSION: u64 = 1;
+
+/// What a JSON document describes; its `kind` field, which selects the schema's branch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DocumentKind {
+    /// A battery's results (`run`, `file`, `report --json`), ENT's figures included.
+    Audit,
+    /// A token analysis (`tokens`).
+    Tokens,
+    /// The secure-vs-seeded benchmark (`bench`).
+    Bench,
+    /// The false-alarm calibration (`calibrate`).
+    Calibration,
+    /// Detection lengths of the controls (`power`).
+    Power,
+}
+
+impl DocumentKind {
+    /// The `kind` value in the document.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocumentKind::Audit => "audit",
+            DocumentKind::Tokens => "tokens",
+            DocumentKind::Bench => "bench",
+            DocumentKind::Calibration => "calibration",
+            DocumentKind::Power => "power",
+        }
+    }
+}
+
+/// The one document shape every command prints with `--json`: the command's own fields (`body`,
+/// an object) with `schema_version`, `kind`, `caveat` and `provenance` beside them. A body that
+/// is not an object is kept under `"body"`, so nothing is lost, though no command makes one.
+pub fn document(kind: DocumentKind, body: Value, provenance: &Provenance) -> Value {
+    let mut map = match body {
+        Value::Object(map) => map,
+        other => {
+            let mut map = serde_json::Map::new();
+            map.insert("body".to_string(), other);
+            map
+        }
+    };
+    map.insert("schema_version".to_string(), json!(SCHEMA_VERSION));
+    map.insert("kind".to_string(), json!(kind.as_str()));
+    map.insert("caveat".to_string(), json!(CAVEAT));
+    map.insert("provenance".to_string(), provenance.to_json());
+    Value::Object(map)
+}
 
 /// A finite float as a JSON number; `null` otherwise (JSON cannot hold NaN or infinities).
 fn number(value: f64) -> Value {
