@@ -12,6 +12,7 @@
 //! silently skipped every test cannot pass a check. A battery that cannot run on the input at
 //! all is an [`Error::NotApplicable`], not a report.
 
+use crate::battery::ent::{Ent, EntResult};
 use crate::battery::{self, Consumes, Params, Setup, Test};
 use crate::report::Report;
 use crate::runner::{
@@ -69,6 +70,7 @@ pub struct Audit {
     threads: usize,
     seq_bits: u64,
     seqs: usize,
+    ent_bits: bool,
     progress: Option<Progress>,
 }
 
@@ -110,6 +112,7 @@ impl Audit {
             threads: 0,
             seq_bits: DEFAULT_SEQ_BITS,
             seqs: DEFAULT_SEQS,
+            ent_bits: false,
             progress: None,
         }
     }
@@ -236,6 +239,12 @@ impl Audit {
         self
     }
 
+    /// For the `ent` battery: count bits rather than bytes, as `ent -b` does.
+    pub fn ent_bits(mut self, bits: bool) -> Self {
+        self.ent_bits = bits;
+        self
+    }
+
     /// Called, from any worker thread, with the number of bytes just analysed: for a progress
     /// bar sized by [`Audit::planned_bytes`].
     pub fn progress(mut self, progress: impl Fn(u64) + Sync + 'static) -> Self {
@@ -259,6 +268,8 @@ impl Audit {
             (Consumes::BitSequences, _) => {
                 Some((self.seq_bits / 8).saturating_mul(self.seqs as u64))
             }
+            (Consumes::Figures, Input::External(input)) => external_total(input, self.bytes),
+            (Consumes::Figures, _) => Some(self.stream_bytes()),
         };
         Ok(per_input.map(|bytes| bytes.saturating_mul(inputs)))
     }
@@ -301,7 +312,81 @@ impl Audit {
         match battery.consumes {
             Consumes::Streams => self.run_streams(battery, tests, progress.as_ref()),
             Consumes::BitSequences => self.run_sequences(battery, tests, progress.as_ref()),
+            Consumes::Figures => self.run_figures(battery, progress.as_ref()),
         }
+    }
+
+    /// ENT's figures of each source's first stream (of each input), read once.
+    fn run_figures(
+        self,
+        battery: &'static battery::Battery,
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> Result<Report, Error> {
+        let name = self.input_name();
+        let bits = self.ent_bits;
+        let bytes = self.stream_bytes();
+        let mut figures = Vec::new();
+        match self.input {
+            Input::Sources(ref names) => {
+                let sources = names
+                    .iter()
+                    .map(|n| source::find(n))
+                    .collect::<Result<Vec<_>, _>>()?;
+                if let Some(source) = sources.iter().find(|s| s.alphabet != 256) {
+                    return Err(Error::NotApplicable {
+                        battery: battery.name.to_string(),
+                        input: source.name.to_string(),
+                        reason: format!(
+                            "ENT reads bytes, and {} emits symbols over an alphabet of {}",
+                            source.name, source.alphabet
+                        ),
+                    });
+                }
+                for source in sources {
+                    let seed = stream_seed(self.seed, source.name, 0);
+                    let mut stream = (source.open)(seed);
+                    let seed = source.kind.is_reproducible().then_some(seed);
+                    let origin = (source.name, source.kind, seed);
+                    figures.push(ent_figures(
+                        stream.as_mut(),
+                        Some(bytes),
+                        bits,
+                        origin,
+                        progress,
+                    )?);
+                }
+            }
+            Input::Stream(mut stream) => {
+                let origin = (name.as_str(), Kind::External, None);
+                figures.push(ent_figures(
+                    stream.as_mut(),
+                    Some(bytes),
+                    bits,
+                    origin,
+                    progress,
+                )?);
+            }
+            Input::Seeded(ref factory) => {
+                let seed = stream_seed(self.seed, &name, 0);
+                let origin = (name.as_str(), Kind::Seeded, Some(seed));
+                let mut stream = factory(seed);
+                figures.push(ent_figures(
+                    stream.as_mut(),
+                    Some(bytes),
+                    bits,
+                    origin,
+                    progress,
+                )?);
+            }
+            Input::External(mut input) => {
+                let origin = (name.as_str(), Kind::External, None);
+                figures.push(ent_figures(&mut input, self.bytes, bits, origin, progress)?);
+            }
+        }
+        let read = figures.first().map_or(0, |f| f.bytes);
+        let mut report = Report::from_results(battery.name, read, 1, self.seed, 1, Vec::new());
+        report.ent = figures;
+        Ok(report)
     }
 
     fn run_streams(
@@ -473,25 +558,58 @@ impl Audit {
             }
         }
         let sequences = sequences_per_source(&results);
-        Ok(Report::from_results(
+        let mut report = Report::from_results(
             battery.name,
             self.seq_bits.div_ceil(8),
             sequences,
             self.seed,
             threads,
             results,
-        ))
+        );
+        report.sequence_bits = Some(self.seq_bits);
+        Ok(report)
     }
 }
 
-/// The battery by name; ENT's name, which gives figures and no verdict, is its own error.
-fn find_battery(name: &str) -> Result<&'static battery::Battery, Error> {
-    if name == battery::ENT_BATTERY {
-        return Err(Error::FiguresOnly {
-            name: name.to_string(),
-        });
+use battery::find_battery;
+
+/// ENT's figures of the first `limit` bytes of `stream` (all of it when `None`), read in
+/// 64 KiB pieces so memory stays flat.
+fn ent_figures(
+    stream: &mut dyn SymbolStream,
+    limit: Option<u64>,
+    bits: bool,
+    (source, kind, seed): (&str, Kind, Option<u64>),
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<EntResult, Error> {
+    let mut state = Ent::new(bits);
+    let mut buffer = vec![0u8; 1 << 16];
+    let mut remaining = limit.unwrap_or(u64::MAX);
+    let mut read = 0u64;
+    while remaining > 0 {
+        let want = remaining.min(buffer.len() as u64) as usize;
+        let got = stream
+            .fill(&mut buffer[..want])
+            .map_err(|error| Error::Read {
+                what: source.to_string(),
+                source: error,
+            })?;
+        if got == 0 {
+            break;
+        }
+        state.update(&buffer[..got]);
+        progress(got as u64);
+        remaining -= got as u64;
+        read += got as u64;
     }
-    battery::find_battery(name)
+    Ok(EntResult {
+        source: source.to_string(),
+        kind,
+        seed,
+        bytes: read,
+        bits,
+        figures: state.finish(),
+    })
 }
 
 /// Sequences of the first source: all sources read the same number unless an input ended.

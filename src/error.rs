@@ -79,12 +79,23 @@ pub enum Error {
         /// What the battery needs that the input lacks.
         reason: String,
     },
-    /// A battery name that gives figures rather than a verdict (ENT's), asked of the
-    /// pipeline that returns a report.
-    #[error("'{name}' gives figures, not a report with verdicts; see rngaudit::ent")]
-    FiguresOnly {
+    /// A report format no sink writes.
+    #[error("unknown format '{name}'{hint} (known: {known})", hint = did_you_mean(.suggestion))]
+    UnknownFormat {
         /// The name asked for.
         name: String,
+        /// The closest known name, when one is close.
+        suggestion: Option<String>,
+        /// Every known name, comma-separated.
+        known: String,
+    },
+    /// A format that cannot show this battery's report (a chart of ENT's figures).
+    #[error("format {format} cannot show this report: {reason}")]
+    FormatNotApplicable {
+        /// The format asked for.
+        format: &'static str,
+        /// Why not.
+        reason: String,
     },
     /// A count of the plan is zero or otherwise unusable.
     #[error("{setting} {reason}")]

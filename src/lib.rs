@@ -66,7 +66,7 @@ pub mod battery;
 pub mod bench;
 #[cfg(feature = "charts")]
 mod chart;
-pub mod ent;
+
 pub mod error;
 pub mod provenance;
 pub mod report;

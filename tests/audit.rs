@@ -139,13 +139,54 @@ fn a_battery_that_cannot_apply_is_an_error_not_a_skipped_report() {
     let bits_on_symbols = Audit::source("choice62").tests(["monobit"]).run();
     assert!(matches!(bits_on_symbols, Err(Error::NotApplicable { .. })));
     assert!(matches!(
-        Audit::source("chacha20").battery("ent").run(),
-        Err(Error::FiguresOnly { .. })
+        Audit::source("choice62").battery("ent").run(),
+        Err(Error::NotApplicable { .. })
     ));
     assert!(matches!(
         Audit::source("chacha20").battery("dieharder").run(),
         Err(Error::UnknownBattery { .. })
     ));
+}
+
+#[test]
+fn ent_is_a_battery_through_the_same_call_and_its_figures_are_not_a_pass() {
+    // ENT's figures of a seeded source are those of the source's first stream, which `dump`
+    // writes for the same seed: the 16 KiB read here must give the figures of those bytes.
+    let report = Audit::source("pcg64")
+        .battery("ent")
+        .bytes(16 << 10)
+        .seed(9)
+        .run()
+        .unwrap();
+    assert_eq!(report.battery, "ent");
+    assert_eq!(report.ent.len(), 1);
+    let entry = &report.ent[0];
+    assert_eq!(entry.bytes, 16 << 10);
+    let seed = entry.seed.expect("pcg64 is seeded");
+    assert_eq!(seed, rngaudit::seeds::stream_seed(9, "pcg64", 0));
+    let source = rngaudit::source::find("pcg64").unwrap();
+    let mut stream = (source.open)(seed);
+    let mut bytes = vec![0u8; 16 << 10];
+    let mut filled = 0;
+    while filled < bytes.len() {
+        filled += stream.fill(&mut bytes[filled..]).unwrap();
+    }
+    assert_eq!(
+        entry.figures,
+        rngaudit::battery::ent::analyse(&bytes, false)
+    );
+    // Figures carry no verdict: nothing was judged, so nothing passed.
+    assert!(report.cells.is_empty());
+    assert!(!report.passed());
+    // `ent -b` through the same call.
+    let bits = Audit::fill(|buf: &mut [u8]| buf.fill(0x0f))
+        .battery("ent")
+        .bytes(600)
+        .ent_bits(true)
+        .run()
+        .unwrap();
+    assert_eq!(bits.ent[0].figures.samples, 4800);
+    assert_eq!(bits.ent[0].figures.mean, Some(0.5));
 }
 
 #[test]

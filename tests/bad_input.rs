@@ -129,12 +129,12 @@ fn short_input_is_analysed_and_each_test_says_what_it_needs() {
     assert!(stderr.contains("too short to test: 10 bytes"), "{stderr}");
     let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(document["bytes"], 10);
-    assert_eq!(document["verdict"], "skipped");
-    let tests = document["tests"].as_array().unwrap();
+    assert_eq!(document["sources"][0]["verdict"], "skipped");
+    let tests = document["summary"].as_array().unwrap();
     assert!(!tests.is_empty());
     for test in tests {
         assert_eq!(test["verdict"], "skipped", "{test}");
-        let reason = test["skipped"].as_str().unwrap_or_default();
+        let reason = test["skip_reason"].as_str().unwrap_or_default();
         assert!(
             reason.contains("needs") || reason.contains("alphabet"),
             "{test}"
@@ -143,7 +143,7 @@ fn short_input_is_analysed_and_each_test_says_what_it_needs() {
     // 1000 bytes: enough for the bit tests, not for frequency (1280) or serial (327,680).
     let (document, _) = file_json(&[], dump("chacha20", 1, "1000"));
     let verdict = |name: &str| {
-        document["tests"]
+        document["summary"]
             .as_array()
             .unwrap()
             .iter()
@@ -152,11 +152,11 @@ fn short_input_is_analysed_and_each_test_says_what_it_needs() {
             .unwrap()
     };
     assert_eq!(verdict("monobit")["verdict"], "pass");
-    assert!(verdict("serial")["skipped"]
+    assert!(verdict("serial")["skip_reason"]
         .as_str()
         .unwrap()
         .contains("327680"));
-    assert!(verdict("frequency")["skipped"]
+    assert!(verdict("frequency")["skip_reason"]
         .as_str()
         .unwrap()
         .contains("1280"));
@@ -168,12 +168,21 @@ fn ascii_without_binary_digits_is_an_error() {
     let text = dir.path().join("text.txt");
     std::fs::write(&text, b"no binary digits here, only words\n").unwrap();
     usage_error(
-        rngaudit().args(["file", "--format", "ascii01"]).arg(&text),
+        rngaudit()
+            .args(["file", "--input-format", "ascii01"])
+            .arg(&text),
         "nothing to test",
     );
     usage_error(
         rngaudit()
-            .args(["file", "-", "--format", "ascii01", "--battery", "nist"])
+            .args([
+                "file",
+                "-",
+                "--input-format",
+                "ascii01",
+                "--battery",
+                "nist",
+            ])
             .write_stdin(b"abc".to_vec()),
         "bits",
     );
@@ -262,7 +271,7 @@ fn near_misses_suggest_the_closest_name() {
 fn an_invalid_value_lists_the_valid_ones() {
     usage_error(
         rngaudit()
-            .args(["file", "-", "--format", "ascii"])
+            .args(["file", "-", "--input-format", "ascii"])
             .write_stdin(vec![0u8; 16]),
         "possible values: bin, ascii01",
     );
@@ -428,20 +437,20 @@ fn stdin_that_ends_early_is_analysed_as_far_as_it_goes() {
     // 150 KiB where 1 MiB was asked for: analysed, serial (which needs 320 KiB) skipped.
     let (document, _) = file_json(&["--bytes", "1M"], dump("chacha20", 4, "150K"));
     assert_eq!(document["bytes"], 150 * 1024);
-    let serial = document["tests"]
+    let serial = document["summary"]
         .as_array()
         .unwrap()
         .iter()
         .find(|t| t["test"] == "serial")
         .cloned()
         .unwrap();
-    assert!(serial["skipped"].as_str().unwrap().contains("327680"));
+    assert!(serial["skip_reason"].as_str().unwrap().contains("327680"));
     // Four 256 KiB segments asked for, 300 KiB given: one whole segment and a short one.
     let (document, _) = file_json(
         &["--bytes", "1M", "--streams", "4"],
         dump("chacha20", 4, "300K"),
     );
-    assert_eq!(document["bytes"], 300 * 1024);
+    assert_eq!(document["bytes_analysed"], 300 * 1024);
     assert_eq!(document["streams"], 2);
 }
 

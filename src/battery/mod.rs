@@ -11,6 +11,7 @@
 //! CLI, `rngaudit list`, the reports and the registry-wide tests at the bottom of this file pick
 //! it up from there.
 
+pub mod ent;
 pub mod entropy;
 pub mod frequency;
 pub mod longest_run;
@@ -203,6 +204,9 @@ pub enum Consumes {
     /// Consecutive sequences of a fixed number of bits (NIST SP 800-22): only byte sources
     /// apply, and each source's first stream is cut into sequences as STS cuts its input.
     BitSequences,
+    /// Each source's first stream, read once for descriptive figures that carry no verdict
+    /// (ENT's, [`ent`]): the report holds the figures, and no cell or source verdict.
+    Figures,
 }
 
 /// A named list of tests that `--battery` selects.
@@ -250,10 +254,14 @@ pub static BATTERIES: &[Battery] = &[
         tests: nist::TESTS,
         consumes: Consumes::BitSequences,
     },
+    Battery {
+        name: ent::BATTERY_NAME,
+        summary: ent::SUMMARY,
+        // ENT's figures come from one streaming state ([`ent::Ent`]), not from a list of tests.
+        tests: &[],
+        consumes: Consumes::Figures,
+    },
 ];
-
-/// The `--battery` name of ENT's figures, which are not a list of tests (see [`crate::ent`]).
-pub const ENT_BATTERY: &str = crate::ent::BATTERY_NAME;
 
 /// Looks a battery up by name.
 pub fn find_battery(name: &str) -> Result<&'static Battery, Error> {
@@ -267,28 +275,9 @@ pub fn find_battery(name: &str) -> Result<&'static Battery, Error> {
         })
 }
 
-/// What a battery name selects: a registered battery of tests, or ENT's figures.
-#[derive(Debug)]
-pub enum Selection {
-    /// A battery of tests, which gives a report with verdicts.
-    Tests(&'static Battery),
-    /// ENT's five figures ([`crate::ent`]), which give no verdict.
-    Figures,
-}
-
-/// Looks a battery name up among the batteries and ENT's figures.
-pub fn resolve(name: &str) -> Result<Selection, Error> {
-    if name == ENT_BATTERY {
-        Ok(Selection::Figures)
-    } else {
-        find_battery(name).map(Selection::Tests)
-    }
-}
-
-/// Every name `--battery` accepts: the registered batteries and `ent` (ENT's figures, which
-/// `file` computes; they are not a list of tests).
+/// Every name `--battery` accepts.
 pub fn battery_names() -> impl Iterator<Item = &'static str> {
-    BATTERIES.iter().map(|b| b.name).chain([ENT_BATTERY])
+    BATTERIES.iter().map(|b| b.name)
 }
 
 /// Selects tests of `battery` by a comma-separated list of names; `None` selects all of them.

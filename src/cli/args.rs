@@ -49,7 +49,7 @@ pub struct RunArgs {
     #[arg(long)]
     pub tests: Option<String>,
     /// The battery to run: default, nist or ent (ENT's figures for each source's first stream
-    /// of --bytes; figures, not a verdict, so the exit status is 0).
+    /// of --bytes; figures, not a verdict, so the exit status is 0). See `rngaudit list`.
     #[arg(long, default_value = "default")]
     pub battery: String,
     /// Symbols per stream (bytes for byte sources).
@@ -73,7 +73,7 @@ pub struct FileArgs {
     pub path: String,
     /// How the input encodes bits.
     #[arg(long, value_enum, default_value = "bin")]
-    pub format: FormatArg,
+    pub input_format: InputFormatArg,
     /// The battery to run: default, nist or ent. `ent` prints ENT's five figures, not a
     /// verdict: its exit status is 0 whenever the input could be read.
     #[arg(long, default_value = "default")]
@@ -97,7 +97,7 @@ pub struct FileArgs {
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
-pub enum FormatArg {
+pub enum InputFormatArg {
     /// Raw bytes, bits most significant first.
     Bin,
     /// ASCII 0/1 characters; every other byte is skipped (NIST STS's ASCII mode).
@@ -225,10 +225,16 @@ pub struct CommonArgs {
     /// Worker threads (default: one per core). Results do not depend on it.
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
-    /// Print one JSON document on stdout instead of the table.
+    /// Print one JSON document on stdout instead of the table (as --format json does).
     #[arg(long)]
     pub json: bool,
-    /// Also write results.csv, summary.csv and figures.csv into this directory.
+    /// A report format (repeatable). Without --out it picks what stdout shows (one of terminal,
+    /// json, markdown, sts); with --out every named format writes its files there, and stdout
+    /// shows the battery's own text. Default: the table (STS's text for nist).
+    #[arg(long = "format", value_name = "FORMAT", value_parser = format_parser())]
+    pub formats: Vec<String>,
+    /// Write report files into this directory: the --format ones, else CSV and provenance.json
+    /// (and STS's final_analysis.txt for nist).
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Override a test parameter: TEST.NAME=VALUE (repeatable).
@@ -249,6 +255,15 @@ pub struct TokensArgs {
     /// Also write tokens.csv (one row per position) and tokens.png into this directory.
     #[arg(long)]
     pub out: Option<PathBuf>,
+}
+
+/// `--format`'s values, with each format's one line for `--help`, from the one registry.
+fn format_parser() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(
+        rngaudit::report::FORMATS
+            .iter()
+            .map(|sink| clap::builder::PossibleValue::new(sink.name()).help(sink.summary())),
+    )
 }
 
 fn parse_size_arg(text: &str) -> Result<u64, String> {

@@ -2,14 +2,15 @@
 //! library and hands the report to the sinks; the exit code says whether every source came
 //! out as expected.
 
-use super::args::{Cli, Command, CommonArgs, DumpArgs, ReportArgs, RunArgs};
+use super::args::{Cli, Command, DumpArgs, ReportArgs, RunArgs};
 use super::execute::{configure, execute, exit_code};
+use super::formats::Outputs;
 use super::output::{prepare_dir, print_stdout};
 use super::status::EXIT_OK;
 use anyhow::{Context, Result};
-use rngaudit::battery::{self, Battery, Consumes, Selection};
+use rngaudit::battery::{self, Consumes};
 use rngaudit::bench;
-use rngaudit::report::{self, Report, Sink};
+use rngaudit::report;
 use rngaudit::size::parse_size;
 use rngaudit::source::{self, SOURCES};
 use rngaudit::verify::calibration::{self, CalibrationPlan};
@@ -66,6 +67,9 @@ fn list() -> Result<ExitCode> {
             "\nBATTERY {} ({})\n",
             battery.name, battery.summary
         ));
+        if battery.consumes == Consumes::Figures {
+            out.push_str("  (figures from one pass over each input; no tests, no verdict)\n");
+        }
         for test in battery.tests {
             out.push_str(&format!(
                 "  {:<24} {}  [{}]\n",
@@ -73,11 +77,10 @@ fn list() -> Result<ExitCode> {
             ));
         }
     }
-    out.push_str(&format!(
-        "\nBATTERY {} ({})\n  file PATH --battery ent, or run SOURCE... --battery ent\n",
-        battery::ENT_BATTERY,
-        rngaudit::ent::SUMMARY
-    ));
+    out.push_str("\nFORMATS (--format; files written under --out DIR)\n");
+    for sink in report::FORMATS {
+        out.push_str(&format!("  {:<12} {}\n", sink.name(), sink.summary()));
+    }
     print_stdout(&out)?;
     Ok(ExitCode::from(EXIT_OK))
 }
@@ -91,10 +94,8 @@ fn run(args: RunArgs) -> Result<ExitCode> {
             .map(|name| source::find(name))
             .collect::<Result<Vec<_>, _>>()?
     };
-    let battery = match battery::resolve(&args.battery)? {
-        Selection::Figures => return ent_on_sources(&sources, &args),
-        Selection::Tests(battery) => battery,
-    };
+    let battery = battery::find_battery(&args.battery)?;
+    let outputs = Outputs::plan(&args.common, battery.consumes)?;
     let audit = Audit::sources(sources.iter().map(|s| s.name))
         .battery(battery.name)
         .bytes(args.bytes)
@@ -103,76 +104,9 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         .seq_bits(args.nist.seq_bits)
         .seqs(args.nist.seqs);
     let audit = configure(audit, args.tests.as_deref(), &args.common)?;
-    if let Some(dir) = &args.common.out {
-        prepare_dir(dir)?;
-    }
     let report = execute(audit)?;
-    output(&report, battery, args.nist.seq_bits, &args.common)
-}
-
-/// Writes a finished report as its battery is read: the final analysis of NIST's bit
-/// sequences, or the table (or JSON) of the streams' second level; the CSV files under `--out`.
-fn output(
-    report: &Report,
-    battery: &Battery,
-    seq_bits: u64,
-    common: &CommonArgs,
-) -> Result<ExitCode> {
-    match battery.consumes {
-        Consumes::BitSequences => super::nist::finish(report, seq_bits, common),
-        Consumes::Streams => {
-            if let Some(dir) = &common.out {
-                prepare_dir(dir)?;
-                report::csv::CsvSink.write(report, dir)?;
-            }
-            emit(report, common)?;
-            Ok(exit_code(report))
-        }
-    }
-}
-
-/// `run SOURCE... --battery ent`: ENT's figures for each source's first stream (seeded as
-/// `run` seeds it) of `--bytes` bytes. Figures, not a verdict: the exit status is 0.
-fn ent_on_sources(sources: &[&'static source::Source], args: &RunArgs) -> Result<ExitCode> {
-    let mut documents = Vec::new();
-    let mut text = String::new();
-    for source in sources {
-        if source.alphabet != 256 {
-            anyhow::bail!(
-                "ENT reads bytes; {} emits symbols over an alphabet of {}",
-                source.name,
-                source.alphabet
-            );
-        }
-        let seed = rngaudit::seeds::stream_seed(args.seed, source.name, 0);
-        let mut stream = (source.open)(seed);
-        let figures = rngaudit::ent::of_stream(stream.as_mut(), Some(args.bytes), false)
-            .with_context(|| format!("reading source {}", source.name))?;
-        let seed_text = if source.kind.is_reproducible() {
-            format!(", seed {seed}")
-        } else {
-            String::new()
-        };
-        text.push_str(&format!(
-            "== {} ({} bytes{seed_text}) ==\n{}\n",
-            source.name,
-            args.bytes,
-            rngaudit::ent::render_like_ent(&figures, false)
-        ));
-        documents.push(serde_json::json!({
-            "source": source.name,
-            "seed": source.kind.is_reproducible().then_some(seed),
-            "bytes": args.bytes,
-            "figures": figures,
-        }));
-    }
-    if args.common.json {
-        let document = serde_json::json!({ "battery": battery::ENT_BATTERY, "sources": documents });
-        print_stdout(&format!("{}\n", serde_json::to_string_pretty(&document)?))?;
-    } else {
-        print_stdout(&text)?;
-    }
-    Ok(ExitCode::from(EXIT_OK))
+    outputs.deliver(&report)?;
+    Ok(exit_code(&report))
 }
 
 fn report_command(args: ReportArgs) -> Result<ExitCode> {
@@ -189,6 +123,7 @@ fn report_command(args: ReportArgs) -> Result<ExitCode> {
     // A bad --out is found before the run, not after it.
     prepare_dir(&args.out)?;
     let mut report = execute(audit)?;
+    report.command = Some(report::markdown::REGENERATE.to_string());
     publish(&args.out, |staging| {
         let detections =
             power::detect(&power::controls(), POWER_MAX_BYTES, args.seed, args.threads)?;
@@ -223,7 +158,7 @@ fn report_command(args: ReportArgs) -> Result<ExitCode> {
             eprintln!("rngaudit: {warning}");
         }
         report.appendix.push(speed_section(&speed));
-        for sink in report::file_sinks() {
+        for sink in report::sinks_for(report::REPORT_FORMATS, Consumes::Streams)? {
             sink.write(&report, staging)?;
         }
         Ok(())
@@ -284,15 +219,6 @@ pub(super) fn publish(
     });
     let _ = std::fs::remove_dir_all(&staging);
     result
-}
-
-pub(super) fn emit(report: &Report, common: &CommonArgs) -> Result<()> {
-    if common.json {
-        let document = serde_json::to_string_pretty(&report::json::render(report))?;
-        print_stdout(&format!("{document}\n"))
-    } else {
-        print_stdout(&report::terminal::render(report))
-    }
 }
 
 /// `reports/README.md`'s section on power: where each control is first caught.

@@ -34,12 +34,33 @@ pub(super) fn configure(
 pub(super) fn execute(audit: Audit) -> Result<Report> {
     let bar = progress_bar(audit.planned_bytes()?.unwrap_or(0));
     let counter = bar.clone();
-    let report = audit
+    let mut report = audit
         .progress(move |bytes| counter.inc(bytes))
         .run()
         .map_err(flag_wording)?;
     bar.finish_and_clear();
+    report.command = Some(command_line());
     Ok(report)
+}
+
+/// This process's command line as a shell would take it back: `rngaudit` and each argument,
+/// quoted where the shell would otherwise split or expand it.
+fn command_line() -> String {
+    let quote = |arg: String| {
+        let plain = !arg.is_empty()
+            && arg
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_-./=:,+@%".contains(c));
+        if plain {
+            arg
+        } else {
+            format!("'{}'", arg.replace('\'', r"'\''"))
+        }
+    };
+    std::iter::once("rngaudit".to_string())
+        .chain(std::env::args().skip(1).map(quote))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn flag_wording(error: rngaudit::Error) -> anyhow::Error {

@@ -7,7 +7,7 @@ mod calibrate;
 mod commands;
 mod execute;
 mod file;
-mod nist;
+mod formats;
 mod output;
 mod power;
 mod status;

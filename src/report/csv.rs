@@ -7,6 +7,7 @@
 //! identical bytes.
 
 use super::{write_atomically, Report, Sink};
+use crate::battery::Consumes;
 use crate::second_level::Verdict;
 use crate::Error;
 use std::io::{self, Write};
@@ -55,8 +56,21 @@ pub const FIGURES_HEADER: [&str; 5] = ["source", "stream", "test", "figure", "va
 pub struct CsvSink;
 
 impl Sink for CsvSink {
+    fn name(&self) -> &'static str {
+        "csv"
+    }
+
+    fn summary(&self) -> &'static str {
+        "rows for notebooks and diffs; results.csv, summary.csv, figures.csv"
+    }
+
     fn files(&self) -> &'static [&'static str] {
         &[RESULTS_FILE, SUMMARY_FILE, FIGURES_FILE]
+    }
+
+    fn accepts(&self, _consumes: Consumes) -> Result<(), String> {
+        // ENT's figures go to figures.csv, as every test's figures do.
+        Ok(())
     }
 
     fn write(&self, report: &Report, dir: &Path) -> Result<(), Error> {
@@ -204,6 +218,18 @@ pub fn write_figures(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                     value: exact(figure.value),
                 })?;
             }
+        }
+    }
+    for entry in &report.ent {
+        for (figure, value) in entry.figures.named() {
+            csv.serialize(FigureRow {
+                source: &entry.source,
+                stream: 0,
+                test: crate::battery::ent::BATTERY_NAME.to_string(),
+                figure,
+                // A figure ENT prints as "-nan" or "undefined" is an empty field.
+                value: value.map(exact).unwrap_or_default(),
+            })?;
         }
     }
     csv.flush()

@@ -17,7 +17,6 @@
 //! from the DOM without a DevTools client.
 
 use super::format_p;
-use super::markdown::REGENERATE;
 use super::terminal::{grid, mark, outcome_line, short, source_short};
 use super::{write_atomically, Report, Sink};
 use crate::second_level::{p_value_bin, CellSummary, SourceSummary, Verdict, ALPHA, WEAK_BELOW};
@@ -41,8 +40,20 @@ const BINS: usize = 10;
 pub struct HtmlSink;
 
 impl Sink for HtmlSink {
+    fn name(&self) -> &'static str {
+        "html"
+    }
+
+    fn summary(&self) -> &'static str {
+        "a self-contained page with sortable tables and histograms; index.html (and the charts)"
+    }
+
     fn files(&self) -> &'static [&'static str] {
         &[INDEX_FILE]
+    }
+
+    fn needs(&self) -> &'static [&'static str] {
+        super::markdown::PAGE_NEEDS
     }
 
     fn write(&self, report: &Report, dir: &Path) -> Result<(), Error> {
@@ -269,12 +280,13 @@ pub fn render(report: &Report) -> String {
         escape(&outcome_line(report))
     );
     let _ = writeln!(out, "<p class=\"caveat\">{}</p>", escape(CAVEAT));
-    let _ = writeln!(
-        out,
-        "<p>Regenerate it with <code>{}</code>. The numbers behind every table are in \
-         <code>results.csv</code>, <code>summary.csv</code> and <code>figures.csv</code>; \
-         <code>README.md</code> is the same report in Markdown.</p>",
-        escape(REGENERATE)
+    out.push_str("<p>");
+    if let Some(command) = &report.command {
+        let _ = write!(out, "Regenerate it with <code>{}</code>. ", escape(command));
+    }
+    out.push_str(
+        "The numbers behind every table are in <code>results.csv</code>, \
+         <code>summary.csv</code> and <code>figures.csv</code>.</p>\n",
     );
     out.push_str("</header>\n");
     contents(&mut out, &grid.rows);
@@ -284,13 +296,16 @@ pub fn render(report: &Report) -> String {
     for (index, (source, _)) in grid.rows.iter().enumerate() {
         source_section(&mut out, report, index, source);
     }
-    out.push_str(
-        "<section id=\"pvalues\">\n<h2>P-values of all sources</h2>\n<p>Per-stream p-values \
-         of each test in ten bins, good sources and controls apart; for a good generator they \
-         are uniform, so the bars should hug the dashed line.</p>\n\
-         <img src=\"pvalues.png\" alt=\"Histograms of per-stream p-values by test, good \
-         sources and controls apart\">\n</section>\n",
-    );
+    // The pooled chart is drawn by the PNG sink, which a build without charts lacks.
+    if cfg!(feature = "charts") {
+        out.push_str(
+            "<section id=\"pvalues\">\n<h2>P-values of all sources</h2>\n<p>Per-stream p-values \
+             of each test in ten bins, good sources and controls apart; for a good generator \
+             they are uniform, so the bars should hug the dashed line.</p>\n\
+             <img src=\"pvalues.png\" alt=\"Histograms of per-stream p-values by test, good \
+             sources and controls apart\">\n</section>\n",
+        );
+    }
     for section in &report.appendix {
         out.push_str("<section>\n");
         out.push_str(&markdown_to_html(section));
@@ -322,10 +337,10 @@ fn contents(out: &mut String, rows: &[(&SourceSummary, Vec<Option<Verdict>>)]) {
             escape(source_short(source))
         );
     }
-    out.push_str(
-        "<li><a href=\"#pvalues\">P-values of all sources</a></li>\n\
-         <li><a href=\"#caveat\">What this does not show</a></li>\n</ul>\n</nav>\n",
-    );
+    if cfg!(feature = "charts") {
+        out.push_str("<li><a href=\"#pvalues\">P-values of all sources</a></li>\n");
+    }
+    out.push_str("<li><a href=\"#caveat\">What this does not show</a></li>\n</ul>\n</nav>\n");
 }
 
 fn provenance(out: &mut String, report: &Report) {
@@ -418,9 +433,10 @@ fn verdict_grid(
         out.push_str("</tr>\n");
     }
     out.push_str("</tbody>\n</table>\n</div>\n");
-    out.push_str(
-        "<img src=\"verdicts.png\" alt=\"The same verdict grid as a chart\">\n</section>\n",
-    );
+    if cfg!(feature = "charts") {
+        out.push_str("<img src=\"verdicts.png\" alt=\"The same verdict grid as a chart\">\n");
+    }
+    out.push_str("</section>\n");
 }
 
 /// One source: its p-value histogram and its cells in a sortable table.

@@ -7,7 +7,10 @@
 //! an explicit `null` that readers can check for. `serde_json` (without `preserve_order`) sorts
 //! object keys, so the output does not depend on how this file builds it.
 
-use super::Report;
+use super::{Report, Sink};
+use crate::battery::ent::EntResult;
+use crate::battery::nist::final_analysis::final_analysis;
+use crate::battery::Consumes;
 use crate::provenance::Provenance;
 use crate::runner::StreamReport;
 use crate::second_level::Verdict;
@@ -84,7 +87,45 @@ fn optional_probability(p: Option<f64>) -> Value {
     p.map_or(Value::Null, probability)
 }
 
-/// Renders the report as one JSON document.
+/// Writes the report as one JSON document.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct JsonSink;
+
+/// File name of the JSON document, when it is written into an output directory.
+pub const JSON_FILE: &str = "report.json";
+
+impl Sink for JsonSink {
+    fn name(&self) -> &'static str {
+        "json"
+    }
+
+    fn summary(&self) -> &'static str {
+        "one JSON document (assets/schema/rngaudit.schema.json); report.json"
+    }
+
+    fn files(&self) -> &'static [&'static str] {
+        &[JSON_FILE]
+    }
+
+    fn prints(&self) -> bool {
+        true
+    }
+
+    fn render(&self, report: &Report) -> Option<String> {
+        // A document of strings, numbers and arrays always serialises.
+        serde_json::to_string_pretty(&render(report))
+            .ok()
+            .map(|text| text + "\n")
+    }
+
+    fn accepts(&self, _consumes: Consumes) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+/// Renders the report as one JSON document of kind `audit`: the plan, `passed` (as
+/// [`Report::passed`] decides it), per-source verdicts, per-cell summaries, per-stream
+/// results; for NIST's bit sequences also STS's final-analysis rows, and for ENT its figures.
 pub fn render(report: &Report) -> Value {
     let sources: Vec<Value> = report
         .sources
@@ -125,17 +166,67 @@ pub fn render(report: &Report) -> Value {
         })
         .collect();
     let results: Vec<Value> = report.results.iter().flat_map(stream_results).collect();
-    json!({
+    let body = json!({
         "battery": report.battery,
         "bytes": report.bytes,
+        "bytes_analysed": report.results.iter().map(|r| r.bytes).sum::<u64>()
+            + report.ent.iter().map(|e| e.bytes).sum::<u64>(),
         "streams": report.streams,
+        "sequence_bits": report.sequence_bits,
         "master_seed": report.master_seed,
         "family_alpha": number(report.family_alpha),
+        "passed": report.passed(),
         "sources": sources,
         "summary": summary,
         "results": results,
-        "caveat": CAVEAT,
-        "provenance": report.provenance.to_json(),
+        "sts_final_analysis": sts_rows(report),
+        "ent": report.ent.iter().map(ent_entry).collect::<Vec<_>>(),
+    });
+    document(DocumentKind::Audit, body, &report.provenance)
+}
+
+/// STS's final-analysis rows (proportion, uniformity as STS's igamc) for NIST's bit
+/// sequences; empty for other batteries, whose `summary` says the same in the crate's terms.
+fn sts_rows(report: &Report) -> Vec<Value> {
+    if report.sequence_bits.is_none() {
+        return Vec::new();
+    }
+    let mut rows = Vec::new();
+    for (source, streams) in super::sts::by_source(&report.results) {
+        let outcomes: Vec<Vec<_>> = streams.iter().map(|r| r.outcomes.clone()).collect();
+        for row in final_analysis(&outcomes) {
+            rows.push(json!({
+                "source": source,
+                "test": row.test,
+                "index": row.index,
+                "label": row.label,
+                "sequences": row.sequences,
+                "passed": row.passed,
+                "proportion": optional_probability(row.proportion),
+                "uniformity_p": optional_probability(row.uniformity_p),
+                "verdict": row.verdict.as_str(),
+                "skip_reason": if row.sequences == 0 { row.skip_reason.clone() } else { None },
+            }));
+        }
+    }
+    rows
+}
+
+/// One source's ENT figures: `null` where ENT prints `-nan` or "undefined".
+fn ent_entry(entry: &EntResult) -> Value {
+    let figures: serde_json::Map<String, Value> = entry
+        .figures
+        .named()
+        .into_iter()
+        .map(|(name, value)| (name.to_string(), value.map_or(Value::Null, number)))
+        .collect();
+    json!({
+        "source": entry.source,
+        "kind": entry.kind.as_str(),
+        "seed": entry.seed,
+        "bytes": entry.bytes,
+        "bits": entry.bits,
+        "figures": figures,
     })
 }
 

@@ -11,8 +11,11 @@ pub mod json;
 pub mod markdown;
 #[cfg(feature = "charts")]
 pub mod png;
+pub mod sts;
 pub mod terminal;
 
+use crate::battery::ent::EntResult;
+use crate::battery::Consumes;
 use crate::provenance::Provenance;
 use crate::runner::StreamReport;
 use crate::second_level::{CellSummary, SourceSummary, Verdict, FAMILY_ALPHA};
@@ -39,6 +42,15 @@ pub struct Report {
     pub cells: Vec<CellSummary>,
     /// One summary per source, with its verdict.
     pub sources: Vec<SourceSummary>,
+    /// Bits per sequence, when the battery reads NIST's bit sequences; `bytes` is then that
+    /// length rounded up to whole bytes.
+    pub sequence_bits: Option<u64>,
+    /// ENT's figures per source, when the battery is `ent`; its reports have no cells and no
+    /// verdicts.
+    pub ent: Vec<EntResult>,
+    /// The command line that regenerates this report, when the caller knows one; the pages
+    /// quote it.
+    pub command: Option<String>,
     /// Further Markdown sections for `README.md` from work outside the battery run (the speed
     /// benchmark, detection lengths), each starting with its `## ` heading.
     pub appendix: Vec<String>,
@@ -70,6 +82,9 @@ impl Report {
             results,
             cells,
             sources,
+            sequence_bits: None,
+            ent: Vec::new(),
+            command: None,
             appendix: Vec::new(),
             provenance: Provenance::collect(threads),
         }
@@ -87,6 +102,8 @@ impl Report {
     /// tests lacked data but none failed passes (see [`SourceSummary::complete`] to demand
     /// every test).
     ///
+    /// ENT's figures carry no verdict, so a report of the `ent` battery never passes.
+    ///
     /// Passing means the tests found no non-randomness in this much data; it never proves a
     /// generator secure.
     pub fn passed(&self) -> bool {
@@ -99,24 +116,134 @@ impl Report {
     }
 }
 
-/// One output format written into a directory.
-pub trait Sink {
-    /// The files this sink writes, relative to the output directory.
+/// One output format. Every format is a sink: it turns a finished [`Report`] into a text
+/// document (when it is one: [`Sink::render`], which the CLI prints on stdout) and into files
+/// in an output directory ([`Sink::write`]). Adding a format is one file with one sink and one
+/// line in [`FORMATS`].
+pub trait Sink: Sync {
+    /// The name `--format` selects it by.
+    fn name(&self) -> &'static str;
+    /// One line for `--help`: what it writes.
+    fn summary(&self) -> &'static str;
+    /// The files this sink writes, relative to the output directory; the first is the one
+    /// [`Sink::write`] writes by default.
     fn files(&self) -> &'static [&'static str];
-    /// Writes the report into `dir`.
-    fn write(&self, report: &Report, dir: &Path) -> Result<(), Error>;
+    /// Whether the format is one text document that can be printed ([`Sink::render`] gives
+    /// it): terminal, JSON, Markdown, STS's text; not CSV, PNG or HTML, which are files.
+    fn prints(&self) -> bool {
+        false
+    }
+    /// The report as one text document, for a format that [`Sink::prints`]; `None` otherwise.
+    fn render(&self, _report: &Report) -> Option<String> {
+        None
+    }
+    /// Formats whose files this one refers to (the charts the HTML page shows); they are
+    /// written into the same directory before it.
+    fn needs(&self) -> &'static [&'static str] {
+        &[]
+    }
+    /// Whether this format can show reports of a battery that consumes its input this way;
+    /// `Err(why not)` otherwise. By default a format needs verdicts, which ENT's figures lack.
+    fn accepts(&self, consumes: Consumes) -> Result<(), String> {
+        match consumes {
+            Consumes::Figures => Err("ENT's figures have no verdicts to show".to_string()),
+            Consumes::Streams | Consumes::BitSequences => Ok(()),
+        }
+    }
+    /// Writes the report into `dir`. By default, [`Sink::render`]'s document into the first of
+    /// [`Sink::files`], atomically.
+    fn write(&self, report: &Report, dir: &Path) -> Result<(), Error> {
+        let (Some(text), Some(file)) = (self.render(report), self.files().first()) else {
+            return Ok(());
+        };
+        write_atomically(&dir.join(file), |out| out.write_all(text.as_bytes()))
+    }
 }
 
-/// Every sink that writes files, in the order the CLI runs them.
-pub fn file_sinks() -> Vec<Box<dyn Sink>> {
-    vec![
-        Box::new(csv::CsvSink),
-        #[cfg(feature = "charts")]
-        Box::new(png::PngSink),
-        Box::new(markdown::MarkdownSink),
-        Box::new(html::HtmlSink),
-        Box::new(ProvenanceSink),
-    ]
+/// Every format, in the order `--help` lists them and files are written.
+pub static FORMATS: &[&dyn Sink] = &[
+    &terminal::TerminalSink,
+    &json::JsonSink,
+    &csv::CsvSink,
+    &markdown::MarkdownSink,
+    #[cfg(feature = "charts")]
+    &png::PngSink,
+    &sts::StsSink,
+    &html::HtmlSink,
+    &ProvenanceSink,
+];
+
+/// What the `report` command writes into `reports/` (the PNG charts come with the pages that
+/// show them).
+pub const REPORT_FORMATS: &[&str] = &["csv", "markdown", "html", "provenance"];
+
+/// What `run` and `file` write under an output directory when no format is named: the CSV
+/// rows and the provenance, and STS's text for batteries that read bit sequences.
+pub fn default_file_formats(consumes: Consumes) -> &'static [&'static str] {
+    match consumes {
+        Consumes::BitSequences => &["csv", "sts", "provenance"],
+        Consumes::Streams | Consumes::Figures => &["csv", "provenance"],
+    }
+}
+
+/// The text document a battery's report prints by default: STS's final analysis for NIST's
+/// bit sequences, the terminal table otherwise (ENT's own text for its figures).
+pub fn default_text_format(consumes: Consumes) -> &'static str {
+    match consumes {
+        Consumes::BitSequences => "sts",
+        Consumes::Streams | Consumes::Figures => "terminal",
+    }
+}
+
+/// Every format's name.
+pub fn format_names() -> impl Iterator<Item = &'static str> {
+    FORMATS.iter().map(|sink| sink.name())
+}
+
+/// A format by name.
+pub fn find_format(name: &str) -> Result<&'static dyn Sink, Error> {
+    FORMATS
+        .iter()
+        .copied()
+        .find(|sink| sink.name() == name)
+        .ok_or_else(|| Error::UnknownFormat {
+            name: name.to_string(),
+            suggestion: crate::suggest::closest(name, format_names()).map(str::to_string),
+            known: format_names().collect::<Vec<_>>().join(", "),
+        })
+}
+
+/// The sinks that write these formats into a directory for a battery that consumes its input
+/// this way: each format after the ones it needs, each once, in the order asked for. An
+/// unknown name, or a format that cannot show such a report, is an error before anything runs.
+pub fn sinks_for<S: AsRef<str>>(
+    names: &[S],
+    consumes: Consumes,
+) -> Result<Vec<&'static dyn Sink>, Error> {
+    fn add(
+        sink: &'static dyn Sink,
+        consumes: Consumes,
+        out: &mut Vec<&'static dyn Sink>,
+    ) -> Result<(), Error> {
+        if out.iter().any(|s| s.name() == sink.name()) {
+            return Ok(());
+        }
+        sink.accepts(consumes)
+            .map_err(|reason| Error::FormatNotApplicable {
+                format: sink.name(),
+                reason,
+            })?;
+        for needed in sink.needs() {
+            add(find_format(needed)?, consumes, out)?;
+        }
+        out.push(sink);
+        Ok(())
+    }
+    let mut sinks = Vec::new();
+    for name in names {
+        add(find_format(name.as_ref())?, consumes, &mut sinks)?;
+    }
+    Ok(sinks)
 }
 
 /// Writes `provenance.json`, the report's [`Provenance`], beside the CSV files (which stay
@@ -125,8 +252,20 @@ pub fn file_sinks() -> Vec<Box<dyn Sink>> {
 pub struct ProvenanceSink;
 
 impl Sink for ProvenanceSink {
+    fn name(&self) -> &'static str {
+        "provenance"
+    }
+
+    fn summary(&self) -> &'static str {
+        "provenance.json: which rngaudit ran, when, where, on how many threads"
+    }
+
     fn files(&self) -> &'static [&'static str] {
         &[crate::provenance::FILE]
+    }
+
+    fn accepts(&self, _consumes: Consumes) -> Result<(), String> {
+        Ok(())
     }
 
     fn write(&self, report: &Report, dir: &Path) -> Result<(), Error> {
@@ -220,6 +359,9 @@ pub(crate) mod fixtures {
             results,
             cells,
             sources,
+            sequence_bits: None,
+            ent: Vec::new(),
+            command: None,
             appendix: Vec::new(),
             provenance: crate::provenance::fixture(),
         }

@@ -53,6 +53,14 @@ const HEADER_HEIGHT: i32 = 64;
 pub struct PngSink;
 
 impl Sink for PngSink {
+    fn name(&self) -> &'static str {
+        "png"
+    }
+
+    fn summary(&self) -> &'static str {
+        "charts: the verdict grid and the p-value histograms; verdicts.png, pvalues.png"
+    }
+
     fn files(&self) -> &'static [&'static str] {
         &[VERDICTS_FILE, PVALUES_FILE]
     }
@@ -730,7 +738,7 @@ mod tests {
         let dir = Path::new("/tmp/rngaudit-png");
         let small = dir.join("small");
         std::fs::create_dir_all(&small).unwrap();
-        for sink in crate::report::file_sinks() {
+        for sink in crate::report::FORMATS {
             sink.write(&fixtures::realistic(100), dir).unwrap();
             sink.write(&fixtures::small(), &small).unwrap();
         }

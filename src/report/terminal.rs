@@ -7,7 +7,8 @@
 //! the Markdown and PNG sinks draw, so all three show the same cells in the same order.
 
 use super::json::CAVEAT;
-use super::{format_p, Report};
+use super::{format_p, Report, Sink};
+use crate::battery::Consumes;
 use crate::second_level::WEAK_BELOW;
 use crate::second_level::{lacks_data, needed_symbols, CellSummary, SourceSummary, Verdict};
 use crate::size::format_size;
@@ -492,12 +493,73 @@ fn render_skipped(out: &mut String, report: &Report) {
 /// rest.
 pub const EVERY_CELL_UP_TO: usize = 64;
 
-/// Renders the report for a terminal: a user's own input (one source of kind `external`) as
-/// one input with its tests, anything else as sources against their expectations.
+/// Prints the report as [`render`] does.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TerminalSink;
+
+/// File name of the terminal text, when it is written into an output directory.
+pub const TEXT_FILE: &str = "report.txt";
+
+impl Sink for TerminalSink {
+    fn name(&self) -> &'static str {
+        "terminal"
+    }
+
+    fn summary(&self) -> &'static str {
+        "the plain-text table people read (ENT's own text for ENT's figures); report.txt"
+    }
+
+    fn files(&self) -> &'static [&'static str] {
+        &[TEXT_FILE]
+    }
+
+    fn prints(&self) -> bool {
+        true
+    }
+
+    fn render(&self, report: &Report) -> Option<String> {
+        Some(render(report))
+    }
+
+    fn accepts(&self, _consumes: Consumes) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+/// Renders the report for a terminal: ENT's figures as `ent` prints them; a user's own input
+/// (one source of kind `external`) as one input with its tests; anything else as sources
+/// against their expectations.
 pub fn render(report: &Report) -> String {
+    if !report.ent.is_empty() {
+        return render_ent(report);
+    }
     match report.sources.as_slice() {
         [source] if source.kind == Kind::External => render_input(report, source),
         _ => render_sources(report),
+    }
+}
+
+/// ENT's figures: a user's one input exactly as `ent` prints it (people compare the two byte
+/// for byte); built-in sources each under a line naming the source, its bytes and seed.
+fn render_ent(report: &Report) -> String {
+    use crate::battery::ent::render_like_ent;
+    match report.ent.as_slice() {
+        [one] if one.kind == Kind::External => render_like_ent(&one.figures, one.bits),
+        all => all
+            .iter()
+            .map(|entry| {
+                let seed = entry
+                    .seed
+                    .map(|s| format!(", seed {s}"))
+                    .unwrap_or_default();
+                format!(
+                    "== {} ({} bytes{seed}) ==\n{}\n",
+                    entry.source,
+                    entry.bytes,
+                    render_like_ent(&entry.figures, entry.bits)
+                )
+            })
+            .collect(),
     }
 }
 
@@ -913,6 +975,9 @@ mod tests {
             results,
             cells,
             sources,
+            sequence_bits: None,
+            ent: Vec::new(),
+            command: None,
             appendix: Vec::new(),
             provenance: crate::provenance::fixture(),
         }

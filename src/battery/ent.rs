@@ -1,9 +1,10 @@
 //! ENT's five figures for a byte stream, computed the way John Walker's `ent` computes them, so
 //! that `rngaudit file PATH --battery ent` prints what `ent PATH` prints, digit for digit.
 //!
-//! This module owns that reproduction and nothing else. ENT is not a battery test here: its
-//! figures are descriptive, its chi-square "percentage" is its own approximation of a p-value,
-//! and people compare its output with ENT's byte for byte. The battery's own tests
+//! This module owns that reproduction and the `ent` battery built on it. The battery gives
+//! figures, not verdicts ([`super::Consumes::Figures`]): ENT's figures are descriptive, its
+//! chi-square "percentage" is its own approximation of a p-value, and people compare its output
+//! with ENT's byte for byte. The default battery's tests
 //! (`entropy`, `frequency`, `serial_correlation`) compute the same quantities with exact tails
 //! for verdicts; this module reproduces ENT's arithmetic, including its choices:
 //!
@@ -29,7 +30,7 @@
 //! the text `ent` prints for them. Sums are exact integers; ENT sums in doubles, which are exact
 //! below 2^53, so the two agree for any input under about 10^11 bytes.
 
-use crate::source::SymbolStream;
+use crate::source::{Kind, SymbolStream};
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 use std::f64::consts::{LOG2_10, PI};
 
@@ -299,6 +300,27 @@ pub struct EntFigures {
     pub serial_correlation: Option<f64>,
 }
 
+impl EntFigures {
+    /// Every figure by the name the JSON and CSV outputs give it, in ENT's order; `None` where
+    /// ENT prints `-nan` or "undefined".
+    pub fn named(&self) -> Vec<(&'static str, Option<f64>)> {
+        vec![
+            ("samples", Some(self.samples as f64)),
+            ("entropy", Some(self.entropy)),
+            (
+                "compression_percent",
+                Some(f64::from(self.compression_percent)),
+            ),
+            ("chi_square", self.chi_square),
+            ("chi_square_percent", self.chi_square_percent),
+            ("mean", self.mean),
+            ("monte_carlo_pi", self.monte_carlo_pi),
+            ("monte_carlo_error_percent", self.monte_carlo_error_percent),
+            ("serial_correlation", self.serial_correlation),
+        ]
+    }
+}
+
 impl Serialize for EntFigures {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut document = serializer.serialize_struct("EntFigures", 8)?;
@@ -314,7 +336,24 @@ impl Serialize for EntFigures {
     }
 }
 
-/// The name `--battery` gives ENT's figures.
+/// ENT's figures of one input, as a report of the `ent` battery holds them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EntResult {
+    /// The source or input, as reports name it.
+    pub source: String,
+    /// What kind of source it is.
+    pub kind: Kind,
+    /// The stream's seed, for reproducible sources.
+    pub seed: Option<u64>,
+    /// Bytes read.
+    pub bytes: u64,
+    /// Whether the samples were bits (`ent -b`) rather than bytes.
+    pub bits: bool,
+    /// The figures.
+    pub figures: EntFigures,
+}
+
+/// The name the `ent` battery is selected by.
 pub const BATTERY_NAME: &str = "ent";
 /// What `rngaudit list` says of it.
 pub const SUMMARY: &str = "ENT's five figures as `ent` prints them (entropy, chi-square, mean, \
@@ -529,32 +568,32 @@ mod tests {
     const FIXTURES: &[(&str, &[u8], [&str; 4])] = &[
         (
             "random.bin",
-            include_bytes!("../tests/fixtures/ent/random.bin"),
+            include_bytes!("../../tests/fixtures/ent/random.bin"),
             [
-                include_str!("../tests/fixtures/ent/random.bin.ent.txt"),
-                include_str!("../tests/fixtures/ent/random.bin.ent-b.txt"),
-                include_str!("../tests/fixtures/ent/random.bin.ent-t.txt"),
-                include_str!("../tests/fixtures/ent/random.bin.ent-bt.txt"),
+                include_str!("../../tests/fixtures/ent/random.bin.ent.txt"),
+                include_str!("../../tests/fixtures/ent/random.bin.ent-b.txt"),
+                include_str!("../../tests/fixtures/ent/random.bin.ent-t.txt"),
+                include_str!("../../tests/fixtures/ent/random.bin.ent-bt.txt"),
             ],
         ),
         (
             "biased.bin",
-            include_bytes!("../tests/fixtures/ent/biased.bin"),
+            include_bytes!("../../tests/fixtures/ent/biased.bin"),
             [
-                include_str!("../tests/fixtures/ent/biased.bin.ent.txt"),
-                include_str!("../tests/fixtures/ent/biased.bin.ent-b.txt"),
-                include_str!("../tests/fixtures/ent/biased.bin.ent-t.txt"),
-                include_str!("../tests/fixtures/ent/biased.bin.ent-bt.txt"),
+                include_str!("../../tests/fixtures/ent/biased.bin.ent.txt"),
+                include_str!("../../tests/fixtures/ent/biased.bin.ent-b.txt"),
+                include_str!("../../tests/fixtures/ent/biased.bin.ent-t.txt"),
+                include_str!("../../tests/fixtures/ent/biased.bin.ent-bt.txt"),
             ],
         ),
         (
             "english.txt",
-            include_bytes!("../tests/fixtures/ent/english.txt"),
+            include_bytes!("../../tests/fixtures/ent/english.txt"),
             [
-                include_str!("../tests/fixtures/ent/english.txt.ent.txt"),
-                include_str!("../tests/fixtures/ent/english.txt.ent-b.txt"),
-                include_str!("../tests/fixtures/ent/english.txt.ent-t.txt"),
-                include_str!("../tests/fixtures/ent/english.txt.ent-bt.txt"),
+                include_str!("../../tests/fixtures/ent/english.txt.ent.txt"),
+                include_str!("../../tests/fixtures/ent/english.txt.ent-b.txt"),
+                include_str!("../../tests/fixtures/ent/english.txt.ent-t.txt"),
+                include_str!("../../tests/fixtures/ent/english.txt.ent-bt.txt"),
             ],
         ),
     ];
