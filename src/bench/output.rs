@@ -7,6 +7,7 @@
 //! written through [`write_atomically`], as every report file is.
 
 use super::{headlines, timing, BatteryRow, Bench, Row};
+use crate::report::json::{document, DocumentKind};
 use crate::report::write_atomically;
 use crate::Error;
 use std::io::{self, Write};
@@ -82,9 +83,13 @@ pub fn write_battery(rows: &[BatteryRow], out: &mut dyn Write) -> io::Result<()>
 }
 
 /// The JSON document of `rngaudit bench --json`: `results` (the CSV's rows), `battery` (the
-/// battery CSV's rows), where it ran, and its `provenance`.
+/// battery CSV's rows) and where it ran, in the envelope every `--json` document shares
+/// (`schema_version`, `kind: "bench"`, `caveat`, `provenance`). The bench's own provenance is
+/// the envelope's, so the figures and the machine they were measured on stay together.
 pub fn json(bench: &Bench) -> serde_json::Value {
-    serde_json::to_value(bench).unwrap_or(serde_json::Value::Null)
+    // Strings, numbers, options and enums always serialise; Null is never reached.
+    let body = serde_json::to_value(bench).unwrap_or(serde_json::Value::Null);
+    document(DocumentKind::Bench, body, &bench.provenance)
 }
 
 /// Rows listed by name in a warning; more are counted, not listed, so that a busy machine gets
@@ -259,6 +264,7 @@ mod tests {
     use super::super::timing::Stats;
     use super::super::{Mode, RowKind};
     use super::*;
+    use crate::report::json::SCHEMA_VERSION;
 
     fn sample() -> Bench {
         let stats = |median, min, max| Stats {
@@ -345,6 +351,9 @@ mod tests {
         assert_eq!(document["results"][1]["median_ns_per_call"], 612.3);
         assert_eq!(document["battery"][0]["median_mb_per_s"], 2500.0);
         assert_eq!(document["threads"], 2);
+        assert_eq!(document["schema_version"], SCHEMA_VERSION);
+        assert_eq!(document["kind"], "bench");
+        assert_eq!(document["provenance"], sample().provenance.to_json());
     }
 
     #[test]

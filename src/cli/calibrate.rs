@@ -47,8 +47,7 @@ pub fn run(args: CalibrateArgs) -> Result<ExitCode> {
         calibration::write_files(&result, dir)?;
     }
     if args.json {
-        let mut document = calibration::json_document(&result);
-        Provenance::collect(args.threads).attach(&mut document);
+        let document = calibration::json_document(&result, &Provenance::collect(args.threads));
         print_stdout(&format!("{}\n", serde_json::to_string_pretty(&document)?))?;
     } else {
         print_stdout(&calibration::render(&result))?;

@@ -27,8 +27,8 @@ pub fn run(args: PowerArgs) -> Result<ExitCode> {
         power::write_csv(&detections, dir)?;
     }
     if args.json {
-        let mut document = power::to_json(&detections);
-        rngaudit::provenance::Provenance::collect(args.threads).attach(&mut document);
+        let provenance = rngaudit::provenance::Provenance::collect(args.threads);
+        let document = power::to_json(&detections, &provenance);
         print_stdout(&format!("{}\n", serde_json::to_string_pretty(&document)?))?;
     } else {
         print_stdout(&power::render(&detections))?;

@@ -11,6 +11,7 @@ use super::output::{prepare_dir, print_stdout};
 use super::status::{EXIT_OK, EXIT_STATISTICAL_FAILURE, EXIT_USAGE};
 use anyhow::Result;
 use rngaudit::provenance::Provenance;
+use rngaudit::report::json::{self, DocumentKind};
 use rngaudit::tokens::{self, report};
 use std::process::ExitCode;
 
@@ -29,9 +30,12 @@ pub fn run(args: TokensArgs) -> Result<ExitCode> {
         report::write_files(&analysis, dir)?;
     }
     if args.json {
-        let mut document = serde_json::to_value(&analysis)?;
         // The analysis runs on this thread.
-        Provenance::collect(1).attach(&mut document);
+        let document = json::document(
+            DocumentKind::Tokens,
+            serde_json::to_value(&analysis)?,
+            &Provenance::collect(1),
+        );
         print_stdout(&format!("{}\n", serde_json::to_string_pretty(&document)?))?;
     } else {
         print_stdout(&report::render_terminal(&analysis))?;

@@ -265,7 +265,10 @@ pub struct TokenReport {
     pub groups: Vec<TokenReport>,
     /// Remarks for people: a capped entropy, too few tokens, what the tests cannot see.
     pub notes: Vec<String>,
-    /// [`CAVEAT`], printed with every result.
+    /// [`CAVEAT`], printed with every result. In JSON it is `token_caveat`: every `--json`
+    /// document's envelope has a `caveat` of its own (`report::json::document`), the general
+    /// one, and this sentence, the one about token schemes, must not be overwritten by it.
+    #[serde(rename = "token_caveat")]
     pub caveat: &'static str,
 }
 
@@ -1559,6 +1562,8 @@ mod tests {
         }
         assert_eq!(json["tokens"], 500);
         assert_eq!(json["verdict"], "insufficient");
+        assert_eq!(json["token_caveat"], CAVEAT);
+        assert!(json.get("caveat").is_none());
         // One length: no groups key.
         assert!(json.get("groups").is_none());
     }

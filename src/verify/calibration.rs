@@ -732,8 +732,12 @@ pub fn markdown_section(calibration: &Calibration, reproduce: &str) -> String {
 
 /// The JSON document of `rngaudit calibrate --json`: `tests` and `verdict_rule` with the
 /// column names of `calibration.csv` and `verdict_rule.csv`, one object per CSV row (`null`
-/// for an empty cell), and whether the calibration came out as expected.
-pub fn json_document(calibration: &Calibration) -> serde_json::Value {
+/// for an empty cell), and whether the calibration came out as expected, in the envelope every
+/// `--json` document shares (`kind: "calibration"`, with `provenance`).
+pub fn json_document(
+    calibration: &Calibration,
+    provenance: &crate::provenance::Provenance,
+) -> serde_json::Value {
     use serde_json::json;
     let tests: Vec<_> = calibration
         .tests
@@ -769,7 +773,7 @@ pub fn json_document(calibration: &Calibration) -> serde_json::Value {
             })
         })
         .collect();
-    json!({
+    let body = json!({
         "source": calibration.source,
         "alphabet": calibration.alphabet,
         "bytes": calibration.bytes,
@@ -777,7 +781,12 @@ pub fn json_document(calibration: &Calibration) -> serde_json::Value {
         "tests": tests,
         "verdict_rule": rule,
         "as_expected": calibration.as_expected(),
-    })
+    });
+    crate::report::json::document(
+        crate::report::json::DocumentKind::Calibration,
+        body,
+        provenance,
+    )
 }
 
 fn display_name(test: &TestCalibration) -> String {
@@ -991,7 +1000,13 @@ mod tests {
                 cell_p_values: vec![0.5; 14],
             },
         };
-        let document = json_document(&calibration);
+        let document = json_document(&calibration, &crate::provenance::fixture());
+        assert_eq!(document["kind"], "calibration");
+        assert_eq!(
+            document["schema_version"],
+            crate::report::json::SCHEMA_VERSION
+        );
+        assert_eq!(document["provenance"]["cpu"], "Test CPU");
         let keys = |value: &serde_json::Value| {
             let mut keys: Vec<String> = value.as_object().unwrap().keys().cloned().collect();
             keys.sort_unstable();

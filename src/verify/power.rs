@@ -129,8 +129,12 @@ pub fn detect(
     Ok(detections)
 }
 
-/// The detections as one JSON document (`rngaudit power --json`).
-pub fn to_json(detections: &[Detection]) -> serde_json::Value {
+/// The detections as one JSON document (`rngaudit power --json`), in the envelope every
+/// `--json` document shares (`kind: "power"`, with `caveat` and `provenance`).
+pub fn to_json(
+    detections: &[Detection],
+    provenance: &crate::provenance::Provenance,
+) -> serde_json::Value {
     let rows: Vec<_> = detections
         .iter()
         .map(|d| {
@@ -143,11 +147,11 @@ pub fn to_json(detections: &[Detection]) -> serde_json::Value {
             })
         })
         .collect();
-    serde_json::json!({
+    let body = serde_json::json!({
         "command": "power",
         "detections": rows,
-        "caveat": crate::report::json::CAVEAT,
-    })
+    });
+    crate::report::json::document(crate::report::json::DocumentKind::Power, body, provenance)
 }
 
 /// The detections as a table for the terminal.
@@ -277,6 +281,13 @@ mod tests {
             },
         ];
         write_csv(&rows, dir.path()).unwrap();
+        let document = to_json(&rows, &crate::provenance::fixture());
+        assert_eq!(document["kind"], "power");
+        assert_eq!(document["command"], "power");
+        assert_eq!(document["caveat"], crate::report::json::CAVEAT);
+        assert_eq!(document["provenance"]["cpu"], "Test CPU");
+        assert_eq!(document["detections"][0]["log2"], 12);
+        assert!(document["detections"][1]["fails_at_bytes"].is_null());
         let text = std::fs::read_to_string(dir.path().join(DETECTION_FILE)).unwrap();
         assert_eq!(
             text,
