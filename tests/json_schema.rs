@@ -206,10 +206,62 @@ fn the_power_document_follows_the_schema() {
     assert_valid(&power, "power");
 }
 
-// `run` and `file` (every battery) print `kind: "audit"` documents. The schema's
-// `$defs/audit` is a placeholder until the audit-document change fills it in; that change
-// adds a test here which runs `run` and `file` for each battery and passes each document to
-// `assert_valid` (through `validate`), as the tests above do.
+/// `run` and `file` print `kind: "audit"` documents for every battery; each is validated,
+/// and each battery's own part (STS's rows for nist, ENT's figures for ent) is checked to be
+/// there, so an empty document cannot pass for a valid one.
+#[test]
+fn audit_documents_of_every_battery_follow_the_schema() {
+    for battery in rngaudit::battery::battery_names() {
+        let run = document(
+            rngaudit().args([
+                "run",
+                "pcg32",
+                "ctl_counter",
+                "--battery",
+                battery,
+                "--bytes",
+                "64K",
+                "--streams",
+                "3",
+                "--seq-bits",
+                "20000",
+                "--seqs",
+                "3",
+                "--json",
+            ]),
+            None,
+        );
+        assert_eq!(run["kind"], "audit");
+        assert_eq!(run["battery"], battery);
+        assert_valid(&run, &format!("run --battery {battery}"));
+        match battery {
+            "ent" => assert_eq!(run["ent"].as_array().map(Vec::len), Some(2)),
+            "nist" => {
+                assert!(run["sts_final_analysis"].as_array().unwrap().len() > 100);
+                assert_eq!(run["sequence_bits"], 20000);
+            }
+            _ => assert!(!run["summary"].as_array().unwrap().is_empty()),
+        }
+        if battery != "ent" {
+            assert_eq!(run["sources"].as_array().map(Vec::len), Some(2));
+            assert!(!run["results"].as_array().unwrap().is_empty());
+        }
+    }
+    // `file` on stdin: one stream of a user's bytes, then the same cut into segments.
+    let bytes = hex_lines(3, 4000, 64);
+    for extra in [
+        &[][..],
+        &["--streams", "4", "--bytes", "200K"],
+        &["--battery", "ent", "--bits"],
+    ] {
+        let file = document(
+            rngaudit().args(["file", "-", "--json"]).args(extra),
+            Some(bytes.clone()),
+        );
+        assert_eq!(file["kind"], "audit");
+        assert_valid(&file, &format!("file {extra:?}"));
+    }
+}
 
 /// A valid power document built by hand, for the negative tests to break.
 fn hand_made_power_document() -> Value {
