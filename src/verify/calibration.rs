@@ -49,6 +49,10 @@ pub const DEFAULT_STREAMS: u32 = 1000;
 pub const DEFAULT_REPORTS: u32 = 500;
 /// Streams per source in a default report (`rngaudit report`; `REPORT_STREAMS` in the CLI).
 pub const STREAMS_PER_REPORT: u32 = 100;
+/// Bytes per stream in a default report (`rngaudit report`), and so the stream length the
+/// calibration defaults to: its mini-reports stand for default reports. Kept in the library so
+/// the CLI's commands share it without importing one another.
+pub const REPORT_STREAM_BYTES: u64 = 1 << 20;
 /// The calibration's default master seed; any fixed value would do.
 pub const DEFAULT_SEED: u64 = 0xCA11_B8A7E;
 /// Streams per runner call.
