@@ -297,7 +297,10 @@ pub fn calibrate(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Calibration, Error> {
     if plan.streams == 0 {
-        return Err(Error::Usage("--streams must be at least 1".to_string()));
+        return Err(Error::InvalidSetting {
+            setting: "streams",
+            reason: "must be at least 1".to_string(),
+        });
     }
     let total = plan.total_streams();
     let report_streams = u64::from(plan.reports) * u64::from(STREAMS_PER_REPORT);
@@ -893,7 +896,7 @@ mod tests {
     }
 
     #[test]
-    fn no_streams_is_a_usage_error() {
+    fn no_streams_is_an_invalid_setting() {
         let plan = CalibrationPlan {
             source: &CHACHA20_62,
             streams: 0,
@@ -902,6 +905,12 @@ mod tests {
             master_seed: 1,
             threads: 1,
         };
-        assert!(matches!(calibrate(&plan, &|_| {}), Err(Error::Usage(_))));
+        assert!(matches!(
+            calibrate(&plan, &|_| {}),
+            Err(Error::InvalidSetting {
+                setting: "streams",
+                ..
+            })
+        ));
     }
 }
