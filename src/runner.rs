@@ -95,7 +95,10 @@ pub fn analyse(
 /// Runs the plan. `progress` is called with the number of symbols each finished job analysed.
 pub fn run(plan: &Plan, progress: &(dyn Fn(u64) + Sync)) -> Result<Vec<StreamReport>, Error> {
     if plan.streams == 0 {
-        return Err(Error::Usage("--streams must be at least 1".to_string()));
+        return Err(Error::InvalidSetting {
+            setting: "streams",
+            reason: "must be at least 1".to_string(),
+        });
     }
     let jobs: Vec<(&'static Source, u32)> = plan
         .sources
@@ -225,10 +228,16 @@ pub fn run_sequences(
 ) -> Result<Vec<StreamReport>, Error> {
     let (name, kind, seed) = origin;
     if plan.seq_bits == 0 {
-        return Err(Error::Usage("--seq-bits must be at least 1".to_string()));
+        return Err(Error::InvalidSetting {
+            setting: "seq_bits",
+            reason: "must be at least 1".to_string(),
+        });
     }
     if plan.sequences == 0 {
-        return Err(Error::Usage("--seqs must be at least 1".to_string()));
+        return Err(Error::InvalidSetting {
+            setting: "seqs",
+            reason: "must be at least 1".to_string(),
+        });
     }
     let pool = thread_pool(plan.threads)?;
     let batch_size = 2 * pool.current_num_threads();

@@ -227,7 +227,7 @@ fn errors_about_the_request_and_the_input_are_typed() {
     ));
     assert!(matches!(
         Audit::source("chacha20").param("monobit.nope", 3).run(),
-        Err(Error::Usage(_))
+        Err(Error::InvalidParam { .. })
     ));
     assert!(matches!(
         Audit::reader(Cursor::new(Vec::new())).run(),

@@ -356,6 +356,26 @@ fn errors_from_the_library_name_the_flag_that_set_the_value() {
         rngaudit().args(["run", "choice62", "--battery", "nist"]),
         "the nist battery cannot run on choice62",
     );
+    assert_usage_error(
+        rngaudit().args(["run", "chacha20", "--param", "monobit"]),
+        "--param 'monobit': expected TEST.NAME=VALUE",
+    );
+    assert_usage_error(
+        rngaudit().args(["run", "chacha20", "--param", "monobit.nope=3"]),
+        "--param 'monobit.nope': no selected test has that parameter",
+    );
+    assert_usage_error(
+        rngaudit().args(["run", "chacha20", "--tests", ","]),
+        "--tests names no test",
+    );
+    assert_usage_error(
+        rngaudit().args(["calibrate", "--streams", "0", "--reports", "0"]),
+        "--streams must be at least 1",
+    );
+    assert_usage_error(
+        rngaudit().args(["power", "--max", "1000"]),
+        "--max must be at least 1K (2^10 bytes)",
+    );
 }
 
 #[test]

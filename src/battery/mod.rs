@@ -116,7 +116,10 @@ impl Params {
 
     /// Parses `test.NAME=VALUE`.
     pub fn parse_assignment(text: &str) -> Result<(String, u64), Error> {
-        let bad = || Error::Usage(format!("--param '{text}': expected TEST.NAME=VALUE"));
+        let bad = || Error::InvalidParam {
+            param: text.to_string(),
+            reason: "expected TEST.NAME=VALUE",
+        };
         let (key, value) = text.split_once('=').ok_or_else(bad)?;
         if !key.contains('.') {
             return Err(bad());
@@ -132,9 +135,10 @@ impl Params {
                 .iter()
                 .any(|t| t.params.iter().any(|p| key == &format!("{}.{}", t.name, p)));
             if !known {
-                return Err(Error::Usage(format!(
-                    "--param '{key}': no selected test has that parameter"
-                )));
+                return Err(Error::InvalidParam {
+                    param: key.clone(),
+                    reason: "no selected test has that parameter",
+                });
             }
         }
         Ok(())
@@ -317,7 +321,7 @@ pub fn select_names<'a>(
         }
     }
     if chosen.is_empty() {
-        return Err(Error::Usage("--tests names no test".to_string()));
+        return Err(Error::NoTests);
     }
     Ok(chosen)
 }

@@ -8,7 +8,7 @@
 //! under criterion.
 
 use super::timing::{self, Budget};
-use super::BatteryRow;
+use super::types::BatteryRow;
 use crate::battery::{Setup, Test, DEFAULT};
 use crate::runner::{self, CHUNK_SYMBOLS};
 use crate::source::SymbolStream;

@@ -9,8 +9,7 @@
 //! without system fonts, and is written through its atomic writer (a temporary file beside the
 //! target, renamed into place) as every chart is.
 
-use super::output::{three_digits, with_unit};
-use super::{Bench, Mode, Row, RowKind};
+use super::types::{three_digits, with_unit, Bench, Mode, Row, RowKind};
 use crate::chart::palette::{MARGIN, MUTED_TEXT, SMALL_SIZE, TEXT_SIZE, TITLE_SIZE};
 use crate::chart::{ensure_font, text, text_width, write_png};
 use crate::Error;

@@ -6,19 +6,21 @@
 //! four significant digits when the rows were made, so both print the same digits. Files are
 //! written through [`write_atomically`], as every report file is.
 
-use super::{headlines, timing, BatteryRow, Bench, Row};
+use super::headline::headlines;
+use super::timing;
+use super::types::{three_digits, with_unit, BatteryRow, Bench, Row};
 use crate::report::json::{document, DocumentKind};
 use crate::report::write_atomically;
 use crate::Error;
 use std::io::{self, Write};
 use std::path::Path;
 
-/// File name of the generator rows ([`super::Row`]), inside the output directory.
+/// File name of the generator rows ([`super::types::Row`]), inside the output directory.
 pub const THROUGHPUT_FILE: &str = "throughput.csv";
-/// File name of the battery rows ([`super::BatteryRow`]), inside the output directory.
+/// File name of the battery rows ([`super::types::BatteryRow`]), inside the output directory.
 pub const BATTERY_FILE: &str = "battery_throughput.csv";
 
-/// Columns of [`THROUGHPUT_FILE`], the fields of [`super::Row`].
+/// Columns of [`THROUGHPUT_FILE`], the fields of [`super::types::Row`].
 pub const THROUGHPUT_HEADER: [&str; 9] = [
     "source",
     "kind",
@@ -30,7 +32,7 @@ pub const THROUGHPUT_HEADER: [&str; 9] = [
     "max",
     "runs",
 ];
-/// Columns of [`BATTERY_FILE`], the fields of [`super::BatteryRow`].
+/// Columns of [`BATTERY_FILE`], the fields of [`super::types::BatteryRow`].
 pub const BATTERY_HEADER: [&str; 5] = ["test", "median_mb_per_s", "min", "max", "runs"];
 
 /// Writes `throughput.csv`, `battery_throughput.csv` and (with the `charts` feature)
@@ -168,30 +170,6 @@ pub fn spread_warnings(bench: &Bench) -> Vec<String> {
     )]
 }
 
-/// `value` with its unit, in the unit's natural scale: `3.91 GB/s`, `640 ns`, `12.3 µs`.
-pub fn with_unit(value: f64, unit: &str) -> String {
-    match unit {
-        "ns" if value >= 1e6 => format!("{} ms", three_digits(value / 1e6)),
-        "ns" if value >= 1e3 => format!("{} µs", three_digits(value / 1e3)),
-        _ => format!("{} {unit}", three_digits(value)),
-    }
-}
-
-/// Three significant digits, without an exponent: 0.0123, 1.23, 12.3, 123, 1234.
-pub fn three_digits(value: f64) -> String {
-    let magnitude = value.abs();
-    if magnitude >= 100.0 || magnitude == 0.0 || !value.is_finite() {
-        format!("{value:.0}")
-    } else if magnitude >= 10.0 {
-        format!("{value:.1}")
-    } else if magnitude >= 1.0 {
-        format!("{value:.2}")
-    } else {
-        let decimals = 2 - magnitude.log10().floor() as i32;
-        format!("{value:.*}", decimals.clamp(0, 12) as usize)
-    }
-}
-
 /// The table `rngaudit bench` prints: where it ran, every row with its spread, the battery's
 /// rows and the headline ratios of this run.
 pub fn table(bench: &Bench) -> String {
@@ -262,7 +240,7 @@ pub fn table(bench: &Bench) -> String {
 #[cfg(test)]
 mod tests {
     use super::super::timing::Stats;
-    use super::super::{Mode, RowKind};
+    use super::super::types::{Mode, RowKind};
     use super::*;
     use crate::report::json::SCHEMA_VERSION;
 

@@ -8,9 +8,8 @@
 //! "no python3" path without touching PATH. Python is optional: when it is missing or fails,
 //! [`measure`] returns the one line to print and the bench goes on without it.
 
-use super::timing::Budget;
-use super::{Mode, Row, RowKind};
-use crate::bench::timing::Stats;
+use super::timing::{Budget, Stats};
+use super::types::{Mode, Row, RowKind};
 use std::process::Command;
 
 /// The interpreter looked up on PATH.

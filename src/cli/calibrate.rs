@@ -4,12 +4,10 @@
 //! miscalibrated or the rule fails good sources more often than 1%.
 
 use super::args::CalibrateArgs;
-use super::commands::REPORT_BYTES;
 use super::output::{prepare_dir, print_stdout, progress_bar};
 use super::status::{EXIT_OK, EXIT_STATISTICAL_FAILURE};
 use anyhow::Result;
 use rngaudit::provenance::Provenance;
-use rngaudit::size::parse_size;
 use rngaudit::verify::calibration::{self, CalibrationPlan};
 use std::process::ExitCode;
 
@@ -19,10 +17,7 @@ const QUICK_REPORTS: u32 = 10;
 
 pub fn run(args: CalibrateArgs) -> Result<ExitCode> {
     let source = calibration::find_source(&args.source)?;
-    let bytes = match args.bytes {
-        Some(bytes) => bytes,
-        None => parse_size(REPORT_BYTES)?,
-    };
+    let bytes = args.bytes.unwrap_or(calibration::REPORT_STREAM_BYTES);
     let (default_streams, default_reports) = if args.quick {
         (QUICK_STREAMS, QUICK_REPORTS)
     } else {

@@ -11,7 +11,6 @@ use anyhow::{Context, Result};
 use rngaudit::battery::{self, Consumes};
 use rngaudit::bench;
 use rngaudit::report;
-use rngaudit::size::parse_size;
 use rngaudit::source::{self, SOURCES};
 use rngaudit::verify::calibration::{self, CalibrationPlan};
 use rngaudit::verify::power;
@@ -19,8 +18,8 @@ use rngaudit::Audit;
 use std::io::Write;
 use std::process::ExitCode;
 
-/// The default plan of `report`: every source, the default battery, 100 streams of 1 MiB.
-pub const REPORT_BYTES: &str = "1M";
+/// The default plan of `report`: every source, the default battery, 100 streams of 1 MiB
+/// (`calibration::REPORT_STREAM_BYTES`).
 pub const REPORT_STREAMS: u32 = 100;
 /// `report --quick`: the same tests on 20 streams.
 pub const QUICK_STREAMS: u32 = 20;
@@ -112,7 +111,7 @@ fn run(args: RunArgs) -> Result<ExitCode> {
 fn report_command(args: ReportArgs) -> Result<ExitCode> {
     let audit = Audit::sources(SOURCES.iter().map(|s| s.name))
         .battery("default")
-        .bytes(parse_size(REPORT_BYTES)?)
+        .bytes(calibration::REPORT_STREAM_BYTES)
         .streams(if args.quick {
             QUICK_STREAMS
         } else {
@@ -138,7 +137,7 @@ fn report_command(args: ReportArgs) -> Result<ExitCode> {
         let plan = CalibrationPlan {
             source: calibration::find_source("chacha20")?,
             streams,
-            bytes: parse_size(REPORT_BYTES)?,
+            bytes: calibration::REPORT_STREAM_BYTES,
             reports,
             master_seed: calibration::DEFAULT_SEED,
             threads: args.threads,

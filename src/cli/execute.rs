@@ -29,15 +29,11 @@ pub(super) fn configure(
     Ok(audit.threads(common.threads))
 }
 
-/// Runs an audit with a progress bar on stderr (when it is a terminal). The library words its
-/// errors without the command line's flags; the ones a flag set are worded with the flag here.
+/// Runs an audit with a progress bar on stderr (when it is a terminal).
 pub(super) fn execute(audit: Audit) -> Result<Report> {
     let bar = progress_bar(audit.planned_bytes()?.unwrap_or(0));
     let counter = bar.clone();
-    let mut report = audit
-        .progress(move |bytes| counter.inc(bytes))
-        .run()
-        .map_err(flag_wording)?;
+    let mut report = audit.progress(move |bytes| counter.inc(bytes)).run()?;
     bar.finish_and_clear();
     report.command = Some(command_line());
     Ok(report)
@@ -63,18 +59,63 @@ fn command_line() -> String {
         .join(" ")
 }
 
-fn flag_wording(error: rngaudit::Error) -> anyhow::Error {
+/// The library words its errors without the command line's flags (it has other callers); every
+/// command's error passes through here on its way to stderr, and the ones a flag set are worded
+/// with that flag. Only a library error at the top of the chain is reworded: one under a
+/// context is printed with that context, which already says where it came from.
+pub(super) fn flag_wording(error: anyhow::Error) -> anyhow::Error {
+    let on_top = error
+        .chain()
+        .next()
+        .is_some_and(|top| top.is::<rngaudit::Error>());
+    if !on_top {
+        return error;
+    }
+    match error.downcast::<rngaudit::Error>() {
+        Ok(error) => library_error(error),
+        Err(error) => error,
+    }
+}
+
+fn library_error(error: rngaudit::Error) -> anyhow::Error {
+    use rngaudit::Error;
+    // Exhaustive on purpose: a new kind of library error has to be looked at here, to decide
+    // whether a flag set what it is about.
     match error {
-        rngaudit::Error::InvalidSetting { setting, reason } => {
-            anyhow::anyhow!("--{} {reason}", setting.replace('_', "-"))
+        Error::InvalidSetting { setting, reason } => {
+            anyhow::anyhow!("{} {reason}", flag(setting))
         }
-        error @ rngaudit::Error::TooShortForSequence { .. } => {
+        Error::InvalidParam { param, reason } => anyhow::anyhow!("--param '{param}': {reason}"),
+        Error::NoTests => anyhow::anyhow!("--tests names no test"),
+        error @ Error::TooShortForSequence { .. } => {
             anyhow::anyhow!("{error} (lower --seq-bits or bring more data)")
         }
-        rngaudit::Error::UnknownLength { input, streams } => anyhow::anyhow!(
+        Error::UnknownLength { input, streams } => anyhow::anyhow!(
             "--streams {streams} on {input} needs --bytes to know where to cut the input"
         ),
-        other => other.into(),
+        // These name what the user wrote (a source, test or battery name, a size, a path) or
+        // what the input lacks, which the user recognises without the flag.
+        error @ (Error::UnknownSource { .. }
+        | Error::UnknownTest { .. }
+        | Error::UnknownBattery { .. }
+        | Error::InvalidSize { .. }
+        | Error::Usage(_)
+        | Error::Write { .. }
+        | Error::Read { .. }
+        | Error::NotApplicable { .. }
+        | Error::UnknownFormat { .. }
+        | Error::FormatNotApplicable { .. }
+        | Error::TooShortToCut { .. }
+        | Error::NothingToTest { .. }) => error.into(),
+    }
+}
+
+/// The flag that sets a library setting: the setting's name with dashes (`seq_bits` is
+/// `--seq-bits`), except where the flag is shorter than the library's name.
+fn flag(setting: &str) -> String {
+    match setting {
+        "max_bytes" => "--max".to_string(),
+        other => format!("--{}", other.replace('_', "-")),
     }
 }
 

@@ -23,7 +23,7 @@ pub fn main() -> Result<ExitCode> {
         Ok(cli) => cli,
         Err(error) => return Ok(clap_exit(error)),
     };
-    commands::dispatch(cli)
+    commands::dispatch(cli).map_err(execute::flag_wording)
 }
 
 /// `--help` and `--version` print in full and exit 0. A bare `rngaudit` (no subcommand) prints

@@ -16,9 +16,9 @@ use crate::runner::StreamReport;
 use crate::second_level::Verdict;
 use serde_json::{json, Value};
 
-/// The sentence every format ends with.
-pub const CAVEAT: &str =
-    "Statistical tests find non-randomness; they never prove a generator secure.";
+/// The sentence every format ends with (defined beside the sinks, re-exported for readers of
+/// the documents).
+pub use super::CAVEAT;
 
 /// The version of the schema every JSON document follows (`assets/schema/rngaudit.schema.json`).
 /// It changes when a field is removed, renamed or changes meaning; adding a field keeps it.
@@ -192,7 +192,7 @@ fn sts_rows(report: &Report) -> Vec<Value> {
         return Vec::new();
     }
     let mut rows = Vec::new();
-    for (source, streams) in super::sts::by_source(&report.results) {
+    for (source, streams) in report.by_source() {
         let outcomes: Vec<Vec<_>> = streams.iter().map(|r| r.outcomes.clone()).collect();
         for row in final_analysis(&outcomes) {
             rows.push(json!({

@@ -23,6 +23,10 @@ use crate::Error;
 use std::io::Write;
 use std::path::Path;
 
+/// The sentence every format ends with.
+pub const CAVEAT: &str =
+    "Statistical tests find non-randomness; they never prove a generator secure.";
+
 /// Everything one run produced, as the sinks see it.
 #[derive(Debug, Clone)]
 pub struct Report {
@@ -88,6 +92,18 @@ impl Report {
             appendix: Vec::new(),
             provenance: Provenance::collect(threads),
         }
+    }
+
+    /// Each source's streams, in first-seen order.
+    pub fn by_source(&self) -> Vec<(&str, Vec<&StreamReport>)> {
+        let mut groups: Vec<(&str, Vec<&StreamReport>)> = Vec::new();
+        for result in &self.results {
+            match groups.iter_mut().find(|(name, _)| *name == result.source) {
+                Some((_, members)) => members.push(result),
+                None => groups.push((&result.source, vec![result])),
+            }
+        }
+        groups
     }
 
     /// Whether every source came out as expected (good sources not failed, controls failed).

@@ -6,11 +6,9 @@
 //! family-wise lines under the table (Holm at 0.01 over all rows) give the verdict, as every
 //! other format does.
 
-use super::json::CAVEAT;
-use super::{Report, Sink};
+use super::{Report, Sink, CAVEAT};
 use crate::battery::nist::final_analysis::{final_analysis, render_final_analysis};
 use crate::battery::{Consumes, Outcome};
-use crate::runner::StreamReport;
 
 /// File name of the final analysis, inside the output directory.
 pub const FINAL_ANALYSIS_FILE: &str = "final_analysis.txt";
@@ -52,25 +50,13 @@ impl Sink for StsSink {
 /// STS's final analysis of each source's streams, then the family-wise verdict per source.
 pub fn render(report: &Report) -> String {
     let mut text = String::new();
-    for (name, streams) in by_source(&report.results) {
+    for (name, streams) in report.by_source() {
         let outcomes: Vec<Vec<Outcome>> = streams.iter().map(|r| r.outcomes.clone()).collect();
         text.push_str(&render_final_analysis(&final_analysis(&outcomes), name));
         text.push('\n');
     }
     text.push_str(&family_wise_lines(report));
     text
-}
-
-/// Each source's streams, in first-seen order.
-pub fn by_source(results: &[StreamReport]) -> Vec<(&str, Vec<&StreamReport>)> {
-    let mut groups: Vec<(&str, Vec<&StreamReport>)> = Vec::new();
-    for result in results {
-        match groups.iter_mut().find(|(name, _)| *name == result.source) {
-            Some((_, members)) => members.push(result),
-            None => groups.push((&result.source, vec![result])),
-        }
-    }
-    groups
 }
 
 /// The family-wise verdict per source, under STS's table.

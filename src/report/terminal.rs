@@ -6,8 +6,7 @@
 //! all built-in sources and a full battery. This file also owns the sources × tests grid that
 //! the Markdown and PNG sinks draw, so all three show the same cells in the same order.
 
-use super::json::CAVEAT;
-use super::{format_p, Report, Sink};
+use super::{format_p, Report, Sink, CAVEAT};
 use crate::battery::Consumes;
 use crate::second_level::WEAK_BELOW;
 use crate::second_level::{lacks_data, needed_symbols, CellSummary, SourceSummary, Verdict};

@@ -183,9 +183,12 @@ pub fn read_path(path: &str) -> Result<(TokenSet, String), Error> {
         let stdin = std::io::stdin();
         return Ok((read_tokens(stdin.lock(), "stdin")?, "stdin".to_string()));
     }
-    // A usage error with the cause in its text: `Error::Read` keeps the cause as its source as
-    // well, and the binary prints the chain, which would say it twice.
-    let unreadable = |error: std::io::Error| Error::Usage(format!("cannot read {path}: {error}"));
+    // The I/O cause stays the error's source (callers can inspect its kind); `Error::Read`'s
+    // message leaves it out, so the binary, printing the chain, says it once.
+    let unreadable = |source| Error::Read {
+        what: path.to_string(),
+        source,
+    };
     if std::fs::metadata(path).map_err(unreadable)?.is_dir() {
         return Err(Error::Usage(format!(
             "{path} is a directory; give a file of tokens (one per line) or - for stdin"
@@ -211,7 +214,10 @@ pub fn read_tokens(reader: impl BufRead, source: &str) -> Result<TokenSet, Error
             .by_ref()
             .take(window)
             .read_until(b'\n', &mut line)
-            .map_err(|error| Error::Usage(format!("cannot read {source}: {error}")))?;
+            .map_err(|error| Error::Read {
+                what: source.to_string(),
+                source: error,
+            })?;
         if read == 0 {
             break;
         }

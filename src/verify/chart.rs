@@ -7,7 +7,7 @@
 //! without system fonts, and is written through its atomic writer (a temporary file beside the
 //! target, renamed into place) as every chart is.
 
-use super::calibration::{Calibrated, Calibration, TestCalibration, KS_FLAG_BELOW};
+use super::types::{Calibrated, Calibration, TestCalibration, KS_FLAG_BELOW};
 use crate::chart::palette::{MARGIN, MUTED_TEXT};
 use crate::chart::{histogram_bars, write_png};
 use crate::report::format_p;

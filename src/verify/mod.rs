@@ -16,6 +16,7 @@ pub mod calibration;
 #[cfg(feature = "charts")]
 mod chart;
 pub mod power;
+mod types;
 
 pub use crate::stats::binomial::clopper_pearson;
 

@@ -78,10 +78,13 @@ pub fn detect(
     let max_log2 = match log2_floor(max_bytes) {
         Some(log2) if log2 >= MIN_LOG2 => log2,
         _ => {
-            return Err(Error::Usage(format!(
-                "--max must be at least {} (2^{MIN_LOG2} bytes)",
-                format_size(1 << MIN_LOG2)
-            )))
+            return Err(Error::InvalidSetting {
+                setting: "max_bytes",
+                reason: format!(
+                    "must be at least {} (2^{MIN_LOG2} bytes)",
+                    format_size(1 << MIN_LOG2)
+                ),
+            })
         }
     };
     let mut detections: Vec<Detection> = sources
@@ -256,10 +259,13 @@ mod tests {
     }
 
     #[test]
-    fn too_small_a_maximum_is_a_usage_error() {
+    fn too_small_a_maximum_is_an_invalid_setting() {
         assert!(matches!(
             detect(&controls(), 1000, 0, 1),
-            Err(Error::Usage(_))
+            Err(Error::InvalidSetting {
+                setting: "max_bytes",
+                ..
+            })
         ));
     }
 
