@@ -232,6 +232,23 @@ pub fn find_format(name: &str) -> Result<&'static dyn Sink, Error> {
 /// The sinks that write these formats into a directory for a battery that consumes its input
 /// this way: each format after the ones it needs, each once, in the order asked for. An
 /// unknown name, or a format that cannot show such a report, is an error before anything runs.
+///
+/// ```
+/// use rngaudit::battery::Consumes;
+/// use rngaudit::report::sinks_for;
+///
+/// let names: Vec<_> = sinks_for(&["html", "csv"], Consumes::Streams)?
+///     .iter()
+///     .map(|sink| sink.name())
+///     .collect();
+/// // The page brings the CSV files it cites (and, with charts, the PNGs), each written once.
+/// assert_eq!(names.first(), Some(&"csv"));
+/// assert_eq!(names.iter().filter(|n| **n == "csv").count(), 1);
+/// assert!(names.contains(&"html"));
+/// // ENT's figures have no verdict grid to draw.
+/// assert!(sinks_for(&["html"], Consumes::Figures).is_err());
+/// # Ok::<(), rngaudit::Error>(())
+/// ```
 pub fn sinks_for<S: AsRef<str>>(
     names: &[S],
     consumes: Consumes,
