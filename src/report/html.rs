@@ -20,7 +20,6 @@ use super::format_p;
 use super::terminal::{grid, mark, outcome_line, short, source_short};
 use super::{write_atomically, Report, Sink};
 use crate::second_level::{p_value_bin, CellSummary, SourceSummary, Verdict, ALPHA, WEAK_BELOW};
-use crate::size::format_size;
 use crate::Error;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -359,10 +358,13 @@ fn provenance(out: &mut String, report: &Report) {
         ("threads", p.threads.to_string()),
         ("compiler", p.rustc.clone()),
         ("battery", report.battery.clone()),
-        ("bytes per stream", format_size(report.bytes)),
-        ("streams per source", report.streams.to_string()),
-        ("master seed", report.master_seed.to_string()),
     ];
+    let [length, count] = report.stream_shape();
+    let rows = rows.into_iter().chain([
+        length,
+        count,
+        ("master seed", report.master_seed.to_string()),
+    ]);
     for (name, value) in rows {
         let _ = writeln!(out, "<dt>{name}</dt><dd>{}</dd>", escape(&value));
     }

@@ -12,7 +12,6 @@ use super::terminal::{proportion_text, source_short, uniformity_text};
 use super::{Report, Sink};
 use crate::provenance::Provenance;
 use crate::second_level::{ALPHA, WEAK_BELOW};
-use crate::size::format_size;
 use std::fmt::Write as _;
 
 /// File name of the Markdown report, inside the output directory.
@@ -113,14 +112,15 @@ pub fn render(report: &Report) -> String {
     out.push_str(&provenance_block(&report.provenance));
     out.push_str(&outcome_line(report));
     out.push_str("\n\n## Plan\n\n");
-    out.push_str("| battery | bytes per stream | streams per source | master seed |\n");
-    out.push_str("|---|---:|---:|---:|\n");
+    let [(length_name, length), (count_name, count)] = report.stream_shape();
     let _ = writeln!(
         out,
-        "| {} | {} | {} | {} |\n",
+        "| battery | {length_name} | {count_name} | master seed |\n|---|---:|---:|---:|"
+    );
+    let _ = writeln!(
+        out,
+        "| {} | {length} | {count} | {} |\n",
         escape(&report.battery),
-        format_size(report.bytes),
-        report.streams,
         report.master_seed
     );
 

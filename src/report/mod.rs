@@ -94,6 +94,30 @@ impl Report {
         }
     }
 
+    /// How each stream's length and the number of streams are named and shown: bits per
+    /// sequence and sequences for NIST's bit sequences, bytes per stream and streams otherwise.
+    pub fn stream_shape(&self) -> [(&'static str, String); 2] {
+        match self.sequence_bits {
+            Some(bits) => [
+                ("bits per sequence", bits.to_string()),
+                ("sequences per source", self.streams.to_string()),
+            ],
+            None => [
+                ("bytes per stream", crate::size::format_size(self.bytes)),
+                ("streams per source", self.streams.to_string()),
+            ],
+        }
+    }
+
+    /// The plan in a few words for chart titles: `1M bytes × 100 streams per source`.
+    pub fn plan_phrase(&self) -> String {
+        let [(_, length), (_, count)] = self.stream_shape();
+        match self.sequence_bits {
+            Some(_) => format!("{length}-bit sequences × {count} per source"),
+            None => format!("{length} bytes × {count} streams per source"),
+        }
+    }
+
     /// Each source's streams, in first-seen order.
     pub fn by_source(&self) -> Vec<(&str, Vec<&StreamReport>)> {
         let mut groups: Vec<(&str, Vec<&StreamReport>)> = Vec::new();

@@ -14,7 +14,6 @@ use crate::chart::palette::{
 };
 use crate::chart::{font, histogram_bars, text, text_width, write_error, write_png};
 use crate::second_level::{Verdict, WEAK_BELOW};
-use crate::size::format_size;
 use crate::source::Kind;
 use crate::Error;
 use plotters::coord::Shift;
@@ -122,10 +121,9 @@ impl<'a> Heatmap<'a> {
         let grid = grid(report);
         let expected = report.sources.iter().filter(|s| s.as_expected()).count();
         let title = format!(
-            "Verdict per source and test: battery {}, {} bytes × {} streams per source",
+            "Verdict per source and test: battery {}, {}",
             report.battery,
-            format_size(report.bytes),
-            report.streams
+            report.plan_phrase()
         );
         let subtitle = format!(
             "{expected} of {} sources as expected (✓). A cell is the worst verdict over the \
@@ -454,9 +452,9 @@ impl Panels {
         let title = "Per-stream p-values by test".to_string();
         let subtitle = format!(
             "{BINS} bins; blue: good sources, orange: controls; dashed line: the uniform \
-             expectation, which a good generator's bars hug. Battery {}, {} bytes per stream.",
+             expectation, which a good generator's bars hug. Battery {}, {}.",
             report.battery,
-            format_size(report.bytes)
+            report.plan_phrase()
         );
         Panels {
             tests,
