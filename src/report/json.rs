@@ -9,10 +9,10 @@
 
 use super::{Report, Sink};
 use crate::battery::ent::EntResult;
-use crate::battery::nist::final_analysis::final_analysis;
 use crate::battery::Consumes;
 use crate::provenance::Provenance;
 use crate::runner::StreamReport;
+use crate::second_level::final_analysis::final_analysis;
 use crate::second_level::Verdict;
 use serde_json::{json, Value};
 

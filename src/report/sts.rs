@@ -7,8 +7,8 @@
 //! other format does.
 
 use super::{Report, Sink, CAVEAT};
-use crate::battery::nist::final_analysis::{final_analysis, render_final_analysis};
 use crate::battery::{Consumes, Outcome};
+use crate::second_level::final_analysis::{final_analysis, render_final_analysis};
 
 /// File name of the final analysis, inside the output directory.
 pub const FINAL_ANALYSIS_FILE: &str = "final_analysis.txt";

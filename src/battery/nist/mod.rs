@@ -49,14 +49,14 @@
 //! packed words, 1/8 byte per bit).
 //!
 //! The second level (proportion of passing sequences, uniformity of p-values, STS's
-//! `finalAnalysisReport.txt`) is [`final_analysis`].
+//! `finalAnalysisReport.txt`) is [`crate::second_level::final_analysis`]: the battery measures,
+//! the layer above judges.
 
 pub mod approximate_entropy;
 pub(crate) mod bits;
 pub mod block_frequency;
 pub mod cumulative_sums;
 pub mod fft;
-pub mod final_analysis;
 pub mod frequency;
 pub mod linear_complexity;
 pub mod longest_run;

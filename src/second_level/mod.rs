@@ -30,6 +30,8 @@
 //! Holm controls the family-wise error rate under any dependence between cells (Holm 1979), so
 //! the chance that any good source gets a `fail` in a report is at most `family_alpha`.
 
+pub mod final_analysis;
+
 use crate::battery::Outcome;
 use crate::runner::StreamReport;
 use crate::source::Kind;
