@@ -408,6 +408,7 @@ impl Audit {
             alphabet: 256,
             length: Some(bytes),
             params: self.params.clone(),
+            offset: 0,
         };
         let report = |results, bytes, threads| {
             Report::from_results(battery.name, bytes, streams, self.seed, threads, results)

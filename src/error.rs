@@ -159,6 +159,9 @@ pub enum Error {
         /// What it held instead (`is empty`, ...).
         what: String,
     },
+    /// A test's saved streaming state that cannot be restored or merged.
+    #[error(transparent)]
+    State(#[from] crate::battery::StateError),
 }
 
 #[cfg(test)]
@@ -168,7 +171,7 @@ mod tests {
     /// How many variants there are; `position` gives each its own index below it, with an
     /// exhaustive match, so a new variant does not compile until it gets the next index, and
     /// the test fails until this count and `samples` include it.
-    const VARIANTS: usize = 17;
+    const VARIANTS: usize = 18;
 
     fn position(error: &Error) -> usize {
         match error {
@@ -189,6 +192,7 @@ mod tests {
             Error::TooShortToCut { .. } => 13,
             Error::TooShortForSequence { .. } => 14,
             Error::NothingToTest { .. } => 15,
+            Error::State(_) => 17,
         }
     }
 
@@ -266,6 +270,11 @@ mod tests {
                 input: "stdin".into(),
                 what: "is empty".into(),
             },
+            Error::State(crate::battery::StateError::WrongVersion {
+                test: "serial",
+                expected: 1,
+                found: 2,
+            }),
         ]
     }
 

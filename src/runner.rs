@@ -115,6 +115,7 @@ pub fn run(plan: &Plan, progress: &(dyn Fn(u64) + Sync)) -> Result<Vec<StreamRep
                     alphabet: source.alphabet,
                     length: Some(plan.bytes),
                     params: plan.params.clone(),
+                    offset: 0,
                 };
                 let (bytes, outcomes) = analyse(stream.as_mut(), &setup, &plan.tests, plan.bytes)
                     .map_err(|error| Error::Read {

@@ -9,9 +9,12 @@
 //! p̂ = max ν_i / N, p_u = min(1, p̂ + 2.576 √(p̂(1 − p̂)/(N − 1))), H_min = −log₂ p_u. It is an
 //! estimate for entropy-source assessment, not a hypothesis test, so it is reported beside the
 //! p-value rather than folded into it.
+//!
+//! Merging segments adds their counts; no boundary context is needed.
 
 use super::frequency::SymbolCounts;
-use super::{any_alphabet, Outcome, Setup, Test, TestState};
+use super::state::{Segment, Segmented};
+use super::{any_alphabet, Outcome, Setup, Test};
 use crate::stats::chi_square;
 
 /// The `entropy` test's entry in the default battery: its name, summary, reference and parameters,
@@ -22,7 +25,8 @@ pub const TEST: Test = Test {
     reference: "G-test against χ²(k − 1); NIST SP 800-90B §6.3.1 (Most Common Value estimate)",
     params: &[],
     applies_to: any_alphabet,
-    start: |setup| Box::new(Entropy::new(setup)),
+    start: |setup| Segmented::start(setup, Entropy::new),
+    restore: Segmented::<Entropy>::restore,
 };
 
 /// The G statistic's χ² approximation is liberal with few symbols per value (a calibration run
@@ -34,6 +38,7 @@ const MIN_EXPECTED_PER_CELL: u64 = 16;
 /// probability.
 const MCV_Z: f64 = 2.576;
 
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 struct Entropy {
     alphabet: u16,
     counts: Box<SymbolCounts>,
@@ -48,13 +53,20 @@ impl Entropy {
     }
 }
 
-impl TestState for Entropy {
+impl Segment for Entropy {
+    const NAME: &'static str = TEST.name;
+    const VERSION: u32 = 1;
+
     fn update(&mut self, symbols: &[u8]) {
         self.counts.add(symbols);
     }
 
-    fn finish(self: Box<Self>) -> Vec<Outcome> {
+    fn outcomes(self) -> Vec<Outcome> {
         vec![entropy_outcome(&self.counts.counts(self.alphabet))]
+    }
+
+    fn absorb(&mut self, next: Self) {
+        self.counts.add_counts(&next.counts);
     }
 }
 

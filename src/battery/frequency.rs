@@ -6,8 +6,11 @@
 //! so it catches a generator that favours some byte values while keeping its bits balanced.
 //!
 //! This file also owns [`SymbolCounts`], the histogram the entropy test reads as well.
+//!
+//! Merging segments adds their counts; no boundary context is needed.
 
-use super::{any_alphabet, Outcome, Setup, Test, TestState};
+use super::state::{Segment, Segmented};
+use super::{any_alphabet, Outcome, Setup, Test};
 use crate::stats::chi_square;
 
 /// The `frequency` test's entry in the default battery: its name, summary, reference and parameters,
@@ -18,7 +21,8 @@ pub const TEST: Test = Test {
     reference: "Pearson chi-square goodness of fit, df = k - 1 (Knuth TAOCP vol 2 §3.3.1 B)",
     params: &[],
     applies_to: any_alphabet,
-    start: |setup| Box::new(Frequency::new(setup)),
+    start: |setup| Segmented::start(setup, Frequency::new),
+    restore: Segmented::<Frequency>::restore,
 };
 
 /// The usual rule for the chi-square approximation: at least five expected per cell.
@@ -29,6 +33,8 @@ pub(crate) const MIN_EXPECTED_PER_CELL: u64 = 5;
 /// Consecutive symbols go to four separate tables, so that two equal symbols in a row do not
 /// wait on each other's increment (a store-to-load dependency that halves the speed of a plain
 /// histogram on repetitive data); the tables are summed when the counts are read.
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
+#[serde(into = "Vec<u64>", try_from = "Vec<u64>")]
 pub(crate) struct SymbolCounts {
     tables: [[u64; 256]; 4],
 }
@@ -55,6 +61,15 @@ impl SymbolCounts {
     }
 
     /// The counts of symbols `0..alphabet`.
+    /// Adds the counts of `other`, as if its symbols had been added here.
+    pub(crate) fn add_counts(&mut self, other: &SymbolCounts) {
+        for (table, other) in self.tables.iter_mut().zip(&other.tables) {
+            for (count, other) in table.iter_mut().zip(other) {
+                *count += other;
+            }
+        }
+    }
+
     pub(crate) fn counts(&self, alphabet: u16) -> Vec<u64> {
         (0..usize::from(alphabet).min(256))
             .map(|symbol| self.tables.iter().map(|table| table[symbol]).sum())
@@ -62,6 +77,27 @@ impl SymbolCounts {
     }
 }
 
+// Saved as the 256 summed counts: the four interleaved tables are a speed trick, not state.
+impl From<SymbolCounts> for Vec<u64> {
+    fn from(counts: SymbolCounts) -> Self {
+        counts.counts(256)
+    }
+}
+
+impl TryFrom<Vec<u64>> for SymbolCounts {
+    type Error = String;
+
+    fn try_from(counts: Vec<u64>) -> Result<Self, String> {
+        let first: [u64; 256] = counts
+            .try_into()
+            .map_err(|counts: Vec<u64>| format!("expected 256 counts, got {}", counts.len()))?;
+        let mut tables = [[0; 256]; 4];
+        tables[0] = first;
+        Ok(SymbolCounts { tables })
+    }
+}
+
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 struct Frequency {
     alphabet: u16,
     counts: Box<SymbolCounts>,
@@ -76,13 +112,20 @@ impl Frequency {
     }
 }
 
-impl TestState for Frequency {
+impl Segment for Frequency {
+    const NAME: &'static str = TEST.name;
+    const VERSION: u32 = 1;
+
     fn update(&mut self, symbols: &[u8]) {
         self.counts.add(symbols);
     }
 
-    fn finish(self: Box<Self>) -> Vec<Outcome> {
+    fn outcomes(self) -> Vec<Outcome> {
         vec![frequency_outcome(&self.counts.counts(self.alphabet))]
+    }
+
+    fn absorb(&mut self, next: Self) {
+        self.counts.add_counts(&next.counts);
     }
 }
 

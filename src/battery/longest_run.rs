@@ -22,8 +22,13 @@
 //! - M = 10⁴: runs cross words, so the ones at the end of each 64-bit word carry to the next;
 //!   only runs of 11 or more change the class, and a word holds one so rarely that their exact
 //!   length is measured only then.
+//!
+//! For merging, a segment starts its blocks at the first multiple of 10,000 bytes (16-byte units
+//! and 10⁴-bit blocks both end there) and keeps the bytes before it aside; the segment before reads
+//! those to close its last blocks, then adds the later segment's block counts.
 
-use super::{needs_bytes, Outcome, Test, TestState};
+use super::state::{Segment, Segmented};
+use super::{needs_bytes, Outcome, Test};
 use crate::stats::chi_square;
 use std::sync::OnceLock;
 
@@ -36,7 +41,8 @@ pub const TEST: Test = Test {
         "NIST SP 800-22 Rev 1a §2.4 (Longest Run of Ones in a Block), exact class probabilities",
     params: &[],
     applies_to: needs_bytes,
-    start: |_| Box::<LongestRun>::default(),
+    start: |setup| Segmented::start(setup, |_| LongestRun::default()),
+    restore: Segmented::<LongestRun>::restore,
 };
 
 /// One row of SP 800-22 §2.4.2's table.
@@ -119,7 +125,7 @@ const LONG_BLOCKS: BlockSpec = BlockSpec {
 
 /// Blocks counted by their longest run; `at_least[j]` counts those whose longest run is at least
 /// `lowest + 1 + j`, so the classes are differences of neighbours and the pass only adds 0 or 1.
-#[derive(Default)]
+#[derive(Clone, Default, serde::Serialize, serde::Deserialize)]
 struct BlockCounts {
     blocks: u64,
     at_least: [u64; 6],
@@ -134,6 +140,13 @@ impl BlockCounts {
     }
 
     /// ν_0 ..= ν_K.
+    fn add_counts(&mut self, other: &BlockCounts) {
+        self.blocks += other.blocks;
+        for (count, other) in self.at_least.iter_mut().zip(other.at_least) {
+            *count += other;
+        }
+    }
+
     fn classes(&self, spec: &BlockSpec) -> Vec<u64> {
         let k = spec.classes - 1;
         let mut classes = Vec::with_capacity(k + 1);
@@ -151,7 +164,7 @@ const UNIT_BYTES: usize = 16;
 /// From this many bytes on the stream is long enough for M = 10⁴, whatever follows.
 const SHORT_BLOCKS_UNTIL_BYTES: u64 = LONG_BLOCKS.min_bits / 8;
 
-#[derive(Default)]
+#[derive(Clone, Default, serde::Serialize, serde::Deserialize)]
 struct LongestRun {
     /// The start of a unit that the last chunk left unfinished.
     pending: [u8; UNIT_BYTES],
@@ -282,7 +295,7 @@ fn longest_run_in(mut word: u64) -> u32 {
 
 /// The state of the M = 10⁴ count, whose blocks are not aligned to units; it reads 64-bit
 /// words, most significant bit first.
-#[derive(Default)]
+#[derive(Clone, Default, serde::Serialize, serde::Deserialize)]
 struct LongBlocks {
     bits_in_block: u32,
     /// Ones at the end of what the current block has shown so far.
@@ -349,7 +362,34 @@ impl LongBlocks {
     }
 }
 
-impl TestState for LongestRun {
+/// Bytes between the positions where no unit is pending and no block of any size is open: the
+/// least common multiple of a 16-byte unit and a 10⁴-bit (1,250-byte) block.
+const ALIGNMENT_BYTES: u64 = 10_000;
+
+impl Segment for LongestRun {
+    const NAME: &'static str = TEST.name;
+    const VERSION: u32 = 1;
+
+    fn alignment(&self) -> u64 {
+        ALIGNMENT_BYTES
+    }
+
+    fn absorb(&mut self, next: Self) {
+        // Here nothing is pending and no block is open: add next's blocks, take its open ones.
+        // Next counted the short blocks from its own start, perhaps past the point where one
+        // pass stops; they are read only when the whole stream is shorter than that point, and
+        // then every segment counted all of them.
+        self.bytes += next.bytes;
+        self.byte_blocks.add_counts(&next.byte_blocks);
+        self.unit_blocks.add_counts(&next.unit_blocks);
+        self.long_blocks.counts.add_counts(&next.long_blocks.counts);
+        self.pending = next.pending;
+        self.pending_len = next.pending_len;
+        self.long_blocks.bits_in_block = next.long_blocks.bits_in_block;
+        self.long_blocks.run = next.long_blocks.run;
+        self.long_blocks.longest = next.long_blocks.longest;
+    }
+
     fn update(&mut self, bytes: &[u8]) {
         // Decided per chunk: counting a little past the point where the short counts stop
         // mattering is harmless, and it keeps the check out of the loop.
@@ -375,7 +415,7 @@ impl TestState for LongestRun {
         self.pending_len = tail.len();
     }
 
-    fn finish(mut self: Box<Self>) -> Vec<Outcome> {
+    fn outcomes(mut self) -> Vec<Outcome> {
         let bits = 8 * self.bytes;
         if bits < BYTE_BLOCKS.min_bits {
             return vec![Outcome::skipped(
@@ -433,7 +473,7 @@ mod tests {
         let mut state = Box::<LongestRun>::default();
         state.update(&bytes);
         assert_eq!(state.byte_blocks.at_least, [9 + 3, 3, 0, 0, 0, 0]);
-        let outcome = &state.finish()[0];
+        let outcome = &state.outcomes()[0];
         let measured = outcome.result.as_ref().unwrap();
         assert!(
             (measured.statistic - 4.882_457_463_200_341).abs() < MPMATH,
@@ -530,7 +570,7 @@ mod tests {
             state.unit_blocks.classes(&UNIT_BLOCKS),
             [98, 165, 214, 133, 68, 103]
         );
-        let outcome = &state.finish()[0];
+        let outcome = &state.outcomes()[0];
         let measured = outcome.result.as_ref().unwrap();
         assert_eq!(measured.figures[0].value, 128.0);
         assert!(

@@ -3,8 +3,11 @@
 //! S_n = (#ones − #zeros), s_obs = |S_n| / sqrt(n), P-value = erfc(s_obs / sqrt 2).
 //! Bits are read most-significant first; the count is a popcount per 64-bit word, so the cost
 //! is far below the cost of generating the bytes.
+//!
+//! Merging segments adds their counts; no boundary context is needed.
 
-use super::{needs_bytes, Outcome, Test, TestState};
+use super::state::{Segment, Segmented};
+use super::{needs_bytes, Outcome, Test};
 use crate::stats::normal;
 
 /// The `monobit` test's entry in the default battery: its name, summary, reference and parameters,
@@ -15,19 +18,28 @@ pub const TEST: Test = Test {
     reference: "NIST SP 800-22 Rev 1a §2.1 (Frequency)",
     params: &[],
     applies_to: needs_bytes,
-    start: |_| Box::<Monobit>::default(),
+    start: |setup| Segmented::start(setup, |_| Monobit::default()),
+    restore: Segmented::<Monobit>::restore,
 };
 
 /// SP 800-22 §2.1.7 recommends at least 100 bits.
 const MIN_BITS: u64 = 100;
 
-#[derive(Default)]
+#[derive(Clone, Default, serde::Serialize, serde::Deserialize)]
 struct Monobit {
     ones: u64,
     bits: u64,
 }
 
-impl TestState for Monobit {
+impl Segment for Monobit {
+    const NAME: &'static str = TEST.name;
+    const VERSION: u32 = 1;
+
+    fn absorb(&mut self, next: Self) {
+        self.ones += next.ones;
+        self.bits += next.bits;
+    }
+
     fn update(&mut self, bytes: &[u8]) {
         let mut words = bytes.chunks_exact(8);
         for word in &mut words {
@@ -40,7 +52,7 @@ impl TestState for Monobit {
         self.bits += 8 * bytes.len() as u64;
     }
 
-    fn finish(self: Box<Self>) -> Vec<Outcome> {
+    fn outcomes(self) -> Vec<Outcome> {
         vec![monobit_outcome(self.ones, self.bits)]
     }
 }

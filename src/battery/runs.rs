@@ -10,8 +10,12 @@
 //! order, and (w << 7) ^ (w >> 8) compares the last bit of each byte with the first of the
 //! byte after it. One popcount per word then counts every transition in it; only the last bit
 //! crosses words and chunks.
+//!
+//! For merging, a segment keeps its first and last bits: the transition across the boundary is
+//! counted from the earlier segment's last bit and the later one's first.
 
-use super::{needs_bytes, Outcome, Test, TestState};
+use super::state::{Segment, Segmented};
+use super::{needs_bytes, Outcome, Test};
 use crate::stats::normal;
 
 /// The `runs` test's entry in the default battery: its name, summary, reference and parameters,
@@ -22,14 +26,17 @@ pub const TEST: Test = Test {
     reference: "NIST SP 800-22 Rev 1a §2.3 (Runs)",
     params: &[],
     applies_to: needs_bytes,
-    start: |_| Box::<Runs>::default(),
+    start: |setup| Segmented::start(setup, |_| Runs::default()),
+    restore: Segmented::<Runs>::restore,
 };
 
 /// SP 800-22 §2.3.7 recommends at least 100 bits.
 const MIN_BITS: u64 = 100;
 
-#[derive(Default)]
+#[derive(Clone, Default, serde::Serialize, serde::Deserialize)]
 struct Runs {
+    /// The first bit, for the transition at the boundary when the segment before is merged.
+    first_bit: u64,
     ones: u64,
     bits: u64,
     /// Places where a bit differs from the one before it; V_n is one more.
@@ -57,7 +64,25 @@ impl Runs {
     }
 }
 
-impl TestState for Runs {
+impl Segment for Runs {
+    const NAME: &'static str = TEST.name;
+    const VERSION: u32 = 1;
+
+    fn absorb(&mut self, next: Self) {
+        if next.bits == 0 {
+            return;
+        }
+        if self.bits > 0 {
+            self.transitions += self.last_bit ^ next.first_bit;
+        } else {
+            self.first_bit = next.first_bit;
+        }
+        self.transitions += next.transitions;
+        self.ones += next.ones;
+        self.bits += next.bits;
+        self.last_bit = next.last_bit;
+    }
+
     fn update(&mut self, bytes: &[u8]) {
         let Some(&head) = bytes.first() else {
             return;
@@ -65,6 +90,7 @@ impl TestState for Runs {
         if self.bits == 0 {
             // The first bit has no predecessor: pretend it had itself, which adds no transition.
             self.last_bit = u64::from(head >> 7);
+            self.first_bit = self.last_bit;
         }
         let mut words = bytes.chunks_exact(8);
         let (mut transitions, mut ones, mut last_bit) = (0, 0, self.last_bit);
@@ -85,7 +111,7 @@ impl TestState for Runs {
         }
     }
 
-    fn finish(self: Box<Self>) -> Vec<Outcome> {
+    fn outcomes(self) -> Vec<Outcome> {
         vec![runs_outcome(&self)]
     }
 }

@@ -14,8 +14,12 @@
 //! One table of 65,536 u32 pair counts (256 KiB) serves every alphabet: the index is the pair
 //! itself, so no symbol can reach outside it and no multiplication by k is needed. The single
 //! symbol counts ν_a are the table's row sums, so they cost nothing during the pass.
+//!
+//! For merging, a segment keeps its first and last symbols: the pair across the boundary is counted
+//! from those two, and the wrap-around pair is the merged stream's.
 
-use super::{any_alphabet, Outcome, Setup, Test, TestState};
+use super::state::{Segment, Segmented};
+use super::{any_alphabet, Outcome, Setup, Test};
 use crate::stats::chi_square;
 
 /// The `serial` test's entry in the default battery: its name, summary, reference and parameters,
@@ -27,7 +31,8 @@ pub const TEST: Test = Test {
         "Good 1953, generalized serial test ∇ψ², df = k² − k (cf. NIST SP 800-22 Rev 1a §2.11)",
     params: &[],
     applies_to: any_alphabet,
-    start: |setup| Box::new(Serial::new(setup)),
+    start: |setup| Segmented::start(setup, Serial::new),
+    restore: Segmented::<Serial>::restore,
 };
 
 /// The chi-square approximation wants at least five expected per cell, here per pair.
@@ -38,6 +43,8 @@ const PAIR_CELLS: usize = 1 << 16;
 /// Pairs counted into the u32 table before it is folded into wide totals, so no cell overflows.
 const FOLD_EVERY: u64 = u32::MAX as u64;
 
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
+#[serde(into = "SavedSerial", try_from = "SavedSerial")]
 struct Serial {
     alphabet: u16,
     /// Count of each pair, indexed by (previous symbol << 8 | symbol).
@@ -103,7 +110,76 @@ fn zeroed_table<T: Clone + Default, const N: usize>() -> Box<[T; N]> {
         .unwrap_or_else(|_| unreachable!("the vector has exactly N elements"))
 }
 
-impl TestState for Serial {
+/// [`Serial`] as saved: the pair counts summed, since the split into a u32 table and a folded
+/// u64 table is a speed trick, not state.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SavedSerial {
+    alphabet: u16,
+    symbols: u64,
+    first: u8,
+    previous: u8,
+    pairs: Vec<u64>,
+}
+
+impl From<Serial> for SavedSerial {
+    fn from(serial: Serial) -> Self {
+        SavedSerial {
+            alphabet: serial.alphabet,
+            symbols: serial.symbols,
+            first: serial.first,
+            previous: serial.previous,
+            pairs: (0..PAIR_CELLS)
+                .map(|index| serial.pair_count(index))
+                .collect(),
+        }
+    }
+}
+
+impl TryFrom<SavedSerial> for Serial {
+    type Error = String;
+
+    fn try_from(saved: SavedSerial) -> Result<Self, String> {
+        let len = saved.pairs.len();
+        let folded: Box<[u64; PAIR_CELLS]> = saved
+            .pairs
+            .into_boxed_slice()
+            .try_into()
+            .map_err(|_| format!("expected {PAIR_CELLS} pair counts, got {len}"))?;
+        Ok(Serial {
+            alphabet: saved.alphabet,
+            pairs: zeroed_table(),
+            folded: Some(folded),
+            pairs_since_fold: 0,
+            symbols: saved.symbols,
+            first: saved.first,
+            previous: saved.previous,
+        })
+    }
+}
+
+impl Segment for Serial {
+    const NAME: &'static str = TEST.name;
+    const VERSION: u32 = 1;
+
+    fn absorb(&mut self, next: Self) {
+        if next.symbols == 0 {
+            return;
+        }
+        if self.symbols == 0 {
+            *self = next;
+            return;
+        }
+        // The pair across the boundary, then next's pairs, in the u64 table so nothing wraps.
+        self.count_pairs(&[next.first]);
+        self.fold();
+        let folded = self.folded.get_or_insert_with(zeroed_table);
+        for (index, total) in folded.iter_mut().enumerate() {
+            *total += next.pair_count(index);
+        }
+        self.previous = next.previous;
+        self.symbols += next.symbols;
+    }
+
     fn update(&mut self, symbols: &[u8]) {
         let Some(&head) = symbols.first() else {
             return;
@@ -123,7 +199,7 @@ impl TestState for Serial {
         self.symbols += symbols.len() as u64;
     }
 
-    fn finish(mut self: Box<Self>) -> Vec<Outcome> {
+    fn outcomes(mut self) -> Vec<Outcome> {
         let alphabet = u64::from(self.alphabet);
         let needed = MIN_EXPECTED_PER_PAIR * alphabet * alphabet;
         if alphabet < 2 {

@@ -11,8 +11,12 @@
 //! The three sums are exact integers, formed in one pass over neighbouring pairs: over blocks of
 //! 65,536 pairs in u32 lanes (the largest, 65,536 · 255², still fits), so the compiler can
 //! vectorise them, then widened.
+//!
+//! For merging, a segment keeps its first and last symbols: the product across the boundary is
+//! added from those two, and the closing pair (last, first) is the merged stream's.
 
-use super::{any_alphabet, Outcome, Test, TestState};
+use super::state::{Segment, Segmented};
+use super::{any_alphabet, Outcome, Test};
 use crate::stats::normal;
 
 /// The `serial_correlation` test's entry in the default battery: its name, summary, reference and parameters,
@@ -23,7 +27,8 @@ pub const TEST: Test = Test {
     reference: "ENT serial correlation coefficient; Knuth TAOCP vol 2 §3.3.2 K (its moments)",
     params: &[],
     applies_to: any_alphabet,
-    start: |_| Box::<SerialCorrelation>::default(),
+    start: |setup| Segmented::start(setup, |_| SerialCorrelation::default()),
+    restore: Segmented::<SerialCorrelation>::restore,
 };
 
 /// Knuth's moments hold for n > 2; the normal shape takes more. 100 as for the bit tests.
@@ -32,7 +37,7 @@ const MIN_SYMBOLS: u64 = 100;
 /// Pairs summed in u32 before widening: 65,536 · 255² < 2³².
 const BLOCK: usize = 1 << 16;
 
-#[derive(Default)]
+#[derive(Clone, Default, serde::Serialize, serde::Deserialize)]
 struct SerialCorrelation {
     symbols: u64,
     sum: u64,
@@ -43,7 +48,26 @@ struct SerialCorrelation {
     previous: u8,
 }
 
-impl TestState for SerialCorrelation {
+impl Segment for SerialCorrelation {
+    const NAME: &'static str = TEST.name;
+    const VERSION: u32 = 1;
+
+    fn absorb(&mut self, next: Self) {
+        if next.symbols == 0 {
+            return;
+        }
+        if self.symbols > 0 {
+            self.sum_of_products += u64::from(self.previous) * u64::from(next.first);
+        } else {
+            self.first = next.first;
+        }
+        self.sum += next.sum;
+        self.sum_of_squares += next.sum_of_squares;
+        self.sum_of_products += next.sum_of_products;
+        self.symbols += next.symbols;
+        self.previous = next.previous;
+    }
+
     fn update(&mut self, symbols: &[u8]) {
         let Some(&head) = symbols.first() else {
             return;
@@ -76,7 +100,7 @@ impl TestState for SerialCorrelation {
         self.symbols += symbols.len() as u64;
     }
 
-    fn finish(self: Box<Self>) -> Vec<Outcome> {
+    fn outcomes(self) -> Vec<Outcome> {
         vec![serial_correlation_outcome(&self)]
     }
 }

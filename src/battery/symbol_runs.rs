@@ -10,8 +10,12 @@
 //!
 //! Over a power-of-two alphabet the split is just the top bit of every symbol, which the
 //! bit-level runs test already sees together with all the others, so this test declines those.
+//!
+//! For merging, a segment keeps whether its first and last symbols are high: the change across the
+//! boundary is counted from those two.
 
-use super::{Outcome, Setup, Test, TestState};
+use super::state::{Segment, Segmented};
+use super::{Outcome, Setup, Test};
 use crate::stats::normal;
 
 /// The `symbol_runs` test's entry in the default battery: its name, summary, reference and parameters,
@@ -22,7 +26,8 @@ pub const TEST: Test = Test {
     reference: "Wald & Wolfowitz 1940 runs test (NIST/SEMATECH e-Handbook §1.3.5.13)",
     params: &[],
     applies_to: not_a_power_of_two,
-    start: |setup| Box::new(SymbolRuns::new(setup)),
+    start: |setup| Segmented::start(setup, SymbolRuns::new),
+    restore: Segmented::<SymbolRuns>::restore,
 };
 
 fn not_a_power_of_two(alphabet: u16) -> Result<(), String> {
@@ -39,7 +44,11 @@ fn not_a_power_of_two(alphabet: u16) -> Result<(), String> {
 /// e-Handbook's tables stop at 20 per group, and 100 symbols put about 50 in each.
 const MIN_SYMBOLS: u64 = 100;
 
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 struct SymbolRuns {
+    /// Whether the first symbol is high, for the change at the boundary when the segment
+    /// before is merged.
+    first_is_high: bool,
     alphabet: u16,
     symbols: u64,
     highs: u64,
@@ -52,6 +61,7 @@ impl SymbolRuns {
     fn new(setup: &Setup) -> Self {
         SymbolRuns {
             alphabet: setup.alphabet,
+            first_is_high: false,
             symbols: 0,
             highs: 0,
             changes: 0,
@@ -60,7 +70,25 @@ impl SymbolRuns {
     }
 }
 
-impl TestState for SymbolRuns {
+impl Segment for SymbolRuns {
+    const NAME: &'static str = TEST.name;
+    const VERSION: u32 = 1;
+
+    fn absorb(&mut self, next: Self) {
+        if next.symbols == 0 {
+            return;
+        }
+        if self.symbols > 0 {
+            self.changes += u64::from(self.last_is_high != next.first_is_high);
+        } else {
+            self.first_is_high = next.first_is_high;
+        }
+        self.changes += next.changes;
+        self.highs += next.highs;
+        self.symbols += next.symbols;
+        self.last_is_high = next.last_is_high;
+    }
+
     fn update(&mut self, symbols: &[u8]) {
         let Some(&head) = symbols.first() else {
             return;
@@ -70,6 +98,8 @@ impl TestState for SymbolRuns {
         let is_high = |symbol: u8| u16::from(symbol) >= threshold;
         if self.symbols > 0 {
             self.changes += u64::from(self.last_is_high != is_high(head));
+        } else {
+            self.first_is_high = is_high(head);
         }
         // u32 sums over blocks, so the compiler can keep them in vector lanes.
         for block in symbols.chunks(1 << 16) {
@@ -90,7 +120,7 @@ impl TestState for SymbolRuns {
         self.symbols += symbols.len() as u64;
     }
 
-    fn finish(self: Box<Self>) -> Vec<Outcome> {
+    fn outcomes(self) -> Vec<Outcome> {
         vec![symbol_runs_outcome(self.symbols, self.highs, self.changes)]
     }
 }

@@ -106,7 +106,9 @@ fn library_error(error: rngaudit::Error) -> anyhow::Error {
         | Error::UnknownFormat { .. }
         | Error::FormatNotApplicable { .. }
         | Error::TooShortToCut { .. }
-        | Error::NothingToTest { .. }) => error.into(),
+        | Error::NothingToTest { .. }
+        // A saved test state: no flag reads one yet.
+        | Error::State(_)) => error.into(),
     }
 }
 

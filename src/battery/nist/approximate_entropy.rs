@@ -26,7 +26,8 @@ pub const TEST: Test = Test {
     reference: "NIST SP 800-22 Rev 1a §2.12; STS 2.1.2 ApproximateEntropy",
     params: &["m"],
     applies_to: packed_bits_only,
-    start: |setup: &Setup| super::start(ApproximateEntropy::new(setup), setup),
+    start: |setup: &Setup| super::start(setup, ApproximateEntropy::new),
+    restore: super::restore::<ApproximateEntropy>,
 };
 
 const DEFAULT_M: u64 = 10;
@@ -44,7 +45,7 @@ pub(crate) fn min_length(params: &Params) -> Result<MinLength, String> {
         condition: Some("m < ⌊log2 n⌋ − 5".into()),
         // ⌊log2 n⌋ ≥ m + 6 ⇔ n ≥ 2^{m+6}.
         bits: 1 << (m + 6),
-        source: "SP 800-22 §2.12.7",
+        source: "SP 800-22 §2.12.7".into(),
     })
 }
 
@@ -52,6 +53,7 @@ fn too_long(m: u64) -> String {
     format!("block length m = {m} above the {MAX_M} supported")
 }
 
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 struct ApproximateEntropy {
     m: u32,
     conditions: Conditions,

@@ -30,6 +30,7 @@ pub(crate) fn low_mask(len: u32) -> u64 {
 ///
 /// The slice handed over holds `bits.div_ceil(64) + 1` words: every bit after the block's end is
 /// zero, including one spare word, so a reader may look one word ahead without a bounds check.
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Blocks {
     bits: usize,
     buffer: Vec<u64>,
@@ -104,6 +105,7 @@ pub(crate) fn for_each_window(block: &[u64], bits: usize, m: u32, mut count: imp
 /// Counts the overlapping m-bit patterns of a whole sequence read cyclically (its first m-1 bits
 /// appended at its end, as SP 800-22 §2.11.4 step 1 and §2.12.4 step 1 prescribe), streaming.
 /// `m` is 1..=63; `counts` has 2^m entries indexed by pattern, first bit most significant.
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct CyclicPatterns {
     m: u32,
     counts: Vec<u32>,

@@ -27,7 +27,8 @@ pub const TEST: Test = Test {
     reference: "NIST SP 800-22 Rev 1a §2.2; STS 2.1.2 BlockFrequency",
     params: &["M"],
     applies_to: packed_bits_only,
-    start: |setup: &Setup| super::start(BlockFrequency::new(setup), setup),
+    start: |setup: &Setup| super::start(setup, BlockFrequency::new),
+    restore: super::restore::<BlockFrequency>,
 };
 
 const DEFAULT_M: u64 = 128;
@@ -53,10 +54,11 @@ pub(crate) fn min_length(params: &Params) -> Result<MinLength, String> {
         // n ≥ MN with at least one block, and n ≥ 100.
         condition: Some("n ≥ 100 and at least one block of M bits".into()),
         bits: m.max(LEAST_N),
-        source: "SP 800-22 §2.2.7",
+        source: "SP 800-22 §2.2.7".into(),
     })
 }
 
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 struct BlockFrequency {
     m: u64,
     conditions: Conditions,
@@ -65,6 +67,7 @@ struct BlockFrequency {
     ones: u64,
     blocks: u64,
     /// Σ (2·ones − M)² over complete blocks.
+    #[serde(with = "crate::battery::state::u128_text")]
     sum: u128,
 }
 

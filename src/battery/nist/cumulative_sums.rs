@@ -28,14 +28,14 @@ pub const TEST: Test = Test {
     params: &[],
     applies_to: packed_bits_only,
     start: |setup: &Setup| {
-        let test = CumulativeSums {
+        super::start(setup, |setup: &Setup| CumulativeSums {
             sum: 0,
             sup: 0,
             inf: 0,
             conditions: Conditions::new(&setup.params, min_length(&setup.params)),
-        };
-        super::start(test, setup)
+        })
     },
+    restore: super::restore::<CumulativeSums>,
 };
 
 /// The least length for a valid P-value.
@@ -69,6 +69,7 @@ const fn byte_steps() -> [(i8, i8, i8); 256] {
     table
 }
 
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 struct CumulativeSums {
     sum: i64,
     /// Highest and lowest partial sums, S_0 = 0 included (as STS starts them).

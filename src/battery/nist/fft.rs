@@ -45,15 +45,15 @@ pub const TEST: Test = Test {
     params: &[],
     applies_to: packed_bits_only,
     start: |setup: &Setup| {
-        let capacity = setup.length.map_or(0, |n| n.div_ceil(64).min(1 << 24)) as usize;
-        super::start(
+        super::start(setup, |setup: &Setup| {
+            let capacity = setup.length.map_or(0, |n| n.div_ceil(64).min(1 << 24)) as usize;
             Fft {
                 words: Vec::with_capacity(capacity),
                 conditions: Conditions::new(&setup.params, min_length(&setup.params)),
-            },
-            setup,
-        )
+            }
+        })
     },
+    restore: super::restore::<Fft>,
 };
 
 /// STS's threshold constant: ln(1/0.05) rounded.
@@ -68,6 +68,7 @@ pub(crate) fn min_length(_params: &Params) -> Result<MinLength, String> {
     )
 }
 
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 struct Fft {
     words: Vec<u64>,
     conditions: Conditions,

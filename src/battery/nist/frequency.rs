@@ -18,12 +18,12 @@ pub const TEST: Test = Test {
     params: &[],
     applies_to: packed_bits_only,
     start: |setup: &Setup| {
-        let test = Frequency {
+        super::start(setup, |setup: &Setup| Frequency {
             ones: 0,
             conditions: Conditions::new(&setup.params, min_length(&setup.params)),
-        };
-        super::start(test, setup)
+        })
     },
+    restore: super::restore::<Frequency>,
 };
 
 /// The least length for a valid P-value.
@@ -32,6 +32,7 @@ pub(crate) fn min_length(_params: &Params) -> Result<MinLength, String> {
     MinLength::bits(TEST.name, 100, "SP 800-22 §2.1.7")
 }
 
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 struct Frequency {
     ones: u64,
     conditions: Conditions,

@@ -33,7 +33,8 @@ pub const TEST: Test = Test {
     reference: "NIST SP 800-22 Rev 1a §2.10; STS 2.1.2 LinearComplexity",
     params: &["M"],
     applies_to: packed_bits_only,
-    start: |setup: &Setup| super::start(LinearComplexity::new(setup), setup),
+    start: |setup: &Setup| super::start(setup, LinearComplexity::new),
+    restore: super::restore::<LinearComplexity>,
 };
 
 const DEFAULT_M: u64 = 500;
@@ -137,10 +138,11 @@ pub(crate) fn min_length(params: &Params) -> Result<MinLength, String> {
         what,
         condition: Some(format!("N ≥ {LEAST_BLOCKS} blocks of M bits")),
         bits: LEAST_BLOCKS * m,
-        source: "SP 800-22 §2.10.7",
+        source: "SP 800-22 §2.10.7".into(),
     })
 }
 
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 struct LinearComplexity {
     m: u64,
     conditions: Conditions,

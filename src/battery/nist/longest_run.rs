@@ -28,7 +28,8 @@ pub const TEST: Test = Test {
     reference: "NIST SP 800-22 Rev 1a §2.4; STS 2.1.2 LongestRunOfOnes",
     params: &[],
     applies_to: packed_bits_only,
-    start: |setup: &Setup| super::start(LongestRun::new(setup), setup),
+    start: |setup: &Setup| super::start(setup, LongestRun::new),
+    restore: super::restore::<LongestRun>,
 };
 
 /// The least length for a valid P-value: the first row of §2.4.2's table.
@@ -77,13 +78,42 @@ const SCHEMES: [Scheme; 3] = [
     },
 ];
 
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 struct LongestRun {
     /// `None` when the length is unknown or below 128 bits (the reason is given at the end).
+    #[serde(with = "scheme_by_length")]
     scheme: Option<&'static Scheme>,
     blocks: Blocks,
     nu: [u64; 7],
     n_blocks: u64,
     conditions: Conditions,
+}
+
+/// A saved [`LongestRun`] names its scheme by the length it starts at (`from_n`).
+mod scheme_by_length {
+    use super::{Scheme, SCHEMES};
+    use serde::de::Error as _;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(
+        scheme: &Option<&'static Scheme>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        scheme.map(|scheme| scheme.from_n).serialize(serializer)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<&'static Scheme>, D::Error> {
+        Option::<u64>::deserialize(deserializer)?
+            .map(|from_n| {
+                SCHEMES
+                    .iter()
+                    .find(|scheme| scheme.from_n == from_n)
+                    .ok_or_else(|| D::Error::custom(format!("no scheme starts at {from_n} bits")))
+            })
+            .transpose()
+    }
 }
 
 impl LongestRun {

@@ -70,7 +70,10 @@ pub mod sequences;
 pub mod serial;
 pub mod universal;
 
+use super::state::{Segment, Segmented};
 use super::{Outcome, Params, Setup, Test, TestState};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
 /// The 15 tests in STS order (the order of STS's `finalAnalysisReport.txt`).
 pub static TESTS: &[Test] = &[
@@ -141,12 +144,17 @@ pub fn setup(n_bits: u64, params: &Params) -> Setup {
         alphabet: PACKED_BITS,
         length: Some(n_bits),
         params: params.clone(),
+        offset: 0,
     }
 }
 
 /// One NIST test as it sees the sequence: 64-bit words, first bit in the most significant place.
-pub(crate) trait BitTest: Send + Sized + 'static {
+pub(crate) trait BitTest: Clone + Send + Serialize + DeserializeOwned + 'static {
     const NAME: &'static str;
+    /// The version of the saved layout ([`super::SavedState`]): bump it when the fields change.
+    const VERSION: u32 = 1;
+    /// Whether [`BitTest::absorb`] is implemented (see [`super::state::Segment::MERGEABLE`]).
+    const MERGEABLE: bool = false;
     /// The next `len` bits (1..=64) of the sequence in the top `len` bits of `word`, the rest zero.
     /// Every word but the last has `len == 64`.
     fn push(&mut self, word: u64, len: u32);
@@ -155,6 +163,18 @@ pub(crate) trait BitTest: Send + Sized + 'static {
     /// The labels of the outcomes [`BitTest::finish`] gives for `n` bits, so that a test that
     /// cannot run still reports one (skipped) outcome per label.
     fn labels(&self, n: u64) -> Vec<String>;
+    /// Bits between the positions where the state holds only counts and boundary context (a
+    /// block test's block); words are 64 bits, so merges also happen only at multiples of 64.
+    fn alignment_bits(&self) -> u64 {
+        64
+    }
+    /// Takes in the state of the segment that starts where this one ends, at an aligned
+    /// position, after at least one word was pushed to it. Only called when
+    /// [`BitTest::MERGEABLE`].
+    fn absorb(&mut self, next: Self) {
+        let _ = next;
+        unreachable!("{} does not merge, and says so in MERGEABLE", Self::NAME)
+    }
 }
 
 /// Skipped outcomes, one per label, all with `reason`.
@@ -166,12 +186,15 @@ pub(crate) fn skip_all(test: &'static str, labels: Vec<String>, reason: &str) ->
 }
 
 /// Turns packed bytes into the words a [`BitTest`] reads, stopping at the sequence's length.
+#[derive(Clone, Serialize, Deserialize)]
 struct Packed<T> {
     test: T,
     /// Bits the sequence has (`u64::MAX` when the setup did not say).
     limit: u64,
     announced: Option<u64>,
-    /// Bits handed to the test so far.
+    /// Bits of the sequence before this segment.
+    start: u64,
+    /// Bits handed to the test so far, counted from the start of the sequence.
     pushed: u64,
     /// Bytes waiting to fill a word, in the low `8 * pending` bits.
     partial: u64,
@@ -186,7 +209,31 @@ impl<T: BitTest> Packed<T> {
     }
 }
 
-impl<T: BitTest> TestState for Packed<T> {
+impl<T: BitTest> Segment for Packed<T> {
+    const NAME: &'static str = T::NAME;
+    const VERSION: u32 = T::VERSION;
+    const MERGEABLE: bool = T::MERGEABLE;
+
+    fn alignment(&self) -> u64 {
+        // Bytes: a whole number of words and of the test's own period.
+        let bits = self.test.alignment_bits().max(1);
+        let words = bits / gcd(bits, 64) * 64;
+        words / 8
+    }
+
+    fn absorb(&mut self, next: Self) {
+        // Here no byte is pending unless the sequence ended inside the last word, in which case
+        // next's bytes all lie past the end and it kept none of them.
+        if next.pushed > next.start {
+            self.test.absorb(next.test);
+            self.pushed = next.pushed;
+        }
+        if self.pending == 0 {
+            self.partial = next.partial;
+            self.pending = next.pending;
+        }
+    }
+
     fn update(&mut self, bytes: &[u8]) {
         let accepted_bits = self.pushed + 8 * u64::from(self.pending);
         let room_bytes = self.limit.saturating_sub(accepted_bits).div_ceil(8);
@@ -225,8 +272,8 @@ impl<T: BitTest> TestState for Packed<T> {
         }
     }
 
-    fn finish(self: Box<Self>) -> Vec<Outcome> {
-        let mut this = *self;
+    fn outcomes(self) -> Vec<Outcome> {
+        let mut this = self;
         if this.pending > 0 {
             let held = 8 * this.pending;
             let valid = u64::from(held).min(this.limit - this.pushed) as u32;
@@ -253,16 +300,35 @@ impl<T: BitTest> TestState for Packed<T> {
     }
 }
 
-/// Starts `test` on the sequence `setup` describes.
-pub(crate) fn start<T: BitTest>(test: T, setup: &Setup) -> Box<dyn TestState> {
-    Box::new(Packed {
-        test,
+/// The greatest common divisor, for [`Segment::alignment`].
+fn gcd(a: u64, b: u64) -> u64 {
+    if b == 0 {
+        a
+    } else {
+        gcd(b, a % b)
+    }
+}
+
+/// Starts `test` on the sequence (or the segment of it) `setup` describes; `new` builds the
+/// test from the setup.
+pub(crate) fn start<T: BitTest>(setup: &Setup, new: impl Fn(&Setup) -> T) -> Box<dyn TestState> {
+    Segmented::start(setup, |setup| Packed {
+        test: new(setup),
         limit: setup.length.unwrap_or(u64::MAX),
         announced: setup.length,
-        pushed: 0,
+        start: 8 * setup.offset,
+        pushed: 8 * setup.offset,
         partial: 0,
         pending: 0,
     })
+}
+
+/// Restores a saved state of the test `T` ([`super::Test::restore`]).
+pub(crate) fn restore<T: BitTest>(
+    setup: &Setup,
+    saved: &super::SavedState,
+) -> Result<Box<dyn TestState>, crate::Error> {
+    Segmented::<Packed<T>>::restore(setup, saved)
 }
 
 /// The [`Params`] key that, set to 0, turns the input-size conditions off (module
@@ -299,6 +365,7 @@ pub(crate) fn grouped(n: u64) -> String {
 
 /// The least length at which a test's input-size conditions hold, with what the skip reason
 /// says about it.
+#[derive(Clone, Serialize, Deserialize)]
 pub(crate) struct MinLength {
     /// The test and the parameters the condition depends on ("ApproximateEntropy m=10").
     pub what: String,
@@ -308,7 +375,7 @@ pub(crate) struct MinLength {
     /// Bits needed (`u64::MAX` when no length would do in 64 bits).
     pub bits: u64,
     /// Where the condition comes from ("SP 800-22 §2.12.7").
-    pub source: &'static str,
+    pub source: String,
 }
 
 impl MinLength {
@@ -318,7 +385,7 @@ impl MinLength {
             what: test.to_string(),
             condition: None,
             bits,
-            source,
+            source: source.to_string(),
         })
     }
 
@@ -349,6 +416,7 @@ impl MinLength {
 
 /// A test's input-size conditions as it was started: its least length, or the reason no length
 /// will do (a parameter breaks a condition), and whether the conditions apply at all.
+#[derive(Clone, Serialize, Deserialize)]
 pub(crate) struct Conditions {
     applies: bool,
     min: Result<MinLength, String>,

@@ -40,7 +40,8 @@ pub const TEST: Test = Test {
     reference: "NIST SP 800-22 Rev 1a §2.7; STS 2.1.2 NonOverlappingTemplateMatchings",
     params: &["m"],
     applies_to: packed_bits_only,
-    start: |setup: &Setup| super::start(NonOverlapping::new(setup), setup),
+    start: |setup: &Setup| super::start(setup, NonOverlapping::new),
+    restore: super::restore::<NonOverlapping>,
 };
 
 const DEFAULT_M: u64 = 9;
@@ -66,7 +67,7 @@ pub(crate) fn min_length(params: &Params) -> Result<MinLength, String> {
             "an expected count μ = (M − m + 1)/2^m ≥ {LEAST_MEAN} per block of M = n/{BLOCKS} bits"
         )),
         bits: BLOCKS * block,
-        source: "the χ² rule of SP 800-22 §2.8.7; §2.7.7 is silent",
+        source: "the χ² rule of SP 800-22 §2.8.7; §2.7.7 is silent".into(),
     })
 }
 
@@ -93,6 +94,7 @@ pub fn templates(m: u32) -> &'static [u32] {
     })
 }
 
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 struct NonOverlapping {
     m: u32,
     conditions: Conditions,

@@ -35,7 +35,8 @@ pub const TEST: Test = Test {
     reference: "NIST SP 800-22 Rev 1a §2.8; STS 2.1.2 OverlappingTemplateMatchings",
     params: &["m"],
     applies_to: packed_bits_only,
-    start: |setup: &Setup| super::start(Overlapping::new(setup), setup),
+    start: |setup: &Setup| super::start(setup, Overlapping::new),
+    restore: super::restore::<Overlapping>,
 };
 
 const DEFAULT_M: u64 = 9;
@@ -72,7 +73,7 @@ pub(crate) fn min_length(params: &Params) -> Result<MinLength, String> {
             "N · min π_i > {LEAST_EXPECTED} (min π_i = {smallest:.6}, N = n/{BLOCK_BITS} blocks)"
         )),
         bits,
-        source: "SP 800-22 §2.8.7",
+        source: "SP 800-22 §2.8.7".into(),
     })
 }
 
@@ -80,6 +81,7 @@ fn out_of_range(m: u64) -> String {
     format!("template length m = {m} outside 1..=64")
 }
 
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 struct Overlapping {
     m: u32,
     conditions: Conditions,

@@ -33,7 +33,8 @@ pub const TEST: Test = Test {
     reference: "NIST SP 800-22 Rev 1a §2.14; STS 2.1.2 RandomExcursions",
     params: &[],
     applies_to: packed_bits_only,
-    start: |setup: &Setup| super::start(RandomExcursions::default(), setup),
+    start: |setup: &Setup| super::start(setup, |_| RandomExcursions::default()),
+    restore: super::restore::<RandomExcursions>,
 };
 
 const STATES: [i64; 8] = [-4, -3, -2, -1, 1, 2, 3, 4];
@@ -88,6 +89,7 @@ const fn byte_steps() -> [i8; 256] {
 }
 
 /// A ±1 walk that only looks closely where it can reach |S| ≤ `NEAR`.
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Walk<const NEAR: i64> {
     pub sum: i64,
 }
@@ -123,7 +125,7 @@ impl<const NEAR: i64> Walk<NEAR> {
     }
 }
 
-#[derive(Default)]
+#[derive(Default, Clone, serde::Serialize, serde::Deserialize)]
 struct Cycles {
     /// Visits to each state in the current cycle.
     visits: [u32; 8],
@@ -142,6 +144,7 @@ impl Cycles {
     }
 }
 
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 struct RandomExcursions {
     walk: Walk<4>,
     cycles: Cycles,

@@ -25,16 +25,15 @@ pub const TEST: Test = Test {
     params: &[],
     applies_to: packed_bits_only,
     start: |setup: &Setup| {
-        super::start(
-            Variant {
-                walk: Walk { sum: 0 },
-                visits: [0; 19],
-            },
-            setup,
-        )
+        super::start(setup, |_| Variant {
+            walk: Walk { sum: 0 },
+            visits: [0; 19],
+        })
     },
+    restore: super::restore::<Variant>,
 };
 
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 struct Variant {
     walk: Walk<9>,
     /// Visits to S = −9..=9, indexed by S + 9 (index 9, the returns to 0, counts cycles).

@@ -25,16 +25,16 @@ pub const TEST: Test = Test {
     params: &[],
     applies_to: packed_bits_only,
     start: |setup: &Setup| {
-        let test = Rank {
+        super::start(setup, |setup: &Setup| Rank {
             rows: [0; SIDE],
             words: 0,
             full: 0,
             one_less: 0,
             matrices: 0,
             conditions: Conditions::new(&setup.params, min_length(&setup.params)),
-        };
-        super::start(test, setup)
+        })
     },
+    restore: super::restore::<Rank>,
 };
 
 const SIDE: usize = 32;
@@ -48,10 +48,11 @@ pub(crate) fn min_length(_params: &Params) -> Result<MinLength, String> {
         what: TEST.name.to_string(),
         condition: Some(format!("{LEAST_MATRICES} matrices of 32x32 bits")),
         bits: LEAST_MATRICES * MATRIX_BITS,
-        source: "SP 800-22 §2.5.7",
+        source: "SP 800-22 §2.5.7".into(),
     })
 }
 
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 struct Rank {
     conditions: Conditions,
     rows: [u32; SIDE],

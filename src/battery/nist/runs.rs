@@ -22,14 +22,14 @@ pub const TEST: Test = Test {
     params: &[],
     applies_to: packed_bits_only,
     start: |setup: &Setup| {
-        let test = Runs {
+        super::start(setup, |setup: &Setup| Runs {
             ones: 0,
             transitions: 0,
             last: None,
             conditions: Conditions::new(&setup.params, min_length(&setup.params)),
-        };
-        super::start(test, setup)
+        })
     },
+    restore: super::restore::<Runs>,
 };
 
 /// The least length for a valid P-value.
@@ -38,6 +38,7 @@ pub(crate) fn min_length(_params: &Params) -> Result<MinLength, String> {
     MinLength::bits(TEST.name, 100, "SP 800-22 §2.3.7")
 }
 
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 struct Runs {
     ones: u64,
     transitions: u64,

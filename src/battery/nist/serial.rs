@@ -24,7 +24,8 @@ pub const TEST: Test = Test {
     reference: "NIST SP 800-22 Rev 1a §2.11; STS 2.1.2 Serial",
     params: &["m"],
     applies_to: packed_bits_only,
-    start: |setup: &Setup| super::start(Serial::new(setup), setup),
+    start: |setup: &Setup| super::start(setup, Serial::new),
+    restore: super::restore::<Serial>,
 };
 
 const DEFAULT_M: u64 = 16;
@@ -42,7 +43,7 @@ pub(crate) fn min_length(params: &Params) -> Result<MinLength, String> {
         condition: Some("m < ⌊log2 n⌋ − 2".into()),
         // ⌊log2 n⌋ ≥ m + 3 ⇔ n ≥ 2^{m+3}.
         bits: 1 << (m + 3),
-        source: "SP 800-22 §2.11.7",
+        source: "SP 800-22 §2.11.7".into(),
     })
 }
 
@@ -50,6 +51,7 @@ fn out_of_range(m: u64) -> String {
     format!("block length m = {m} outside 1..={MAX_M}")
 }
 
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 struct Serial {
     m: u32,
     conditions: Conditions,

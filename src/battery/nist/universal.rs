@@ -24,10 +24,13 @@ pub const TEST: Test = Test {
     params: &[],
     applies_to: packed_bits_only,
     start: |setup: &Setup| {
-        let mut test = Universal::new(setup.length);
-        test.conditions = Conditions::new(&setup.params, min_length(&setup.params));
-        super::start(test, setup)
+        super::start(setup, |setup: &Setup| {
+            let mut test = Universal::new(setup.length);
+            test.conditions = Conditions::new(&setup.params, min_length(&setup.params));
+            test
+        })
     },
+    restore: super::restore::<Universal>,
 };
 
 /// The least length for a valid P-value: the first row of §2.9.7's table.
@@ -36,7 +39,7 @@ pub(crate) fn min_length(_params: &Params) -> Result<MinLength, String> {
         what: TEST.name.to_string(),
         condition: Some("L ≥ 6 with Q = 10 · 2^L and K ≈ 1000 · 2^L blocks of L bits".into()),
         bits: FROM_N[0],
-        source: "SP 800-22 §2.9.7",
+        source: "SP 800-22 §2.9.7".into(),
     })
 }
 
@@ -71,10 +74,12 @@ fn ln_table() -> &'static [f64] {
     TABLE.get_or_init(|| (0..LN_TABLE_SIZE).map(|d| (d.max(1) as f64).ln()).collect())
 }
 
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 struct Universal {
     /// (L, Q, K) when the length is known and long enough.
     plan: Option<(u32, u64, u64)>,
     /// Bits not yet cut into a block, at the top.
+    #[serde(with = "crate::battery::state::u128_text")]
     pending: u128,
     pending_bits: u32,
     /// 1-based index of the next block.
