@@ -323,8 +323,10 @@ impl Audit {
         progress: &(dyn Fn(u64) + Sync),
     ) -> Result<Report, Error> {
         let name = self.input_name();
-        let bits = self.ent_bits;
         let bytes = self.stream_bytes();
+        let figures_of = |stream: &mut dyn SymbolStream, limit, origin| {
+            ent_figures(stream, limit, self.ent_bits, origin, progress)
+        };
         let mut figures = Vec::new();
         match self.input {
             Input::Sources(ref names) => {
@@ -346,41 +348,25 @@ impl Audit {
                     let seed = stream_seed(self.seed, source.name, 0);
                     let mut stream = (source.open)(seed);
                     let seed = source.kind.is_reproducible().then_some(seed);
-                    let origin = (source.name, source.kind, seed);
-                    figures.push(ent_figures(
+                    figures.push(figures_of(
                         stream.as_mut(),
                         Some(bytes),
-                        bits,
-                        origin,
-                        progress,
+                        (source.name, source.kind, seed),
                     )?);
                 }
             }
             Input::Stream(mut stream) => {
                 let origin = (name.as_str(), Kind::External, None);
-                figures.push(ent_figures(
-                    stream.as_mut(),
-                    Some(bytes),
-                    bits,
-                    origin,
-                    progress,
-                )?);
+                figures.push(figures_of(stream.as_mut(), Some(bytes), origin)?);
             }
             Input::Seeded(ref factory) => {
                 let seed = stream_seed(self.seed, &name, 0);
                 let origin = (name.as_str(), Kind::Seeded, Some(seed));
-                let mut stream = factory(seed);
-                figures.push(ent_figures(
-                    stream.as_mut(),
-                    Some(bytes),
-                    bits,
-                    origin,
-                    progress,
-                )?);
+                figures.push(figures_of(factory(seed).as_mut(), Some(bytes), origin)?);
             }
             Input::External(mut input) => {
                 let origin = (name.as_str(), Kind::External, None);
-                figures.push(ent_figures(&mut input, self.bytes, bits, origin, progress)?);
+                figures.push(figures_of(&mut input, self.bytes, origin)?);
             }
         }
         let read = figures.first().map_or(0, |f| f.bytes);
