@@ -176,6 +176,7 @@ pub fn render(report: &Report) -> Value {
         "master_seed": report.master_seed,
         "family_alpha": number(report.family_alpha),
         "passed": report.passed(),
+        "interrupted": report.interrupted,
         "sources": sources,
         "summary": summary,
         "results": results,
