@@ -23,6 +23,8 @@ use crate::seeds::stream_seed;
 use crate::source::external::{ExternalInput, Format};
 use crate::source::{self, Kind, SymbolStream};
 use crate::Error;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 /// Bytes per stream when none is given, for generators: what `rngaudit run` uses.
 pub const DEFAULT_BYTES: u64 = 1 << 20;
@@ -71,7 +73,23 @@ pub struct Audit {
     seq_bits: u64,
     seqs: usize,
     ent_bits: bool,
+    stop: Option<Arc<AtomicBool>>,
     progress: Option<Progress>,
+}
+
+/// A generator's stream that ends once its flag is raised.
+struct StoppableStream {
+    stream: Stream,
+    flag: Arc<AtomicBool>,
+}
+
+impl SymbolStream for StoppableStream {
+    fn fill(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if self.flag.load(Ordering::Relaxed) {
+            return Ok(0);
+        }
+        self.stream.fill(out)
+    }
 }
 
 /// A generator that fills bytes through a closure.
@@ -113,6 +131,7 @@ impl Audit {
             seq_bits: DEFAULT_SEQ_BITS,
             seqs: DEFAULT_SEQS,
             ent_bits: false,
+            stop: None,
             progress: None,
         }
     }
@@ -245,6 +264,16 @@ impl Audit {
         self
     }
 
+    /// Ends the input early once `flag` is raised (by a SIGINT handler, say): reading stops
+    /// at the next chunk and the report covers what was read, with
+    /// [`Report::interrupted`](crate::report::Report::interrupted) set. Applies to a reader
+    /// and to one generator read forward ([`Audit::reader`], [`Audit::rng`], [`Audit::fill`]);
+    /// built-in sources and seeded factories run their plan whole.
+    pub fn stop_on(mut self, flag: Arc<AtomicBool>) -> Self {
+        self.stop = Some(flag);
+        self
+    }
+
     /// Called, from any worker thread, with the number of bytes just analysed: for a progress
     /// bar sized by [`Audit::planned_bytes`].
     pub fn progress(mut self, progress: impl Fn(u64) + Sync + 'static) -> Self {
@@ -309,11 +338,32 @@ impl Audit {
         };
         self.params.check(&tests)?;
         let progress = self.progress.take().unwrap_or_else(|| Box::new(|_| {}));
-        match battery.consumes {
+        // Only what is read forward can be stopped early and still reported: a reader, or one
+        // generator's stream. Built-in sources and seeded factories run their plan whole.
+        let stop = self
+            .stop
+            .take()
+            .filter(|_| matches!(self.input, Input::External(_) | Input::Stream(_)));
+        if let Some(flag) = &stop {
+            self.input = match self.input {
+                Input::External(mut input) => {
+                    input.stop_on(Arc::clone(flag));
+                    Input::External(input)
+                }
+                Input::Stream(stream) => Input::Stream(Box::new(StoppableStream {
+                    stream,
+                    flag: Arc::clone(flag),
+                })),
+                other => other,
+            };
+        }
+        let mut report = match battery.consumes {
             Consumes::Streams => self.run_streams(battery, tests, progress.as_ref()),
             Consumes::BitSequences => self.run_sequences(battery, tests, progress.as_ref()),
             Consumes::Figures => self.run_figures(battery, progress.as_ref()),
-        }
+        }?;
+        report.interrupted = stop.is_some_and(|flag| flag.load(Ordering::Relaxed));
+        Ok(report)
     }
 
     /// ENT's figures of each source's first stream (of each input), read once.
@@ -323,8 +373,10 @@ impl Audit {
         progress: &(dyn Fn(u64) + Sync),
     ) -> Result<Report, Error> {
         let name = self.input_name();
-        let bits = self.ent_bits;
         let bytes = self.stream_bytes();
+        let figures_of = |stream: &mut dyn SymbolStream, limit, origin| {
+            ent_figures(stream, limit, self.ent_bits, origin, progress)
+        };
         let mut figures = Vec::new();
         match self.input {
             Input::Sources(ref names) => {
@@ -346,41 +398,25 @@ impl Audit {
                     let seed = stream_seed(self.seed, source.name, 0);
                     let mut stream = (source.open)(seed);
                     let seed = source.kind.is_reproducible().then_some(seed);
-                    let origin = (source.name, source.kind, seed);
-                    figures.push(ent_figures(
+                    figures.push(figures_of(
                         stream.as_mut(),
                         Some(bytes),
-                        bits,
-                        origin,
-                        progress,
+                        (source.name, source.kind, seed),
                     )?);
                 }
             }
             Input::Stream(mut stream) => {
                 let origin = (name.as_str(), Kind::External, None);
-                figures.push(ent_figures(
-                    stream.as_mut(),
-                    Some(bytes),
-                    bits,
-                    origin,
-                    progress,
-                )?);
+                figures.push(figures_of(stream.as_mut(), Some(bytes), origin)?);
             }
             Input::Seeded(ref factory) => {
                 let seed = stream_seed(self.seed, &name, 0);
                 let origin = (name.as_str(), Kind::Seeded, Some(seed));
-                let mut stream = factory(seed);
-                figures.push(ent_figures(
-                    stream.as_mut(),
-                    Some(bytes),
-                    bits,
-                    origin,
-                    progress,
-                )?);
+                figures.push(figures_of(factory(seed).as_mut(), Some(bytes), origin)?);
             }
             Input::External(mut input) => {
                 let origin = (name.as_str(), Kind::External, None);
-                figures.push(ent_figures(&mut input, self.bytes, bits, origin, progress)?);
+                figures.push(figures_of(&mut input, self.bytes, origin)?);
             }
         }
         let read = figures.first().map_or(0, |f| f.bytes);

@@ -613,3 +613,49 @@ fn each_cause_is_said_once() {
         "{line}"
     );
 }
+
+#[test]
+fn ctrl_c_on_an_endless_pipe_reports_what_was_read_and_exits_130() {
+    // PractRand's everyday use: a generator piped in for as long as the user likes. SIGINT
+    // ends the input where it is; the report of what was read is printed, with exit 130.
+    let binary = assert_cmd::cargo::cargo_bin("rngaudit");
+    let mut writer = std::process::Command::new(&binary)
+        .args(["dump", "chacha20", "--seed", "6"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pipe = writer.stdout.take().unwrap();
+    let reader = std::process::Command::new(&binary)
+        .args(["file", "-", "--json"])
+        .stdin(pipe)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    let signalled = std::process::Command::new("kill")
+        .args(["-INT", &reader.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(signalled.success());
+    let output = reader.wait_with_output().unwrap();
+    writer.kill().unwrap();
+    writer.wait().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(
+        stderr.starts_with("rngaudit: interrupted: the report covers the ")
+            && stderr.trim_end().lines().count() == 1,
+        "{stderr}"
+    );
+    let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(document["interrupted"], true);
+    // Everything read was analysed: the tests ran on it.
+    let read = document["bytes_analysed"].as_u64().unwrap();
+    assert!(read >= 1 << 20, "{document}");
+    assert!(document["summary"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|cell| cell["cell_p"].is_number()));
+}

@@ -632,3 +632,99 @@ fn summary_csv_has_cell_and_holm_p_values() {
     let results = std::fs::read_to_string(dir.path().join("results.csv")).unwrap();
     assert!(results.starts_with("source,kind,stream,seed,bytes,test,statistic,p_value,verdict\n"));
 }
+
+/// Every format is chosen with `--format`: one document on stdout without `--out`, the files of
+/// each named format (with what they cite, and the provenance) under `--out`.
+#[test]
+fn formats_are_chosen_with_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("audit");
+    let output = rngaudit()
+        .args([
+            "run",
+            "pcg32",
+            "ctl_counter",
+            "--bytes",
+            "64K",
+            "--streams",
+            "3",
+        ])
+        .args(["--format", "html", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    // stdout still shows the table; the page brings the CSV files it cites and the provenance.
+    assert!(String::from_utf8_lossy(&output.stdout).contains("ctl_counter"));
+    let mut written: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    written.sort();
+    let mut expected = vec![
+        "figures.csv",
+        "index.html",
+        "provenance.json",
+        "results.csv",
+        "summary.csv",
+    ];
+    if cfg!(feature = "charts") {
+        expected.extend(["pvalues.png", "verdicts.png"]);
+        expected.sort();
+    }
+    assert_eq!(written, expected);
+    let page = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(page.contains("Regenerate it with <code>rngaudit run pcg32 ctl_counter"));
+
+    // Without --out, the one format named is what stdout shows.
+    let dump = rngaudit()
+        .args(["dump", "chacha20", "--seed", "2", "--bytes", "40K"])
+        .output()
+        .unwrap()
+        .stdout;
+    let show = |format: &str, battery: &str| {
+        let output = rngaudit()
+            .args(["file", "-", "--battery", battery, "--seq-bits", "40000"])
+            .args(["--seqs", "8", "--format", format])
+            .write_stdin(dump.clone())
+            .output()
+            .unwrap();
+        assert!(output.status.code().unwrap() < 2, "{output:?}");
+        String::from_utf8(output.stdout).unwrap()
+    };
+    assert!(show("markdown", "default").starts_with("# rngaudit report\n"));
+    let sts = show("sts", "nist");
+    assert!(
+        sts.contains("RESULTS FOR THE UNIFORMITY OF P-VALUES"),
+        "{sts}"
+    );
+    assert!(sts.contains("Family-wise verdict"), "{sts}");
+    // The terminal table of the same NIST run, asked for by name.
+    assert!(show("terminal", "nist").contains("Holm p adjusts each test"));
+
+    // What cannot be: files without a directory, two documents on one stdout, a chart of
+    // ENT's figures. Each is refused before anything runs.
+    assert_usage_error(
+        rngaudit().args(["run", "pcg32", "--format", "png"]),
+        "--format png writes files",
+    );
+    assert_usage_error(
+        rngaudit().args(["run", "pcg32", "--format", "json", "--format", "sts"]),
+        "give --out DIR",
+    );
+    assert_usage_error(
+        rngaudit()
+            .args([
+                "run",
+                "pcg32",
+                "--battery",
+                "ent",
+                "--format",
+                "html",
+                "--out",
+            ])
+            .arg(dir.path().join("ent")),
+        "ENT's figures have no verdicts",
+    );
+    assert!(!dir.path().join("ent").exists());
+}

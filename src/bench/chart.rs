@@ -5,7 +5,7 @@
 //! Colour says what a row is (seeded, secure, token, Python, control), so "secure costs more"
 //! reads off the chart without a legend lookup per row; whiskers show each row's min–max.
 //!
-//! Text uses the font bundled in [`crate::chart`], so the image renders the same on a machine
+//! Text uses the font bundled in `crate::chart`, so the image renders the same on a machine
 //! without system fonts, and is written through its atomic writer (a temporary file beside the
 //! target, renamed into place) as every chart is.
 

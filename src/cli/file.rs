@@ -5,11 +5,15 @@
 use super::args::{FileArgs, InputFormatArg};
 use super::execute::{configure, execute, exit_code};
 use super::formats::Outputs;
+use super::status::EXIT_INTERRUPTED;
 use anyhow::Result;
 use rngaudit::battery;
 use rngaudit::source::external::{ExternalInput, Format};
 use rngaudit::Audit;
+use signal_hook::consts::SIGINT;
 use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 
 pub fn run(args: FileArgs) -> Result<ExitCode> {
     let format = match args.input_format {
@@ -28,8 +32,23 @@ pub fn run(args: FileArgs) -> Result<ExitCode> {
     if let Some(bytes) = args.bytes {
         audit = audit.bytes(bytes);
     }
-    let audit = configure(audit, args.tests.as_deref(), &args.common)?;
+    // Ctrl-C ends the input where it is (an endless pipe is the everyday case) and the report
+    // covers what was read; a second Ctrl-C exits at once.
+    let stop = Arc::new(AtomicBool::new(false));
+    signal_hook::flag::register_conditional_shutdown(
+        SIGINT,
+        EXIT_INTERRUPTED.into(),
+        Arc::clone(&stop),
+    )?;
+    signal_hook::flag::register(SIGINT, Arc::clone(&stop))?;
+    let audit = configure(audit.stop_on(stop), args.tests.as_deref(), &args.common)?;
     let report = execute(audit)?;
     outputs.deliver(&report)?;
+    if report.interrupted {
+        let read: u64 = report.results.iter().map(|r| r.bytes).sum::<u64>()
+            + report.ent.iter().map(|e| e.bytes).sum::<u64>();
+        eprintln!("rngaudit: interrupted: the report covers the {read} bytes read before Ctrl-C");
+        return Ok(ExitCode::from(EXIT_INTERRUPTED));
+    }
     Ok(exit_code(&report))
 }

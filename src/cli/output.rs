@@ -7,15 +7,29 @@ use indicatif::{ProgressBar, ProgressStyle};
 use std::io::{IsTerminal, Write};
 
 /// The one progress-bar factory: bytes analysed, hidden unless stderr is a terminal.
+/// An input of unknown length (`total_bytes` 0: a pipe) gets a spinner with the bytes read and
+/// the rate, and a hint that Ctrl-C reports what was read.
 pub(super) fn progress_bar(total_bytes: u64) -> ProgressBar {
     if !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
-    let bar = ProgressBar::new(total_bytes);
-    if let Ok(style) = ProgressStyle::with_template(
-        "{spinner} [{elapsed_precise}] {wide_bar} {binary_bytes}/{binary_total_bytes} ({binary_bytes_per_sec}, eta {eta})",
-    ) {
+    let (bar, template) = if total_bytes == 0 {
+        (
+            ProgressBar::new_spinner(),
+            "{spinner} [{elapsed_precise}] {binary_bytes} read ({binary_bytes_per_sec}); Ctrl-C reports what was read",
+        )
+    } else {
+        (
+            ProgressBar::new(total_bytes),
+            "{spinner} [{elapsed_precise}] {wide_bar} {binary_bytes}/{binary_total_bytes} ({binary_bytes_per_sec}, eta {eta})",
+        )
+    };
+    if let Ok(style) = ProgressStyle::with_template(template) {
         bar.set_style(style);
+    }
+    if total_bytes == 0 {
+        // A spinner only moves when ticked; data may arrive slowly.
+        bar.enable_steady_tick(std::time::Duration::from_millis(200));
     }
     bar
 }

@@ -1,7 +1,7 @@
 //! The HTML sink: `index.html` in the report directory, the page people open in a browser.
 //!
 //! It shows what the Markdown page shows (and takes the same numbers from the same places:
-//! the grid from [`grid`], the cells from `report.cells`, the appendix sections the CLI adds),
+//! the grid from `terminal::grid`, the cells from `report.cells`, the appendix sections the CLI adds),
 //! plus what a static Markdown page cannot: a table per source that sorts by any column, and a
 //! p-value histogram per source drawn as inline SVG, since the pooled `pvalues.png` hides one
 //! bad source among many good ones.

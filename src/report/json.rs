@@ -3,7 +3,7 @@
 //!
 //! Machines read this, so every number is a JSON number and nothing is left to text parsing.
 //! JSON has no NaN: serde_json would silently write `null`, so every float goes through
-//! [`number`], which keeps p-values in [0, 1] and turns anything else that is not finite into
+//! `number`, which keeps p-values in [0, 1] and turns anything else that is not finite into
 //! an explicit `null` that readers can check for. `serde_json` (without `preserve_order`) sorts
 //! object keys, so the output does not depend on how this file builds it.
 
@@ -176,6 +176,7 @@ pub fn render(report: &Report) -> Value {
         "master_seed": report.master_seed,
         "family_alpha": number(report.family_alpha),
         "passed": report.passed(),
+        "interrupted": report.interrupted,
         "sources": sources,
         "summary": summary,
         "results": results,

@@ -52,6 +52,9 @@ pub struct Report {
     /// ENT's figures per source, when the battery is `ent`; its reports have no cells and no
     /// verdicts.
     pub ent: Vec<EntResult>,
+    /// Whether reading was stopped early (a SIGINT, see [`crate::Audit::stop_on`]): the report
+    /// covers what was read before.
+    pub interrupted: bool,
     /// The command line that regenerates this report, when the caller knows one; the pages
     /// quote it.
     pub command: Option<String>,
@@ -88,6 +91,7 @@ impl Report {
             sources,
             sequence_bits: None,
             ent: Vec::new(),
+            interrupted: false,
             command: None,
             appendix: Vec::new(),
             provenance: Provenance::collect(threads),
@@ -418,6 +422,7 @@ pub(crate) mod fixtures {
             sources,
             sequence_bits: None,
             ent: Vec::new(),
+            interrupted: false,
             command: None,
             appendix: Vec::new(),
             provenance: crate::provenance::fixture(),

@@ -5,7 +5,7 @@
 //! The charts are what a reader looks at first on the report page. Layout is computed from the
 //! measured width of the text, so long source or test names widen the image rather than
 //! overlapping their neighbours. The font, text drawing and the atomic writer are the shared
-//! toolkit in [`crate::chart`].
+//! toolkit in `crate::chart`.
 
 use super::terminal::{grid, mark, short, Grid};
 use super::{Report, Sink};

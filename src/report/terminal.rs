@@ -529,12 +529,18 @@ impl Sink for TerminalSink {
 /// (one source of kind `external`) as one input with its tests; anything else as sources
 /// against their expectations.
 pub fn render(report: &Report) -> String {
-    if !report.ent.is_empty() {
-        return render_ent(report);
-    }
-    match report.sources.as_slice() {
-        [source] if source.kind == Kind::External => render_input(report, source),
-        _ => render_sources(report),
+    let body = if !report.ent.is_empty() {
+        render_ent(report)
+    } else {
+        match report.sources.as_slice() {
+            [source] if source.kind == Kind::External => render_input(report, source),
+            _ => render_sources(report),
+        }
+    };
+    if report.interrupted {
+        format!("Interrupted: what follows covers only the input read before it.\n{body}")
+    } else {
+        body
     }
 }
 
@@ -976,6 +982,7 @@ mod tests {
             sources,
             sequence_bits: None,
             ent: Vec::new(),
+            interrupted: false,
             command: None,
             appendix: Vec::new(),
             provenance: crate::provenance::fixture(),

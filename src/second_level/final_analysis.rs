@@ -78,7 +78,7 @@ pub fn pass_range(m: usize) -> (usize, usize) {
 }
 
 /// The final analysis of `per_sequence` (one list of outcomes per sequence, as
-/// [`super::sequences::run_sequence`] returns them), rows in first-seen order.
+/// [`crate::battery::nist::sequences::run_sequence`] returns them), rows in first-seen order.
 pub fn final_analysis(per_sequence: &[Vec<Outcome>]) -> Vec<FinalRow> {
     let mut rows: Vec<(FinalRow, Vec<f64>)> = Vec::new();
     for outcomes in per_sequence {

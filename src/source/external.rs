@@ -10,6 +10,8 @@ use crate::battery::nist::sequences::Ascii01Packer;
 use crate::source::SymbolStream;
 use crate::Error;
 use std::io::Read;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 /// How the input encodes bits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,6 +39,10 @@ pub struct ExternalInput {
     ready: Vec<u8>,
     position: usize,
     ended: bool,
+    /// Raised from outside (a SIGINT handler): the input then ends at the next read, as if
+    /// it had reached its end, so that what was read is still analysed and reported.
+    stop: Option<Arc<AtomicBool>>,
+    stopped: bool,
 }
 
 impl ExternalInput {
@@ -84,7 +90,20 @@ impl ExternalInput {
             ready: Vec::with_capacity(READ_CHUNK),
             position: 0,
             ended: false,
+            stop: None,
+            stopped: false,
         }
+    }
+
+    /// Ends the input at the next read once `flag` is raised (by a SIGINT handler, say): an
+    /// endless pipe can be stopped and still reported.
+    pub fn stop_on(&mut self, flag: Arc<AtomicBool>) {
+        self.stop = Some(flag);
+    }
+
+    /// Whether the input was ended by its stop flag rather than by its own end.
+    pub fn stopped(&self) -> bool {
+        self.stopped
     }
 
     /// How the input encodes bits.
@@ -98,10 +117,19 @@ impl ExternalInput {
         self.ready.clear();
         self.position = 0;
         while !self.ended && self.ready.is_empty() {
-            let got = match self.reader.read(&mut self.raw) {
-                Ok(got) => got,
-                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(error) => return Err(error),
+            let stop_raised = self
+                .stop
+                .as_ref()
+                .is_some_and(|f| f.load(Ordering::Relaxed));
+            let got = if stop_raised {
+                self.stopped = true;
+                0
+            } else {
+                match self.reader.read(&mut self.raw) {
+                    Ok(got) => got,
+                    Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(error) => return Err(error),
+                }
             };
             if got == 0 {
                 self.ended = true;
