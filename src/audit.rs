@@ -19,6 +19,8 @@ use crate::runner::{
     self, run_factory, run_segments, run_sequences, BitSource, GeneratedBits, Plan, SequencePlan,
     StreamReport,
 };
+use crate::second_level::checkpoints::Checkpoint;
+use crate::second_level::Verdict;
 use crate::seeds::stream_seed;
 use crate::source::external::{ExternalInput, Format};
 use crate::source::{self, Kind, SymbolStream};
@@ -39,6 +41,8 @@ pub const DEFAULT_SEQS: usize = 100;
 type Stream = Box<dyn SymbolStream>;
 /// A factory of seeded streams, called from the worker threads.
 type Factory = Box<dyn Fn(u64) -> Stream + Sync>;
+/// Told of each look at a stream read with checkpoints, as it is taken.
+type LookCallback = Box<dyn FnMut(&Checkpoint)>;
 /// The progress callback: bytes analysed since the last call.
 type Progress = Box<dyn Fn(u64) + Sync>;
 
@@ -74,6 +78,9 @@ pub struct Audit {
     seqs: usize,
     ent_bits: bool,
     stop: Option<Arc<AtomicBool>>,
+    checkpoints: bool,
+    keep_going: bool,
+    on_checkpoint: Option<LookCallback>,
     progress: Option<Progress>,
 }
 
@@ -132,6 +139,9 @@ impl Audit {
             seqs: DEFAULT_SEQS,
             ent_bits: false,
             stop: None,
+            checkpoints: false,
+            keep_going: false,
+            on_checkpoint: None,
             progress: None,
         }
     }
@@ -271,6 +281,30 @@ impl Audit {
     /// built-in sources and seeded factories run their plan whole.
     pub fn stop_on(mut self, flag: Arc<AtomicBool>) -> Self {
         self.stop = Some(flag);
+        self
+    }
+
+    /// Judges one stream read forward (a reader, one generator: one stream) at every doubling
+    /// of its length from 2^10 bytes and at its end, in one pass, under the family-wise rule of
+    /// [`crate::second_level::checkpoints`]; the report holds every look
+    /// ([`Report::checkpoints`](crate::report::Report::checkpoints)) and its final verdict is
+    /// the last look's. Reading stops at the first look that fails unless
+    /// [`Audit::keep_going`] says otherwise. Other inputs and several streams ignore it.
+    pub fn checkpoints(mut self, on: bool) -> Self {
+        self.checkpoints = on;
+        self
+    }
+
+    /// With [`Audit::checkpoints`]: read on after a look fails (to the end or the limit).
+    pub fn keep_going(mut self, on: bool) -> Self {
+        self.keep_going = on;
+        self
+    }
+
+    /// With [`Audit::checkpoints`]: called on this thread with each look as it is taken, for
+    /// a line per doubling while an endless pipe is read.
+    pub fn on_checkpoint(mut self, callback: impl FnMut(&Checkpoint) + 'static) -> Self {
+        self.on_checkpoint = Some(Box::new(callback));
         self
     }
 
@@ -426,7 +460,7 @@ impl Audit {
     }
 
     fn run_streams(
-        self,
+        mut self,
         battery: &'static battery::Battery,
         tests: Vec<&'static Test>,
         progress: &(dyn Fn(u64) + Sync),
@@ -449,7 +483,29 @@ impl Audit {
         let report = |results, bytes, threads| {
             Report::from_results(battery.name, bytes, streams, self.seed, threads, results)
         };
+        let looking = self.checkpoints && streams == 1;
+        let look_plan = LookPlan {
+            keep_going: self.keep_going,
+            callback: self.on_checkpoint.take(),
+            progress,
+        };
         match self.input {
+            Input::Stream(mut stream) if looking => {
+                let limit = self.bytes.unwrap_or(u64::MAX);
+                let (result, looks) =
+                    checkpointed(stream.as_mut(), &name, limit, &tests, &setup, look_plan)?;
+                Ok(looked_report(battery.name, self.seed, result, looks))
+            }
+            Input::External(mut input) if looking => {
+                let format = input.format();
+                let limit = self.bytes.unwrap_or(u64::MAX);
+                let (result, looks) =
+                    checkpointed(&mut input, &name, limit, &tests, &setup, look_plan)?;
+                if result.bytes == 0 {
+                    return Err(nothing_to_test(&name, format));
+                }
+                Ok(looked_report(battery.name, self.seed, result, looks))
+            }
             Input::Sources(ref names) => {
                 let sources = names
                     .iter()
@@ -747,14 +803,102 @@ fn external_segments(
         progress,
     )?;
     if results.iter().all(|r| r.bytes == 0) {
-        let what = match format {
-            Format::Bin => "is empty",
-            Format::Ascii01 => "has no whole byte of 0/1 digits (ascii01 reads only '0' and '1')",
-        };
-        return Err(Error::NothingToTest {
-            input: name.to_string(),
-            what: what.to_string(),
-        });
+        return Err(nothing_to_test(name, format));
     }
     Ok((segment_bytes, results))
+}
+
+fn nothing_to_test(name: &str, format: Format) -> Error {
+    let what = match format {
+        Format::Bin => "is empty",
+        Format::Ascii01 => "has no whole byte of 0/1 digits (ascii01 reads only '0' and '1')",
+    };
+    Error::NothingToTest {
+        input: name.to_string(),
+        what: what.to_string(),
+    }
+}
+
+/// How a stream read with checkpoints is looked at.
+struct LookPlan<'a> {
+    keep_going: bool,
+    callback: Option<LookCallback>,
+    progress: &'a (dyn Fn(u64) + Sync),
+}
+
+/// Reads one stream once, judging it at every checkpoint and at its end; returns the stream's
+/// result (as far as it was read) and every look.
+fn checkpointed(
+    stream: &mut dyn SymbolStream,
+    name: &str,
+    limit: u64,
+    tests: &[&'static Test],
+    setup: &Setup,
+    mut plan: LookPlan<'_>,
+) -> Result<(StreamReport, Vec<Checkpoint>), Error> {
+    let mut looks: Vec<Checkpoint> = Vec::new();
+    let mut callback = plan.callback.take();
+    let keep_going = plan.keep_going;
+    let mut look = |bytes: u64, outcomes: Vec<battery::Outcome>| {
+        let checkpoint = Checkpoint::judge(
+            name,
+            Kind::External,
+            bytes,
+            looks.len() as u32 + 1,
+            outcomes,
+        );
+        if let Some(callback) = callback.as_mut() {
+            callback(&checkpoint);
+        }
+        let stop = checkpoint.verdict == Verdict::Fail && !keep_going;
+        looks.push(checkpoint);
+        stop
+    };
+    // The tests are told nothing of the length: reading may stop at any checkpoint.
+    let setup = Setup {
+        length: None,
+        ..setup.clone()
+    };
+    let (bytes, outcomes) =
+        runner::analyse_looking(stream, &setup, tests, limit, Some(&mut look), plan.progress)
+            .map_err(|source| Error::Read {
+                what: name.to_string(),
+                source,
+            })?;
+    // The end is a look of its own unless it fell on the last checkpoint.
+    if looks.last().map(|l| l.bytes) != Some(bytes) && bytes > 0 {
+        let checkpoint = Checkpoint::judge(
+            name,
+            Kind::External,
+            bytes,
+            looks.len() as u32 + 1,
+            outcomes.clone(),
+        );
+        if let Some(callback) = callback.as_mut() {
+            callback(&checkpoint);
+        }
+        looks.push(checkpoint);
+    }
+    let result = StreamReport {
+        source: name.to_string(),
+        kind: Kind::External,
+        stream: 0,
+        seed: None,
+        bytes,
+        outcomes,
+    };
+    Ok((result, looks))
+}
+
+/// The report of a stream read with checkpoints: its final verdict is its last look's, at that
+/// look's level, so that the family-wise rule covers every look.
+fn looked_report(battery: &str, seed: u64, result: StreamReport, looks: Vec<Checkpoint>) -> Report {
+    let bytes = result.bytes;
+    let alpha = looks
+        .last()
+        .map_or(crate::second_level::FAMILY_ALPHA, |l| l.family_alpha);
+    // Read on this thread, one chunk after another.
+    let mut report = Report::from_results_at(battery, bytes, 1, seed, 1, vec![result], alpha);
+    report.checkpoints = looks;
+    report
 }

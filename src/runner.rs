@@ -64,15 +64,38 @@ pub fn analyse(
     tests: &[&'static Test],
     limit: u64,
 ) -> std::io::Result<(u64, Vec<Outcome>)> {
+    analyse_looking(stream, setup, tests, limit, None, &|_| {})
+}
+
+/// A look at a stream while it is read: called at each checkpoint (2^10, 2^11, ... symbols) with
+/// the symbols read and the tests' outcomes so far; returns true to stop reading there.
+pub type Look<'a> = &'a mut dyn FnMut(u64, Vec<Outcome>) -> bool;
+
+/// [`analyse`] with `progress` told of every chunk, and at every checkpoint (see [`crate::second_level::checkpoints`]) hands the
+/// tests' snapshot to `look`, which may stop the reading there. Nothing is read twice.
+pub fn analyse_looking(
+    stream: &mut dyn SymbolStream,
+    setup: &Setup,
+    tests: &[&'static Test],
+    limit: u64,
+    mut look: Option<Look<'_>>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> std::io::Result<(u64, Vec<Outcome>)> {
+    use crate::second_level::checkpoints::next_checkpoint;
     let mut states: Vec<_> = tests
         .iter()
         .map(|test| (test.applies_to)(setup.alphabet).map(|()| (test.start)(setup)))
         .collect();
     let mut buffer = vec![0u8; CHUNK_SYMBOLS];
     let mut read = 0u64;
+    let mut checkpoint = next_checkpoint(0);
     while read < limit {
-        let want = (limit - read).min(CHUNK_SYMBOLS as u64) as usize;
-        let got = stream.fill(&mut buffer[..want])?;
+        let mut want = (limit - read).min(CHUNK_SYMBOLS as u64);
+        if look.is_some() {
+            // A chunk ends at the next checkpoint, so that the look sees exactly 2^k symbols.
+            want = want.min(checkpoint - read);
+        }
+        let got = stream.fill(&mut buffer[..want as usize])?;
         if got == 0 {
             break;
         }
@@ -80,6 +103,23 @@ pub fn analyse(
             state.update(&buffer[..got]);
         }
         read += got as u64;
+        progress(got as u64);
+        if read == checkpoint {
+            checkpoint = next_checkpoint(read);
+            if let Some(look) = look.as_mut() {
+                let outcomes = tests
+                    .iter()
+                    .zip(&states)
+                    .flat_map(|(test, state)| match state {
+                        Ok(state) => state.snapshot(),
+                        Err(reason) => vec![Outcome::skipped(test.name, reason.clone())],
+                    })
+                    .collect();
+                if look(read, outcomes) {
+                    break;
+                }
+            }
+        }
     }
     let outcomes = tests
         .iter()

@@ -287,3 +287,71 @@ fn a_fallible_generator_that_fails_stops_the_audit_with_a_read_error() {
     let result = Audit::rng(Failing(1 << 17)).bytes(BYTES).streams(4).run();
     assert!(matches!(result, Err(Error::Read { .. })), "{result:?}");
 }
+
+/// A look at 2^k bytes sees exactly what an audit of the first 2^k bytes sees: the snapshot
+/// of the tests' states is their state at that length, and nothing is read twice.
+#[test]
+fn each_checkpoint_equals_an_audit_of_the_prefix() {
+    let data = chacha_bytes(17, (1 << 19) + 1000);
+    let looks = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let seen = std::rc::Rc::clone(&looks);
+    let report = Audit::reader(Cursor::new(data.clone()))
+        .checkpoints(true)
+        .keep_going(true)
+        .on_checkpoint(move |look| seen.borrow_mut().push(look.clone()))
+        .run()
+        .unwrap();
+    let looks = looks.borrow();
+    // 2^10 ... 2^19, then the end at 2^19 + 1000.
+    assert_eq!(looks.len(), 11);
+    assert_eq!(report.checkpoints.len(), 11);
+    assert_eq!(looks.last().map(|l| l.bytes), Some((1 << 19) + 1000));
+    let cells = |cells: &[rngaudit::second_level::CellSummary]| -> Vec<(String, Option<u64>)> {
+        cells
+            .iter()
+            .map(|c| (c.display_name(), c.cell_p.map(f64::to_bits)))
+            .collect()
+    };
+    for look in looks.iter() {
+        let prefix = Audit::reader(Cursor::new(data[..look.bytes as usize].to_vec()))
+            .run()
+            .unwrap();
+        assert_eq!(
+            cells(&look.cells),
+            cells(&prefix.cells),
+            "at {} bytes",
+            look.bytes
+        );
+        // The look judges at its own, stricter level: α / (k (k + 1)).
+        assert_eq!(
+            look.family_alpha,
+            0.01 / f64::from(look.look * (look.look + 1))
+        );
+    }
+    // The report is the last look's.
+    assert_eq!(report.family_alpha, looks.last().unwrap().family_alpha);
+    assert_eq!(report.first_fail_bytes(), None);
+    assert!(report.passed());
+}
+
+/// A generator that fails stops the reading at the first look that fails, and says where.
+#[test]
+fn a_failing_stream_stops_at_its_first_failing_look() {
+    // Bits that are 1 with probability 3/4: caught within the first few KiB.
+    let mut rng = ChaCha20Rng::seed_from_u64(5);
+    let report = Audit::fill(move |buf: &mut [u8]| {
+        for byte in buf.iter_mut() {
+            *byte = (rng.next_u32() as u8) | (rng.next_u32() as u8);
+        }
+    })
+    .bytes(1 << 30)
+    .streams(1)
+    .checkpoints(true)
+    .run()
+    .unwrap();
+    let first = report.first_fail_bytes().expect("caught");
+    assert!(first <= 1 << 12, "first failure at {first}");
+    assert_eq!(report.checkpoints.last().map(|l| l.bytes), Some(first));
+    assert_eq!(report.results[0].bytes, first);
+    assert!(!report.passed());
+}

@@ -472,11 +472,17 @@ fn verdict_line<'a>(stdout: &'a str, name: &str) -> &'a str {
 
 #[test]
 fn a_failing_single_stream_shows_its_p_values() {
-    // 512 KiB: long enough for every test of the default battery (serial needs 320 KiB).
-    let (stdout, _, code) = file_terminal(dump("ctl_bias52", "3", "512K"), &[]);
+    // 512 KiB: long enough for every test of the default battery (serial needs 320 KiB). The
+    // doublings fail from 2 KiB on; --keep-going reads on to the end all the same.
+    let (stdout, _, code) = file_terminal(dump("ctl_bias52", "3", "512K"), &["--keep-going"]);
     assert_eq!(code, 1, "{stdout}");
+    assert!(stdout.starts_with("length= 2^10 bytes (1K): "), "{stdout}");
     assert!(
-        stdout.starts_with("rngaudit: battery default on stdin, 512 KiB (1 stream), family α"),
+        stdout.contains("\nlength= 2^19 bytes (512K): FAIL in "),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("\nrngaudit: battery default on stdin, 512 KiB (1 stream), family α"),
         "{stdout}"
     );
     let header = stdout.lines().find(|l| l.starts_with("test ")).unwrap();
@@ -727,4 +733,34 @@ fn formats_are_chosen_with_format() {
         "ENT's figures have no verdicts",
     );
     assert!(!dir.path().join("ent").exists());
+}
+
+/// `file` judges one stream at every doubling in one pass and stops at the first that fails;
+/// `--json` holds every look and `first_fail_bytes`.
+#[test]
+fn file_reports_every_doubling_and_the_first_failure() {
+    let output = rngaudit()
+        .args(["file", "-", "--json"])
+        .write_stdin(dump("ctl_bias52", "3", "1M"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let looks = document["checkpoints"].as_array().unwrap();
+    let first = document["first_fail_bytes"].as_u64().unwrap();
+    assert_eq!(looks.last().unwrap()["bytes"].as_u64(), Some(first));
+    assert_eq!(looks.last().unwrap()["verdict"], "fail");
+    assert_eq!(document["bytes_analysed"].as_u64(), Some(first));
+    assert!(first.is_power_of_two() && first < 1 << 20, "{first}");
+    // A good generator: every doubling of 1 MiB passes, and the end is the last look.
+    let output = rngaudit()
+        .args(["file", "-", "--json"])
+        .write_stdin(dump("chacha20", "3", "1M"))
+        .output()
+        .unwrap();
+    let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(document["first_fail_bytes"].is_null());
+    let looks = document["checkpoints"].as_array().unwrap();
+    let lengths: Vec<u64> = looks.iter().map(|l| l["bytes"].as_u64().unwrap()).collect();
+    assert_eq!(lengths, (10..=20).map(|k| 1u64 << k).collect::<Vec<_>>());
 }

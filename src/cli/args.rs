@@ -81,12 +81,16 @@ pub struct FileArgs {
     /// Comma-separated tests of the battery (default: all).
     #[arg(long)]
     pub tests: Option<String>,
-    /// Analyse at most this much input (default: all of it).
-    #[arg(long, value_parser = parse_size_arg, allow_hyphen_values = true)]
+    /// Analyse at most this much input (default: all of it, or until Ctrl-C).
+    #[arg(long, visible_alias = "max", value_parser = parse_size_arg, allow_hyphen_values = true)]
     pub bytes: Option<u64>,
-    /// Cut the input into this many consecutive segments and analyse them as streams.
+    /// Cut the input into this many consecutive segments and analyse them as streams. With one
+    /// stream (the default) it is judged at every doubling from 2^10 bytes, one line each.
     #[arg(long, default_value_t = 1)]
     pub streams: u32,
+    /// Read on after a doubling fails (by default reading stops at the first failure).
+    #[arg(long)]
+    pub keep_going: bool,
     /// For --battery ent: treat the input as bits, as `ent -b` does.
     #[arg(long)]
     pub bits: bool,

@@ -5,6 +5,7 @@
 use super::args::{FileArgs, InputFormatArg};
 use super::execute::{configure, execute, exit_code};
 use super::formats::Outputs;
+use super::output::print_stdout;
 use super::status::EXIT_INTERRUPTED;
 use anyhow::Result;
 use rngaudit::battery;
@@ -28,7 +29,17 @@ pub fn run(args: FileArgs) -> Result<ExitCode> {
         .streams(args.streams)
         .seq_bits(args.nist.seq_bits)
         .seqs(args.nist.seqs)
-        .ent_bits(args.bits);
+        .ent_bits(args.bits)
+        // One stream is judged at every doubling, PractRand's way; each look prints a line as
+        // it is taken when stdout shows the table.
+        .checkpoints(true)
+        .keep_going(args.keep_going);
+    if outputs.shows_terminal() {
+        audit = audit.on_checkpoint(|look| {
+            // A closed stdout ends the lines; the report's own writing says so.
+            let _ = print_stdout(&format!("{}\n", look.line()));
+        });
+    }
     if let Some(bytes) = args.bytes {
         audit = audit.bytes(bytes);
     }

@@ -76,6 +76,11 @@ impl Outputs {
         Ok(Outputs { stdout, files })
     }
 
+    /// Whether stdout shows the terminal table (so lines printed before it read well).
+    pub(super) fn shows_terminal(&self) -> bool {
+        self.stdout.name() == "terminal"
+    }
+
     /// Writes the files (each atomically), then prints the stdout document.
     pub(super) fn deliver(&self, report: &Report) -> Result<()> {
         if let Some((dir, sinks)) = &self.files {

@@ -177,6 +177,8 @@ pub fn render(report: &Report) -> Value {
         "family_alpha": number(report.family_alpha),
         "passed": report.passed(),
         "interrupted": report.interrupted,
+        "checkpoints": report.checkpoints.iter().map(checkpoint).collect::<Vec<_>>(),
+        "first_fail_bytes": report.first_fail_bytes(),
         "sources": sources,
         "summary": summary,
         "results": results,
@@ -211,6 +213,22 @@ fn sts_rows(report: &Report) -> Vec<Value> {
         }
     }
     rows
+}
+
+/// One look at a stream read with checkpoints.
+fn checkpoint(look: &crate::second_level::checkpoints::Checkpoint) -> Value {
+    json!({
+        "bytes": look.bytes,
+        "look": look.look,
+        "family_alpha": number(look.family_alpha),
+        "measured": look.measured,
+        "verdict": look.verdict.as_str(),
+        "failing": look.failing.iter().map(|(test, p, holm_p)| json!({
+            "test": test,
+            "p_value": probability(*p),
+            "holm_p": probability(*holm_p),
+        })).collect::<Vec<_>>(),
+    })
 }
 
 /// One source's ENT figures: `null` where ENT prints `-nan` or "undefined".

@@ -52,6 +52,9 @@ pub struct Report {
     /// ENT's figures per source, when the battery is `ent`; its reports have no cells and no
     /// verdicts.
     pub ent: Vec<EntResult>,
+    /// The looks at a stream read with checkpoints (2^10, 2^11, ... bytes and its end), in
+    /// order; empty otherwise. The report's own verdict is the last look's.
+    pub checkpoints: Vec<crate::second_level::checkpoints::Checkpoint>,
     /// Whether reading was stopped early (a SIGINT, see [`crate::Audit::stop_on`]): the report
     /// covers what was read before.
     pub interrupted: bool,
@@ -78,19 +81,42 @@ impl Report {
         threads: usize,
         results: Vec<StreamReport>,
     ) -> Report {
-        let cells = crate::second_level::summarize(&results, FAMILY_ALPHA);
+        Report::from_results_at(
+            battery,
+            bytes,
+            streams,
+            master_seed,
+            threads,
+            results,
+            FAMILY_ALPHA,
+        )
+    }
+
+    /// [`Report::from_results`] with the verdicts decided at `family_alpha` (the last look's
+    /// level, for a stream judged at checkpoints).
+    pub fn from_results_at(
+        battery: &str,
+        bytes: u64,
+        streams: u32,
+        master_seed: u64,
+        threads: usize,
+        results: Vec<StreamReport>,
+        family_alpha: f64,
+    ) -> Report {
+        let cells = crate::second_level::summarize(&results, family_alpha);
         let sources = crate::second_level::by_source(&cells);
         Report {
             battery: battery.to_string(),
             bytes,
             streams,
             master_seed,
-            family_alpha: FAMILY_ALPHA,
+            family_alpha,
             results,
             cells,
             sources,
             sequence_bits: None,
             ent: Vec::new(),
+            checkpoints: Vec::new(),
             interrupted: false,
             command: None,
             appendix: Vec::new(),
@@ -132,6 +158,14 @@ impl Report {
             }
         }
         groups
+    }
+
+    /// The length of the first look that failed, for a stream read with checkpoints.
+    pub fn first_fail_bytes(&self) -> Option<u64> {
+        self.checkpoints
+            .iter()
+            .find(|look| look.verdict == crate::second_level::Verdict::Fail)
+            .map(|look| look.bytes)
     }
 
     /// Whether every source came out as expected (good sources not failed, controls failed).
@@ -422,6 +456,7 @@ pub(crate) mod fixtures {
             sources,
             sequence_bits: None,
             ent: Vec::new(),
+            checkpoints: Vec::new(),
             interrupted: false,
             command: None,
             appendix: Vec::new(),

@@ -525,6 +525,15 @@ impl Sink for TerminalSink {
     }
 }
 
+/// A family-wise level as people read it: `0.01`, or `1.67e-3` for a checkpoint's level.
+pub fn alpha_text(alpha: f64) -> String {
+    if alpha >= 0.001 && (alpha * 1000.0).fract() == 0.0 {
+        format!("{alpha}")
+    } else {
+        format!("{alpha:.2e}")
+    }
+}
+
 /// Renders the report for a terminal: ENT's figures as `ent` prints them; a user's own input
 /// (one source of kind `external`) as one input with its tests; anything else as sources
 /// against their expectations.
@@ -586,7 +595,9 @@ fn render_input(report: &Report, source: &SourceSummary) -> String {
     let _ = writeln!(
         out,
         "rngaudit: battery {} on {}, {amount}, family α {}",
-        report.battery, source.source, report.family_alpha
+        report.battery,
+        source.source,
+        alpha_text(report.family_alpha)
     );
     let measured: Vec<&CellSummary> = report.cells.iter().filter(|c| c.streams > 0).collect();
     if !measured.is_empty() {
@@ -595,7 +606,7 @@ fn render_input(report: &Report, source: &SourceSummary) -> String {
             out,
             "Holm p adjusts each test's p-value over the {} that ran; a test fails where it is ≤ {}.",
             count(measured.len(), "test"),
-            report.family_alpha
+            alpha_text(report.family_alpha)
         );
         if streams == 1 {
             single_stream_table(&mut out, report, &measured);
@@ -704,7 +715,7 @@ fn render_sources(report: &Report) -> String {
         report.streams,
         format_size(report.bytes),
         report.master_seed,
-        report.family_alpha
+        alpha_text(report.family_alpha)
     );
     out.push('\n');
     let grid = grid(report);
@@ -744,7 +755,7 @@ fn render_sources(report: &Report) -> String {
             out,
             "Every cell: cell p combines its streams, Holm p adjusts it over the run's {} (fail where ≤ {}):",
             count(measured.len(), "cell"),
-            report.family_alpha
+            alpha_text(report.family_alpha)
         );
         cells_table(&mut out, &measured, true);
     } else {
@@ -982,6 +993,7 @@ mod tests {
             sources,
             sequence_bits: None,
             ent: Vec::new(),
+            checkpoints: Vec::new(),
             interrupted: false,
             command: None,
             appendix: Vec::new(),

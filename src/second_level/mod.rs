@@ -30,6 +30,7 @@
 //! Holm controls the family-wise error rate under any dependence between cells (Holm 1979), so
 //! the chance that any good source gets a `fail` in a report is at most `family_alpha`.
 
+pub mod checkpoints;
 pub mod final_analysis;
 
 use crate::battery::Outcome;
