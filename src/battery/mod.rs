@@ -7,6 +7,12 @@
 //! boundaries (runs, pairs, blocks) keeps the few symbols it needs in its state. A test knows
 //! nothing of threads, files or reports.
 //!
+//! A state can also be read early ([`TestState::snapshot`]: the outcomes so far, and reading
+//! goes on), merged with the state of the segment that follows it in the stream
+//! ([`TestState::merge`]: exactly one pass over both), and saved and restored in a versioned
+//! format ([`TestState::save`], [`Test::restore`]). Tests get these by writing their state as a
+//! `Segment` ([`state`]), which says what the state keeps across a segment boundary.
+//!
 //! Every test is one file in this folder plus one line in a battery's list ([`DEFAULT`]). The
 //! CLI, `rngaudit list`, the reports and the registry-wide tests at the bottom of this file pick
 //! it up from there.
