@@ -1,17 +1,17 @@
 //! Snapshots, merges and saved states of tests' streaming states, for every test at once.
 //!
-//! A test writes its state as a [`Segment`]: counts plus the few symbols of context it carries
-//! across chunks, and a way to absorb the state of the segment that follows it. [`Segmented`]
+//! A test writes its state as a `Segment`: counts plus the few symbols of context it carries
+//! across chunks, and a way to absorb the state of the segment that follows it. `Segmented`
 //! wraps it into a [`TestState`] and does what is the same for every test:
 //!
 //! - where a segment starts: a segment that does not start at the beginning of the stream is
 //!   told its offset ([`Setup::offset`]). A test whose state carries more than counts only at
 //!   some positions (the middle of a block, of a packed word) names its period
-//!   ([`Segment::alignment`]); the segment keeps the symbols before its first such position
+//!   (`Segment::alignment`); the segment keeps the symbols before its first such position
 //!   aside (its *head*), and its test starts there, as if on a fresh stream. The head is what
 //!   the segment before it needs to complete its last block.
 //! - merging A with the B that follows it: A reads B's head like any chunk, which brings it to
-//!   B's first aligned position, and then absorbs B's test state ([`Segment::absorb`]): at an
+//!   B's first aligned position, and then absorbs B's test state (`Segment::absorb`): at an
 //!   aligned position A's own state holds counts and boundary context only.
 //! - the snapshot: the test's outcomes on a copy of its state, so the state reads on.
 //! - saving: the whole wrapper as JSON under the test's name and format version.

@@ -47,6 +47,12 @@ impl Blocks {
     }
 
     /// Feeds `len` bits (the top of `word`), calling `on_block` for each block they complete.
+    /// The block length in bits (0 when the test cannot run): the period of a block test's
+    /// state, for merging ([`super::BitTest::alignment_bits`]).
+    pub fn bits(&self) -> u64 {
+        self.bits as u64
+    }
+
     #[inline]
     pub fn push(&mut self, mut word: u64, mut len: u32, mut on_block: impl FnMut(&[u64])) {
         if self.bits == 0 {
@@ -152,6 +158,33 @@ impl CyclicPatterns {
 
     /// Adds the windows that wrap around the end and returns the counts (n of them in all for a
     /// sequence of n bits).
+    /// Takes in the patterns of the bits that follow: the windows across the boundary are
+    /// counted from this state's last bits and `next`'s first word, then `next`'s own counts
+    /// (of windows inside it) are added, and its last bits become this state's.
+    pub fn absorb(&mut self, next: CyclicPatterns) {
+        if next.seen == 0 {
+            return;
+        }
+        if self.seen == 0 {
+            *self = next;
+            return;
+        }
+        let last = self.last;
+        let across = (u64::from(self.m) - 1).min(next.seen) as u32;
+        if across > 0 {
+            self.push(next.head & !low_mask(64 - across), across);
+        }
+        for (count, more) in self.counts.iter_mut().zip(&next.counts) {
+            *count += more;
+        }
+        self.last = if next.seen >= 64 {
+            next.last
+        } else {
+            (last << next.seen) | (next.last & low_mask(next.seen as u32))
+        };
+        self.seen += next.seen - u64::from(across);
+    }
+
     pub fn finish(mut self) -> Vec<u32> {
         let n = self.seen;
         if n == 0 {

@@ -14,6 +14,9 @@
 //! default M = 128 breaks it from n = 12,800 on, including the reference n = 10^6 (N = 7,812).
 //! Measured with `contrib/nist_false_fails.sh` (200 runs of 20 ChaCha20 sequences, M = 128): no
 //! run failed on BlockFrequency at 10,000, 100,000 or 1,000,000 bits (N = 78, 781 and 7,812).
+//!
+//! For merging, a segment starts its blocks at a multiple of M bits (and of 64) and keeps the bytes
+//! before it aside, for the segment before to close its last block; the closed blocks' sums add.
 
 use super::{packed_bits_only, parameter_unmet, skip_all, BitTest, Conditions, MinLength};
 use crate::battery::{Outcome, Params, Setup, Test};
@@ -94,6 +97,19 @@ impl BlockFrequency {
 
 impl BitTest for BlockFrequency {
     const NAME: &'static str = "BlockFrequency";
+    const MERGEABLE: bool = true;
+
+    fn alignment_bits(&self) -> u64 {
+        self.m.max(1)
+    }
+
+    fn absorb(&mut self, next: Self) {
+        // At a block boundary: add next's closed blocks, take its open one.
+        self.blocks += next.blocks;
+        self.sum += next.sum;
+        self.filled = next.filled;
+        self.ones = next.ones;
+    }
 
     #[inline]
     fn push(&mut self, mut word: u64, mut len: u32) {

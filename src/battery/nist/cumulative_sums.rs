@@ -14,6 +14,9 @@
 //! and lowest partial sums.
 //!
 //! Condition: n ≥ 100 (SP 800-22 §2.13.7), for the Brownian approximation of the walk.
+//!
+//! For merging, a segment keeps its walk's end, maximum and minimum (its walk starts at 0): the
+//! later segment's extremes, shifted by the earlier one's end, join the earlier ones.
 
 use super::{packed_bits_only, skip_all, BitTest, Conditions, MinLength};
 use crate::battery::{Outcome, Params, Setup, Test};
@@ -90,6 +93,14 @@ impl CumulativeSums {
 
 impl BitTest for CumulativeSums {
     const NAME: &'static str = "CumulativeSums";
+    const MERGEABLE: bool = true;
+
+    fn absorb(&mut self, next: Self) {
+        // Next's walk started at 0 where this one stands at `sum`.
+        self.sup = self.sup.max(self.sum + next.sup);
+        self.inf = self.inf.min(self.sum + next.inf);
+        self.sum += next.sum;
+    }
 
     #[inline]
     fn push(&mut self, word: u64, len: u32) {

@@ -4,6 +4,8 @@
 //! per 64-bit word.
 //!
 //! Condition: n ≥ 100 (SP 800-22 §2.1.7), for the normal approximation of S_n.
+//!
+//! Merging segments adds their counts of ones; no boundary context is needed.
 
 use super::{packed_bits_only, BitTest, Conditions, MinLength};
 use crate::battery::{Outcome, Params, Setup, Test};
@@ -40,6 +42,11 @@ struct Frequency {
 
 impl BitTest for Frequency {
     const NAME: &'static str = "Frequency";
+    const MERGEABLE: bool = true;
+
+    fn absorb(&mut self, next: Self) {
+        self.ones += next.ones;
+    }
 
     #[inline]
     fn push(&mut self, word: u64, _len: u32) {

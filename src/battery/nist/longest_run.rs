@@ -14,6 +14,9 @@
 //! smallest expected class count there is 16 · 0.1875 = 3, under the usual 5 of a χ² test; the
 //! table's other rows start where it is about 5 (49 · 0.1124 = 5.5 and 75 · 0.0675 = 5.1), and
 //! SP 800-22 states the length, so it is applied as written.
+//!
+//! For merging, a segment starts its blocks at a multiple of M bits (and of 64) and keeps the bytes
+//! before it aside, for the segment before to close its last block; the class counts add.
 
 use super::bits::Blocks;
 use super::{packed_bits_only, skip_all, BitTest, Conditions, MinLength, NEEDS_LENGTH};
@@ -155,6 +158,20 @@ fn longest_run_of_ones(block: &[u64]) -> u32 {
 
 impl BitTest for LongestRun {
     const NAME: &'static str = "LongestRun";
+    const MERGEABLE: bool = true;
+
+    fn alignment_bits(&self) -> u64 {
+        self.blocks.bits()
+    }
+
+    fn absorb(&mut self, next: Self) {
+        // At a block boundary: add next's closed blocks, take its open one.
+        for (count, more) in self.nu.iter_mut().zip(next.nu) {
+            *count += more;
+        }
+        self.n_blocks += next.n_blocks;
+        self.blocks = next.blocks;
+    }
 
     #[inline]
     fn push(&mut self, word: u64, len: u32) {

@@ -20,6 +20,9 @@
 //!
 //! The walk skips a whole word when it is too far from 0 for any step of the word to reach a
 //! state of interest, and a byte likewise; only near 0 does it step bit by bit.
+//!
+//! Merging is not supported yet (it is in `MERGE_NOT_YET`): a later segment does not know the
+//! walk's level where it starts, so it cannot tell where its cycles begin and end.
 
 use super::{packed_bits_only, skip_all, BitTest};
 use crate::battery::{Outcome, Setup, Test};

@@ -11,6 +11,9 @@
 //!
 //! Condition: at least 38 matrices, n ≥ 38 · 1024 = 38,912 (SP 800-22 §2.5.7), where the
 //! smallest expected count, 38 · p_30 = 5.08, reaches the usual 5 of a χ² test.
+//!
+//! For merging, a segment starts its matrices at a multiple of 1,024 bits and keeps the bytes
+//! before it aside, for the segment before to complete its last matrix; the rank counts add.
 
 use super::{packed_bits_only, skip_all, BitTest, Conditions, MinLength};
 use crate::battery::{Outcome, Params, Setup, Test};
@@ -94,6 +97,20 @@ fn rank_probability(r: i32) -> f64 {
 
 impl BitTest for Rank {
     const NAME: &'static str = "Rank";
+    const MERGEABLE: bool = true;
+
+    fn alignment_bits(&self) -> u64 {
+        MATRIX_BITS
+    }
+
+    fn absorb(&mut self, next: Self) {
+        // At a matrix boundary: add next's ranked matrices, take its open one.
+        self.full += next.full;
+        self.one_less += next.one_less;
+        self.matrices += next.matrices;
+        self.rows = next.rows;
+        self.words = next.words;
+    }
 
     #[inline]
     fn push(&mut self, word: u64, len: u32) {

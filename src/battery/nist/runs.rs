@@ -7,6 +7,9 @@
 //! Transitions are counted a word at a time: popcount(w XOR (w >> 1 with the previous bit)).
 //!
 //! Condition: n ≥ 100 (SP 800-22 §2.3.7), for the normal approximation of V_n.
+//!
+//! For merging, a segment keeps its first and last bits: the transition across the boundary is
+//! counted from the earlier segment's last bit and the later one's first.
 
 use super::{packed_bits_only, skip_all, BitTest, Conditions, MinLength};
 use crate::battery::{Outcome, Params, Setup, Test};
@@ -26,6 +29,7 @@ pub const TEST: Test = Test {
             ones: 0,
             transitions: 0,
             last: None,
+            first: None,
             conditions: Conditions::new(&setup.params, min_length(&setup.params)),
         })
     },
@@ -44,17 +48,37 @@ struct Runs {
     transitions: u64,
     /// The last bit seen, once there is one.
     last: Option<u64>,
+    /// The first bit, for the transition across the boundary when the segment before is merged.
+    first: Option<u64>,
     conditions: Conditions,
 }
 
 impl BitTest for Runs {
     const NAME: &'static str = "Runs";
+    const MERGEABLE: bool = true;
+
+    fn absorb(&mut self, next: Self) {
+        match (self.last, next.first) {
+            (Some(last), Some(first)) => self.transitions += last ^ first,
+            (None, _) => self.first = next.first,
+            (Some(_), None) => {}
+        }
+        self.transitions += next.transitions;
+        self.ones += next.ones;
+        self.last = next.last.or(self.last);
+    }
 
     #[inline]
     fn push(&mut self, word: u64, len: u32) {
         self.ones += u64::from(word.count_ones());
         // The first bit of the sequence has no predecessor: pretend it repeats itself.
-        let before = self.last.unwrap_or(word >> 63);
+        let before = match self.last {
+            Some(last) => last,
+            None => {
+                self.first = Some(word >> 63);
+                word >> 63
+            }
+        };
         let shifted = (word >> 1) | (before << 63);
         self.transitions += u64::from(((word ^ shifted) & super::bits::top_mask(len)).count_ones());
         self.last = Some((word >> (64 - len)) & 1);

@@ -10,6 +10,10 @@
 //!
 //! Condition: m < ⌊log2 n⌋ − 2 (SP 800-22 §2.11.7), i.e. n ≥ 2^{m+3}: at least 8 expected
 //! occurrences of each m-bit pattern; 524,288 bits for m = 16.
+//!
+//! For merging, a segment keeps its first word and its last 64 bits: the windows across the
+//! boundary are counted from the earlier segment's last bits and the later one's first m−1, and the
+//! wrap-around at the end uses the merged sequence's first word.
 
 use super::bits::{fold_counts, CyclicPatterns};
 use super::{packed_bits_only, skip_all, BitTest, Conditions, MinLength};
@@ -84,6 +88,11 @@ fn psi_squared(counts: &[u32], n: u64) -> f64 {
 
 impl BitTest for Serial {
     const NAME: &'static str = "Serial";
+    const MERGEABLE: bool = true;
+
+    fn absorb(&mut self, next: Self) {
+        self.patterns.absorb(next.patterns);
+    }
 
     #[inline]
     fn push(&mut self, word: u64, len: u32) {

@@ -10,6 +10,10 @@
 //! Condition: n ≥ 387,840 (SP 800-22 §2.9.7's table, L = 6), where STS starts too; below it
 //! there are not enough blocks to initialise the table (Q = 10 · 2^L) and to test
 //! (K ≈ 1000 · 2^L).
+//!
+//! Merging is not supported yet (it is in `MERGE_NOT_YET`): a later segment cannot know each
+//! pattern's last position before it, and the sum of logarithms would have to be added in one
+//! pass's order to stay bit-identical.
 
 use super::{packed_bits_only, skip_all, BitTest, Conditions, MinLength, NEEDS_LENGTH};
 use crate::battery::{Outcome, Params, Setup, Test};
