@@ -5,7 +5,7 @@
 //! also the chi-square that `ent` prints for bytes). Unlike monobit it sees every symbol value,
 //! so it catches a generator that favours some byte values while keeping its bits balanced.
 //!
-//! This file also owns [`SymbolCounts`], the histogram the entropy test reads as well.
+//! This file also owns `SymbolCounts`, the histogram the entropy test reads as well.
 //!
 //! Merging segments adds their counts; no boundary context is needed.
 

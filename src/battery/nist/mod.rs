@@ -43,7 +43,7 @@
 //! on the command line.
 //!
 //! # Streaming
-//! A test sees the sequence as 64-bit words ([`BitTest::push`]), most significant bit first, cut
+//! A test sees the sequence as 64-bit words (`BitTest::push`), most significant bit first, cut
 //! at fixed positions of the sequence whatever the chunking, so outcomes cannot depend on chunk
 //! boundaries. Tests keep counters, a block or a window; only the DFT buffers the sequence (as
 //! packed words, 1/8 byte per bit).

@@ -3,7 +3,7 @@
 //! L is chosen from n as STS does (L = 6 from n = 387,840, 7 from 904,960, ... 16 from
 //! 1,059,061,760; shorter sequences are not tested); Q = 10·2^L initialisation blocks and
 //! K = ⌊n/L⌋ − Q test blocks of L bits. For each test block i the distance to the previous
-//! occurrence of its pattern is added as log2(i − T[pattern]); f_n = sum / K.
+//! occurrence of its pattern is added as log2(i − T\[pattern\]); f_n = sum / K.
 //! c = 0.7 − 0.8/L + (4 + 32/L) K^{−3/L} / 15, σ = c sqrt(variance(L)/K) and
 //! P = erfc(|f_n − expected(L)| / (√2 σ)), with STS's tables of expected value and variance.
 //!
