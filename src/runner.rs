@@ -380,7 +380,7 @@ pub fn run_segments(
     Ok(reports)
 }
 
-fn thread_pool(threads: usize) -> Result<rayon::ThreadPool, Error> {
+pub(crate) fn thread_pool(threads: usize) -> Result<rayon::ThreadPool, Error> {
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()

@@ -764,3 +764,44 @@ fn file_reports_every_doubling_and_the_first_failure() {
     let lengths: Vec<u64> = looks.iter().map(|l| l["bytes"].as_u64().unwrap()).collect();
     assert_eq!(lengths, (10..=20).map(|k| 1u64 << k).collect::<Vec<_>>());
 }
+
+/// `power` takes a user's input as well as built-in names: one pass, first failing doubling.
+#[test]
+fn power_searches_stdin_and_files() {
+    let biased = dump("ctl_bias52", "3", "1M");
+    let output = rngaudit()
+        .args(["power", "-", "--json"])
+        .write_stdin(biased.clone())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let detection = &document["detections"][0];
+    assert_eq!(detection["source"], "stdin");
+    let at = detection["fails_at_bytes"].as_u64().unwrap();
+    assert!(at.is_power_of_two() && at <= 1 << 14, "{detection}");
+    // The same bytes from a file, beside a built-in control: the same length.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("biased.bin");
+    std::fs::write(&path, &biased).unwrap();
+    let output = rngaudit()
+        .args(["power", "ctl_counter", "--json"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(document["detections"][0]["source"], "ctl_counter");
+    assert_eq!(
+        document["detections"][1]["fails_at_bytes"].as_u64(),
+        Some(at)
+    );
+    // A good generator's bytes: not caught up to what there is, exit 0.
+    let output = rngaudit()
+        .args(["power", "-"])
+        .write_stdin(dump("chacha20", "3", "256K"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("not caught"));
+}

@@ -186,7 +186,7 @@ pub struct CalibrateArgs {
 
 #[derive(Args, Debug)]
 pub struct PowerArgs {
-    /// Sources to search (default: every control).
+    /// Sources to search (default: every control); a file, or - for stdin, searches that input.
     pub sources: Vec<String>,
     /// The longest length tried, rounded down to a power of two.
     #[arg(long, default_value = "1G", value_parser = parse_size_arg, allow_hyphen_values = true)]

@@ -224,8 +224,9 @@ pub(super) fn publish(
 fn power_section(detections: &[power::Detection]) -> String {
     let mut text = String::from(
         "## Power: where each control is first caught\n\n\
-         One stream per length, doubling from 2^10 bytes; the length at which the battery first \
-         says `fail` under the family-wise rule (as `rngaudit power` prints it; \
+         One stream per control, read once and judged at every doubling from 2^10 bytes (look k \
+         by Holm at α/(k(k+1)), so that looking often keeps false alarms under α); the first \
+         length at which the battery says `fail` (as `rngaudit power` prints it; \
          `detection.csv`). For orientation, PractRand 0.95 catches a 32-bit counter and \
          RANDU's low byte at 2^10 bytes and 0.51-biased bits at 2^14–2^16.\n\n\
          | control | fails at | first failing tests |\n| --- | --- | --- |\n",

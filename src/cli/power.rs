@@ -1,28 +1,71 @@
-//! `rngaudit power`: for each control (or each named source), the shortest power-of-two
-//! length at which the default battery says `fail`, PractRand-style (the library part is
-//! `rngaudit::verify::power`). Exit code 1 when a control is not caught or a good source is.
+//! `rngaudit power`: for each control (or each named source, file or `-` for stdin), the first
+//! power-of-two length at which the default battery says `fail`, in one pass, PractRand-style
+//! (the library part is `rngaudit::verify::power`). Exit code 1 when a control is not caught or
+//! anything else is.
 
 use super::args::PowerArgs;
 use super::output::{prepare_dir, print_stdout};
 use super::status::{EXIT_OK, EXIT_STATISTICAL_FAILURE};
 use anyhow::Result;
+use rngaudit::source::external::{ExternalInput, Format};
 use rngaudit::source::{self, Kind};
 use rngaudit::verify::power;
 use std::process::ExitCode;
 
+/// What `power` searches: a built-in source, or a user's input (a file, or `-` for stdin).
+enum Target {
+    Source(&'static source::Source),
+    Input(String),
+}
+
 pub fn run(args: PowerArgs) -> Result<ExitCode> {
-    let sources = if args.sources.is_empty() {
-        power::controls()
+    let targets: Vec<Target> = if args.sources.is_empty() {
+        power::controls().into_iter().map(Target::Source).collect()
     } else {
         args.sources
             .iter()
-            .map(|name| source::find(name))
+            .map(|name| match source::find(name) {
+                Ok(found) => Ok(Target::Source(found)),
+                // Not a source's name: a file or stdin, if there is one by that name.
+                Err(_) if name == "-" || std::path::Path::new(name).exists() => {
+                    Ok(Target::Input(name.clone()))
+                }
+                Err(unknown) => Err(unknown),
+            })
             .collect::<Result<Vec<_>, _>>()?
     };
     if let Some(dir) = &args.out {
         prepare_dir(dir)?;
     }
-    let detections = power::detect(&sources, args.max, args.seed, args.threads)?;
+    let sources: Vec<_> = targets
+        .iter()
+        .filter_map(|t| match t {
+            Target::Source(s) => Some(*s),
+            Target::Input(_) => None,
+        })
+        .collect();
+    let mut found = power::detect(&sources, args.max, args.seed, args.threads)?.into_iter();
+    let mut detections = Vec::new();
+    let mut expected = Vec::new();
+    for target in &targets {
+        match target {
+            Target::Source(s) => {
+                detections.extend(found.next());
+                expected.push(s.kind == Kind::Control);
+            }
+            Target::Input(path) => {
+                let mut input = ExternalInput::open(path, Format::Bin)?;
+                let name = input.name.clone();
+                detections.push(power::search(
+                    &mut input,
+                    (&name, Kind::External, 256),
+                    args.max,
+                )?);
+                // A user's generator is expected to pass.
+                expected.push(false);
+            }
+        }
+    }
     if let Some(dir) = &args.out {
         power::write_csv(&detections, dir)?;
     }
@@ -33,10 +76,10 @@ pub fn run(args: PowerArgs) -> Result<ExitCode> {
     } else {
         print_stdout(&power::render(&detections))?;
     }
-    let as_expected = sources
+    let as_expected = expected
         .iter()
         .zip(&detections)
-        .all(|(source, d)| d.fails_at.is_some() == (source.kind == Kind::Control));
+        .all(|(&control, d)| d.fails_at.is_some() == control);
     Ok(ExitCode::from(if as_expected {
         EXIT_OK
     } else {

@@ -1,31 +1,24 @@
-//! Power: how much data the default battery needs to catch each known-bad control, in the
-//! form PractRand reports ("fails at 2^N bytes"), so the two can be set side by side.
+//! Power: how much data the default battery needs to catch a generator, in the form PractRand
+//! reports ("fails at 2^N bytes"), so the two can be set side by side.
 //!
-//! For each control one stream, seeded from the master seed as `run` seeds stream 0, is read
-//! to 2^10, 2^11, ... bytes (symbols, for controls over a smaller alphabet). At each length the
-//! battery runs once on that prefix and the family-wise rule decides over the battery's tests
-//! exactly as `rngaudit file` does with one stream ([`second_level::summarize`] at
-//! [`FAMILY_ALPHA`] over the single stream's cells). The first length at which some cell
-//! fails is the control's detection length; a control is not read past it, and the search
-//! stops at the maximum.
-//!
-//! Each length reruns the battery from the start of the stream (the prefixes are nested, as
-//! PractRand's doubling checkpoints are), so the whole search reads at most twice the final
-//! length. The controls still searching at a length run in parallel.
-//!
-//! Every length is its own decision at family-wise level 0.01, so a good generator searched
-//! over all 21 lengths is "caught" by chance in up to about 1 − 0.99^21 ≈ 19% of seeds (the
-//! nested prefixes make it less): the search is meant for sources known to be bad, and a good
-//! source's "fails at" needs a second seed before it means anything.
-
+//! One stream per source (seeded from the master seed as `run` seeds stream 0), or a user's
+//! input (a file, stdin), is read once up to the maximum and judged at every checkpoint 2^10,
+//! 2^11, ... bytes (symbols, for sources over a smaller alphabet) by the checkpoint rule of
+//! [`crate::second_level::checkpoints`]: look k by Holm at α / (k (k + 1)), so that looking at
+//! every doubling keeps a good generator's chance of being "caught" anywhere below α = 0.01.
+//! The first look that fails is the detection length, and reading stops there. Nothing is read
+//! twice; sources are searched in parallel.
 use super::log2_floor;
-use crate::battery::{Params, DEFAULT};
+use crate::battery::{Setup, Test, DEFAULT};
 use crate::report::write_atomically;
-use crate::runner::{self, Plan};
-use crate::second_level::{self, Verdict, FAMILY_ALPHA};
+use crate::runner;
+use crate::second_level::checkpoints::Checkpoint;
+use crate::second_level::Verdict;
+use crate::seeds::stream_seed;
 use crate::size::format_size;
-use crate::source::{Kind, Source, SOURCES};
+use crate::source::{Kind, Source, SymbolStream, SOURCES};
 use crate::Error;
+use rayon::prelude::*;
 use std::path::Path;
 
 /// The shortest length tried, 2^10 bytes, where PractRand starts too.
@@ -40,8 +33,8 @@ pub const DETECTION_HEADER: [&str; 4] = ["source", "fails_at_bytes", "log2", "fi
 /// What the search found for one source.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Detection {
-    /// The source's name.
-    pub source: &'static str,
+    /// The source's name (or the input's: a path, `stdin`).
+    pub source: String,
     /// The shortest power-of-two length at which the battery said `fail`; `None` if it never
     /// did up to `tested_up_to`.
     pub fails_at: Option<u64>,
@@ -63,9 +56,9 @@ pub fn controls() -> Vec<&'static Source> {
     SOURCES.iter().filter(|s| s.kind == Kind::Control).collect()
 }
 
-/// Finds, for each of `sources`, the smallest power-of-two length from 2^10 up to
-/// `max_bytes` (rounded down to a power of two) at which the default battery fails one stream
-/// seeded from `master_seed`. `threads` as in [`Plan`] (0: one per core). Results follow
+/// Finds, for each of `sources`, the first checkpoint from 2^10 up to `max_bytes` (rounded
+/// down to a power of two) at which the default battery fails one stream seeded from
+/// `master_seed`. `threads` as in [`crate::runner::Plan`] (0: one per core). Results follow
 /// `sources`' order.
 ///
 /// This is the entry point `report` calls: `detect(&controls(), 1 << 30, seed, threads)`.
@@ -75,61 +68,75 @@ pub fn detect(
     master_seed: u64,
     threads: usize,
 ) -> Result<Vec<Detection>, Error> {
-    let max_log2 = match log2_floor(max_bytes) {
-        Some(log2) if log2 >= MIN_LOG2 => log2,
-        _ => {
-            return Err(Error::InvalidSetting {
-                setting: "max_bytes",
-                reason: format!(
-                    "must be at least {} (2^{MIN_LOG2} bytes)",
-                    format_size(1 << MIN_LOG2)
-                ),
+    let max_bytes = checked_max(max_bytes)?;
+    runner::thread_pool(threads)?.install(|| {
+        sources
+            .par_iter()
+            .map(|source| {
+                let seed = stream_seed(master_seed, source.name, 0);
+                let mut stream = (source.open)(seed);
+                search(
+                    stream.as_mut(),
+                    (source.name, source.kind, source.alphabet),
+                    max_bytes,
+                )
             })
-        }
-    };
-    let mut detections: Vec<Detection> = sources
-        .iter()
-        .map(|source| Detection {
-            source: source.name,
-            fails_at: None,
-            failing_tests: Vec::new(),
-            tested_up_to: 0,
-        })
-        .collect();
-    for log2 in MIN_LOG2..=max_log2 {
-        let searching: Vec<usize> = (0..sources.len())
-            .filter(|&i| detections[i].fails_at.is_none())
-            .collect();
-        if searching.is_empty() {
-            break;
-        }
-        let bytes = 1u64 << log2;
-        let plan = Plan {
-            sources: searching.iter().map(|&i| sources[i]).collect(),
-            tests: DEFAULT.iter().collect(),
-            bytes,
-            streams: 1,
-            master_seed,
-            threads,
-            params: Params::default(),
-        };
-        let results = runner::run(&plan, &|_| {})?;
-        for (&index, stream) in searching.iter().zip(&results) {
-            let cells = second_level::summarize(std::slice::from_ref(stream), FAMILY_ALPHA);
-            let detection = &mut detections[index];
-            detection.tested_up_to = bytes;
-            let failing: Vec<String> = cells
-                .iter()
-                .filter(|c| c.verdict == Verdict::Fail)
-                .map(|c| c.display_name())
-                .collect();
-            if !failing.is_empty() {
-                detection.fails_at = Some(bytes);
-                detection.failing_tests = failing;
-            }
-        }
+            .collect()
+    })
+}
+
+/// The largest power of two up to `max_bytes`, which must reach the first checkpoint.
+fn checked_max(max_bytes: u64) -> Result<u64, Error> {
+    match log2_floor(max_bytes) {
+        Some(log2) if log2 >= MIN_LOG2 => Ok(1 << log2),
+        _ => Err(Error::InvalidSetting {
+            setting: "max_bytes",
+            reason: format!(
+                "must be at least {} (2^{MIN_LOG2} bytes)",
+                format_size(1 << MIN_LOG2)
+            ),
+        }),
     }
-    Ok(detections)
+}
+
+/// The first failing checkpoint of one stream (a source's, or a user's input of `Kind::External`)
+/// read once up to `max_bytes`, rounded down to a power of two. An input that ends earlier is
+/// searched as far as its last whole checkpoint.
+pub fn search(
+    stream: &mut dyn SymbolStream,
+    (name, kind, alphabet): (&str, Kind, u16),
+    max_bytes: u64,
+) -> Result<Detection, Error> {
+    let max_bytes = checked_max(max_bytes)?;
+    let tests: Vec<&'static Test> = DEFAULT.iter().collect();
+    let setup = Setup::new(alphabet, None);
+    let mut looks = 0;
+    let mut tested_up_to = 0;
+    let mut first_fail: Option<Checkpoint> = None;
+    let mut look = |bytes: u64, outcomes| {
+        looks += 1;
+        tested_up_to = bytes;
+        let checkpoint = Checkpoint::judge(name, kind, bytes, looks, outcomes);
+        let failed = checkpoint.verdict == Verdict::Fail;
+        if failed {
+            first_fail = Some(checkpoint);
+        }
+        failed
+    };
+    runner::analyse_looking(stream, &setup, &tests, max_bytes, Some(&mut look), &|_| {}).map_err(
+        |source| Error::Read {
+            what: name.to_string(),
+            source,
+        },
+    )?;
+    Ok(Detection {
+        source: name.to_string(),
+        fails_at: first_fail.as_ref().map(|c| c.bytes),
+        failing_tests: first_fail
+            .map(|c| c.failing.into_iter().map(|(test, _, _)| test).collect())
+            .unwrap_or_default(),
+        tested_up_to,
+    })
 }
 
 /// The detections as one JSON document (`rngaudit power --json`), in the envelope every
@@ -163,13 +170,13 @@ pub fn render(detections: &[Detection]) -> String {
         .iter()
         .map(|d| match d.fails_at {
             Some(bytes) => [
-                d.source.to_string(),
+                d.source.clone(),
                 format_size(bytes),
                 d.log2().map_or_else(String::new, |l| format!("2^{l}")),
                 d.failing_tests.join(", "),
             ],
             None => [
-                d.source.to_string(),
+                d.source.clone(),
                 format!("> {}", format_size(d.tested_up_to)),
                 "-".to_string(),
                 "not caught".to_string(),
@@ -217,7 +224,7 @@ pub fn write_csv(detections: &[Detection], dir: &Path) -> Result<(), Error> {
         csv.write_record(DETECTION_HEADER)?;
         for d in detections {
             csv.write_record([
-                d.source.to_string(),
+                d.source.clone(),
                 d.fails_at.map(|b| b.to_string()).unwrap_or_default(),
                 d.log2().map(|l| l.to_string()).unwrap_or_default(),
                 d.failing_tests.join(";"),
@@ -249,8 +256,8 @@ mod tests {
 
     #[test]
     fn a_good_generator_is_not_caught() {
-        // chacha20 at 2^10 ... 2^16 bytes: seven family-wise decisions at 0.01 each, so a false
-        // alarm has probability at most 0.07 for a fresh seed; this seed is fixed.
+        // chacha20 at 2^10 ... 2^16 bytes: seven looks whose levels sum to under 0.01, so a
+        // false alarm has probability below 1% for a fresh seed; this seed is fixed.
         let chacha = crate::source::find("chacha20").unwrap();
         let detections = detect(&[chacha], 1 << 16, 0, 1).unwrap();
         assert_eq!(detections[0].fails_at, None, "{:?}", detections[0]);
@@ -274,13 +281,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let rows = [
             Detection {
-                source: "a",
+                source: "a".to_string(),
                 fails_at: Some(4096),
                 failing_tests: vec!["frequency".into(), "runs".into()],
                 tested_up_to: 4096,
             },
             Detection {
-                source: "b",
+                source: "b".to_string(),
                 fails_at: None,
                 failing_tests: Vec::new(),
                 tested_up_to: 1 << 30,
