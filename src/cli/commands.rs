@@ -103,7 +103,7 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         .seq_bits(args.nist.seq_bits)
         .seqs(args.nist.seqs);
     let audit = configure(audit, args.tests.as_deref(), &args.common)?;
-    let report = execute(audit)?;
+    let report = execute(audit, false)?;
     outputs.deliver(&report)?;
     Ok(exit_code(&report))
 }
@@ -121,7 +121,7 @@ fn report_command(args: ReportArgs) -> Result<ExitCode> {
         .threads(args.threads);
     // A bad --out is found before the run, not after it.
     prepare_dir(&args.out)?;
-    let mut report = execute(audit)?;
+    let mut report = execute(audit, false)?;
     report.command = Some(report::markdown::REGENERATE.to_string());
     publish(&args.out, |staging| {
         let detections =

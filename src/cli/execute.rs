@@ -4,7 +4,7 @@
 //! back from the dispatcher would close a circle.
 
 use super::args::CommonArgs;
-use super::output::progress_bar;
+use super::output::{print_stdout, progress_bar};
 use super::status::{EXIT_OK, EXIT_STATISTICAL_FAILURE, EXIT_USAGE};
 use anyhow::Result;
 use rngaudit::battery::Params;
@@ -29,10 +29,26 @@ pub(super) fn configure(
     Ok(audit.threads(common.threads))
 }
 
-/// Runs an audit with a progress bar on stderr (when it is a terminal).
-pub(super) fn execute(audit: Audit) -> Result<Report> {
+/// Runs an audit with a progress bar on stderr (when it is a terminal), which names the last
+/// checkpoint passed. With `print_looks`, each checkpoint's line goes to stdout as it is taken
+/// (the bar steps aside for it).
+pub(super) fn execute(audit: Audit, print_looks: bool) -> Result<Report> {
     let bar = progress_bar(audit.planned_bytes()?.unwrap_or(0));
     let counter = bar.clone();
+    let status = bar.clone();
+    let audit = audit.on_checkpoint(move |look| {
+        status.set_message(format!(
+            "; last checkpoint {}: {}",
+            rngaudit::size::format_size(look.bytes),
+            look.verdict.as_str()
+        ));
+        if print_looks {
+            // A closed stdout ends the lines; the report's own writing says so.
+            status.suspend(|| {
+                let _ = print_stdout(&format!("{}\n", look.line()));
+            });
+        }
+    });
     let mut report = audit.progress(move |bytes| counter.inc(bytes)).run()?;
     bar.finish_and_clear();
     report.command = Some(command_line());

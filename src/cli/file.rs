@@ -5,7 +5,6 @@
 use super::args::{FileArgs, InputFormatArg};
 use super::execute::{configure, execute, exit_code};
 use super::formats::Outputs;
-use super::output::print_stdout;
 use super::status::EXIT_INTERRUPTED;
 use anyhow::Result;
 use rngaudit::battery;
@@ -34,12 +33,6 @@ pub fn run(args: FileArgs) -> Result<ExitCode> {
         // it is taken when stdout shows the table.
         .checkpoints(true)
         .keep_going(args.keep_going);
-    if outputs.shows_terminal() {
-        audit = audit.on_checkpoint(|look| {
-            // A closed stdout ends the lines; the report's own writing says so.
-            let _ = print_stdout(&format!("{}\n", look.line()));
-        });
-    }
     if let Some(bytes) = args.bytes {
         audit = audit.bytes(bytes);
     }
@@ -53,7 +46,7 @@ pub fn run(args: FileArgs) -> Result<ExitCode> {
     )?;
     signal_hook::flag::register(SIGINT, Arc::clone(&stop))?;
     let audit = configure(audit.stop_on(stop), args.tests.as_deref(), &args.common)?;
-    let report = execute(audit)?;
+    let report = execute(audit, outputs.shows_terminal())?;
     outputs.deliver(&report)?;
     if report.interrupted {
         let read: u64 = report.results.iter().map(|r| r.bytes).sum::<u64>()

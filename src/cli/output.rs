@@ -16,12 +16,12 @@ pub(super) fn progress_bar(total_bytes: u64) -> ProgressBar {
     let (bar, template) = if total_bytes == 0 {
         (
             ProgressBar::new_spinner(),
-            "{spinner} [{elapsed_precise}] {binary_bytes} read ({binary_bytes_per_sec}); Ctrl-C reports what was read",
+            "{spinner} [{elapsed_precise}] {binary_bytes} read ({binary_bytes_per_sec}){msg}; Ctrl-C reports what was read",
         )
     } else {
         (
             ProgressBar::new(total_bytes),
-            "{spinner} [{elapsed_precise}] {wide_bar} {binary_bytes}/{binary_total_bytes} ({binary_bytes_per_sec}, eta {eta})",
+            "{spinner} [{elapsed_precise}] {wide_bar} {binary_bytes}/{binary_total_bytes} ({binary_bytes_per_sec}, eta {eta}){msg}",
         )
     };
     if let Ok(style) = ProgressStyle::with_template(template) {
