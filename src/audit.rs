@@ -19,7 +19,7 @@ use crate::runner::{
     self, run_factory, run_segments, run_sequences, BitSource, GeneratedBits, Plan, SequencePlan,
     StreamReport,
 };
-use crate::second_level::checkpoints::Checkpoint;
+use crate::second_level::checkpoints::{is_checkpoint, Checkpoint};
 use crate::second_level::Verdict;
 use crate::seeds::stream_seed;
 use crate::source::external::{ExternalInput, Format};
@@ -492,15 +492,27 @@ impl Audit {
         match self.input {
             Input::Stream(mut stream) if looking => {
                 let limit = self.bytes.unwrap_or(u64::MAX);
-                let (result, looks) =
-                    checkpointed(stream.as_mut(), &name, limit, &tests, &setup, look_plan)?;
+                let (result, looks) = checkpointed(
+                    stream.as_mut(),
+                    (&name, Kind::External),
+                    limit,
+                    &tests,
+                    &setup,
+                    look_plan,
+                )?;
                 Ok(looked_report(battery.name, self.seed, result, looks))
             }
             Input::External(mut input) if looking => {
                 let format = input.format();
                 let limit = self.bytes.unwrap_or(u64::MAX);
-                let (result, looks) =
-                    checkpointed(&mut input, &name, limit, &tests, &setup, look_plan)?;
+                let (result, looks) = checkpointed(
+                    &mut input,
+                    (&name, Kind::External),
+                    limit,
+                    &tests,
+                    &setup,
+                    look_plan,
+                )?;
                 if result.bytes == 0 {
                     return Err(nothing_to_test(&name, format));
                 }
@@ -820,17 +832,20 @@ fn nothing_to_test(name: &str, format: Format) -> Error {
 }
 
 /// How a stream read with checkpoints is looked at.
-struct LookPlan<'a> {
-    keep_going: bool,
-    callback: Option<LookCallback>,
-    progress: &'a (dyn Fn(u64) + Sync),
+pub(crate) struct LookPlan<'a> {
+    /// Read on after a look fails.
+    pub keep_going: bool,
+    /// Told of each look as it is taken.
+    pub callback: Option<LookCallback>,
+    /// Told of every chunk read.
+    pub progress: &'a (dyn Fn(u64) + Sync),
 }
 
 /// Reads one stream once, judging it at every checkpoint and at its end; returns the stream's
-/// result (as far as it was read) and every look.
-fn checkpointed(
+/// result (as far as it was read) and every look. `power` searches with it too.
+pub(crate) fn checkpointed(
     stream: &mut dyn SymbolStream,
-    name: &str,
+    (name, kind): (&str, Kind),
     limit: u64,
     tests: &[&'static Test],
     setup: &Setup,
@@ -838,50 +853,36 @@ fn checkpointed(
 ) -> Result<(StreamReport, Vec<Checkpoint>), Error> {
     let mut looks: Vec<Checkpoint> = Vec::new();
     let mut callback = plan.callback.take();
-    let keep_going = plan.keep_going;
-    let mut look = |bytes: u64, outcomes: Vec<battery::Outcome>| {
-        let checkpoint = Checkpoint::judge(
-            name,
-            Kind::External,
-            bytes,
-            looks.len() as u32 + 1,
-            outcomes,
-        );
+    let mut take_look = |bytes: u64, outcomes: Vec<battery::Outcome>| {
+        let look = looks.len() as u32 + 1;
+        let checkpoint = Checkpoint::judge(name, kind, bytes, look, outcomes);
         if let Some(callback) = callback.as_mut() {
             callback(&checkpoint);
         }
-        let stop = checkpoint.verdict == Verdict::Fail && !keep_going;
+        let failed = checkpoint.verdict == Verdict::Fail;
         looks.push(checkpoint);
-        stop
+        failed
     };
     // The tests are told nothing of the length: reading may stop at any checkpoint.
     let setup = Setup {
         length: None,
         ..setup.clone()
     };
+    let keep_going = plan.keep_going;
+    let mut look = |bytes: u64, outcomes| take_look(bytes, outcomes) && !keep_going;
     let (bytes, outcomes) =
         runner::analyse_looking(stream, &setup, tests, limit, Some(&mut look), plan.progress)
             .map_err(|source| Error::Read {
                 what: name.to_string(),
                 source,
             })?;
-    // The end is a look of its own unless it fell on the last checkpoint.
-    if looks.last().map(|l| l.bytes) != Some(bytes) && bytes > 0 {
-        let checkpoint = Checkpoint::judge(
-            name,
-            Kind::External,
-            bytes,
-            looks.len() as u32 + 1,
-            outcomes.clone(),
-        );
-        if let Some(callback) = callback.as_mut() {
-            callback(&checkpoint);
-        }
-        looks.push(checkpoint);
+    // The end is a look of its own unless it fell on a checkpoint, which was looked at.
+    if bytes > 0 && !is_checkpoint(bytes) {
+        take_look(bytes, outcomes.clone());
     }
     let result = StreamReport {
         source: name.to_string(),
-        kind: Kind::External,
+        kind,
         stream: 0,
         seed: None,
         bytes,

@@ -49,9 +49,10 @@ pub fn run(args: FileArgs) -> Result<ExitCode> {
     let report = execute(audit, outputs.shows_terminal())?;
     outputs.deliver(&report)?;
     if report.interrupted {
-        let read: u64 = report.results.iter().map(|r| r.bytes).sum::<u64>()
-            + report.ent.iter().map(|e| e.bytes).sum::<u64>();
-        eprintln!("rngaudit: interrupted: the report covers the {read} bytes read before Ctrl-C");
+        eprintln!(
+            "rngaudit: interrupted: the report covers the {} bytes read before Ctrl-C",
+            report.bytes_analysed()
+        );
         return Ok(ExitCode::from(EXIT_INTERRUPTED));
     }
     Ok(exit_code(&report))

@@ -169,8 +169,7 @@ pub fn render(report: &Report) -> Value {
     let body = json!({
         "battery": report.battery,
         "bytes": report.bytes,
-        "bytes_analysed": report.results.iter().map(|r| r.bytes).sum::<u64>()
-            + report.ent.iter().map(|e| e.bytes).sum::<u64>(),
+        "bytes_analysed": report.bytes_analysed(),
         "streams": report.streams,
         "sequence_bits": report.sequence_bits,
         "master_seed": report.master_seed,

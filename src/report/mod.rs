@@ -160,6 +160,12 @@ impl Report {
         groups
     }
 
+    /// Bytes read over every stream and source (ENT's inputs included).
+    pub fn bytes_analysed(&self) -> u64 {
+        self.results.iter().map(|r| r.bytes).sum::<u64>()
+            + self.ent.iter().map(|e| e.bytes).sum::<u64>()
+    }
+
     /// The length of the first look that failed, for a stream read with checkpoints.
     pub fn first_fail_bytes(&self) -> Option<u64> {
         self.checkpoints

@@ -17,7 +17,7 @@
 //! easily: their p-values fall exponentially with the length, so one more doubling suffices.
 //! Because looks on one stream are strongly dependent, the actual false-alarm rate is below α.
 
-use super::{summarize, CellSummary, Verdict, FAMILY_ALPHA};
+use super::{by_source, summarize, CellSummary, Verdict, FAMILY_ALPHA};
 use crate::battery::Outcome;
 use crate::runner::StreamReport;
 use crate::source::Kind;
@@ -105,21 +105,10 @@ impl Checkpoint {
             })
             .collect();
         failing.sort_by(|a, b| a.1.total_cmp(&b.1));
-        let verdict = if measured == 0 {
-            Verdict::Skipped
-        } else {
-            cells
-                .iter()
-                .filter(|c| c.streams > 0)
-                .map(|c| c.verdict)
-                .max_by_key(|v| match v {
-                    Verdict::Fail => 3,
-                    Verdict::Weak => 2,
-                    Verdict::Pass => 1,
-                    Verdict::Skipped => 0,
-                })
-                .unwrap_or(Verdict::Skipped)
-        };
+        // The one source's verdict, as every report folds its cells.
+        let verdict = by_source(&cells)
+            .first()
+            .map_or(Verdict::Skipped, |source| source.verdict);
         Checkpoint {
             bytes,
             look,

@@ -9,10 +9,11 @@
 //! The first look that fails is the detection length, and reading stops there. Nothing is read
 //! twice; sources are searched in parallel.
 use super::log2_floor;
+use crate::audit::{checkpointed, LookPlan};
 use crate::battery::{Setup, Test, DEFAULT};
 use crate::report::write_atomically;
 use crate::runner;
-use crate::second_level::checkpoints::Checkpoint;
+use crate::second_level::checkpoints::is_checkpoint;
 use crate::second_level::Verdict;
 use crate::seeds::stream_seed;
 use crate::size::format_size;
@@ -109,33 +110,34 @@ pub fn search(
 ) -> Result<Detection, Error> {
     let max_bytes = checked_max(max_bytes)?;
     let tests: Vec<&'static Test> = DEFAULT.iter().collect();
-    let setup = Setup::new(alphabet, None);
-    let mut looks = 0;
-    let mut tested_up_to = 0;
-    let mut first_fail: Option<Checkpoint> = None;
-    let mut look = |bytes: u64, outcomes| {
-        looks += 1;
-        tested_up_to = bytes;
-        let checkpoint = Checkpoint::judge(name, kind, bytes, looks, outcomes);
-        let failed = checkpoint.verdict == Verdict::Fail;
-        if failed {
-            first_fail = Some(checkpoint);
-        }
-        failed
+    let plan = LookPlan {
+        keep_going: false,
+        callback: None,
+        progress: &|_| {},
     };
-    runner::analyse_looking(stream, &setup, &tests, max_bytes, Some(&mut look), &|_| {}).map_err(
-        |source| Error::Read {
-            what: name.to_string(),
-            source,
-        },
+    let (_, looks) = checkpointed(
+        stream,
+        (name, kind),
+        max_bytes,
+        &tests,
+        &Setup::new(alphabet, None),
+        plan,
     )?;
+    // Power speaks of doublings: the end of an input shorter than the maximum is not one.
+    let doublings = || looks.iter().filter(|look| is_checkpoint(look.bytes));
+    let first_fail = doublings().find(|look| look.verdict == Verdict::Fail);
     Ok(Detection {
         source: name.to_string(),
-        fails_at: first_fail.as_ref().map(|c| c.bytes),
+        fails_at: first_fail.map(|look| look.bytes),
         failing_tests: first_fail
-            .map(|c| c.failing.into_iter().map(|(test, _, _)| test).collect())
+            .map(|look| {
+                look.failing
+                    .iter()
+                    .map(|(test, _, _)| test.clone())
+                    .collect()
+            })
             .unwrap_or_default(),
-        tested_up_to,
+        tested_up_to: doublings().next_back().map_or(0, |look| look.bytes),
     })
 }
 
