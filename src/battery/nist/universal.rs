@@ -320,7 +320,7 @@ impl BitTest for Universal {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{data_e, p_of, run_chunked, run_str, run_str_sts};
+    use super::super::testing::{data_e, p_of, run_chunked, run_merged, run_str, run_str_sts};
     use super::*;
     use crate::battery::Params;
 
@@ -338,36 +338,21 @@ mod tests {
     fn later_segments_resolve_first_occurrences_on_merge() {
         // data.e cut at block boundaries (56 bytes = 64 blocks of L = 7) into an initialisation
         // part, one lone aligned unit in which most patterns do not occur (their first
-        // occurrences in the third segment wait through the second), and the rest.
+        // occurrences in the third segment wait through the second), and the rest; merged left
+        // to right, and the two later segments first.
         let (packed, n) = data_e(1_000_000);
-        let setup = crate::battery::nist::setup(n, &Params::default());
         let one_pass = run_chunked(&TEST, &packed, n, &Params::default(), 1 << 16);
         for cuts in [
             [0, 56 * 200, 56 * 201],
             [0, 56 * 3, 56 * 4],
             [0, 5, 56 * 2000],
         ] {
-            // Left to right, and the two later segments first (their unresolved first
-            // occurrences then wait through the merge of the two).
             for later_first in [false, true] {
-                let mut segments: Vec<_> = (0..3)
-                    .map(|index| {
-                        let (at, end) = (cuts[index], cuts.get(index + 1).copied());
-                        let mut segment = (TEST.start)(&Setup {
-                            offset: at as u64,
-                            ..setup.clone()
-                        });
-                        segment.update(&packed[at..end.unwrap_or(packed.len())]);
-                        segment
-                    })
-                    .collect();
-                let at = usize::from(later_first);
-                let next = segments.remove(at + 1);
-                segments[at].merge(next).unwrap();
-                let next = segments.remove(1);
-                segments[0].merge(next).unwrap();
-                let merged = segments.remove(0).finish();
-                assert_eq!(merged, one_pass, "{cuts:?}, later first: {later_first}");
+                assert_eq!(
+                    run_merged(&TEST, &packed, n, &cuts, later_first),
+                    one_pass,
+                    "{cuts:?}, later first: {later_first}"
+                );
             }
         }
     }
