@@ -485,6 +485,41 @@ pub(crate) mod testing {
         state.finish()
     }
 
+    /// Runs `test` over `packed` (n bits, default parameters) as segments starting at `cuts`
+    /// (the first 0), each analysed on its own; merges the last two first when `later_first`,
+    /// else left to right.
+    pub fn run_merged(
+        test: &Test,
+        packed: &[u8],
+        n: u64,
+        cuts: &[usize],
+        later_first: bool,
+    ) -> Vec<Outcome> {
+        let mut segments: Vec<Box<dyn TestState>> = cuts
+            .iter()
+            .enumerate()
+            .map(|(index, &at)| {
+                let end = cuts.get(index + 1).copied().unwrap_or(packed.len());
+                let mut segment = (test.start)(&Setup {
+                    offset: at as u64,
+                    ..setup(n, &Params::default())
+                });
+                segment.update(&packed[at..end]);
+                segment
+            })
+            .collect();
+        if later_first && segments.len() > 2 {
+            let last = segments.pop().expect("three segments");
+            let at = segments.len() - 1;
+            segments[at].merge(last).expect("merges");
+        }
+        let mut merged = segments.remove(0);
+        for next in segments {
+            merged.merge(next).expect("merges");
+        }
+        merged.finish()
+    }
+
     /// Runs `test` on a '0'/'1' string with `params` (`NAME=VALUE` pairs for this test).
     pub fn run_str(test: &Test, bits: &str, params: &[(&str, u64)]) -> Vec<Outcome> {
         let (packed, n) = pack(bits);

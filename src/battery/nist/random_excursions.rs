@@ -21,8 +21,15 @@
 //! The walk skips a whole word when it is too far from 0 for any step of the word to reach a
 //! state of interest, and a byte likewise; only near 0 does it step bit by bit.
 //!
-//! Merging is not supported yet (it is in `MERGE_NOT_YET`): a later segment does not know the
-//! walk's level where it starts, so it cannot tell where its cycles begin and end.
+//! For merging, a segment that does not start the sequence keeps its bits, packed, and walks
+//! none of them: where its cycles begin and end depends on the walk's level at its start, which
+//! only the segments before it know, and any level may be the one. A merge into a state that
+//! starts the sequence walks them from where that state stands; a merge of two later segments
+//! joins their bits. The bits kept are at most the sequence's n (1/8 byte per bit, as the
+//! input; a saved state writes each 64-bit word as a JSON number, about 2.5 times that), since
+//! the test reads no bit past the n-th. (Keeping cycle counts relative to every
+//! level a segment's walk reaches instead would cost about 60 counters per level, more than the
+//! bits for a walk that strays far.)
 
 use super::{packed_bits_only, skip_all, BitTest};
 use crate::battery::{Outcome, Setup, Test};
@@ -36,7 +43,13 @@ pub const TEST: Test = Test {
     reference: "NIST SP 800-22 Rev 1a §2.14; STS 2.1.2 RandomExcursions",
     params: &[],
     applies_to: packed_bits_only,
-    start: |setup: &Setup| super::start(setup, |_| RandomExcursions::default()),
+    start: |setup: &Setup| {
+        super::start(setup, |setup| RandomExcursions {
+            // A segment after the first does not know the level its walk starts from.
+            deferred: (setup.offset > 0).then(Deferred::default),
+            ..RandomExcursions::default()
+        })
+    },
     restore: super::restore::<RandomExcursions>,
 };
 
@@ -151,6 +164,8 @@ impl Cycles {
 struct RandomExcursions {
     walk: Walk<4>,
     cycles: Cycles,
+    /// On a segment that does not start the sequence: its bits, not walked yet.
+    deferred: Option<Deferred>,
 }
 
 impl Default for RandomExcursions {
@@ -158,6 +173,41 @@ impl Default for RandomExcursions {
         RandomExcursions {
             walk: Walk { sum: 0 },
             cycles: Cycles::default(),
+            deferred: None,
+        }
+    }
+}
+
+/// Bits kept to be walked later, 64 to a word, the first in the most significant place.
+#[derive(Clone, Default, serde::Serialize, serde::Deserialize)]
+struct Deferred {
+    words: Vec<u64>,
+    bits: u64,
+}
+
+impl Deferred {
+    /// Keeps `len` more bits (the top of `word`); only the last push may be short of 64.
+    fn push(&mut self, word: u64, len: u32) {
+        debug_assert!(self.bits.is_multiple_of(64), "bits after a short word");
+        self.words.push(word);
+        self.bits += u64::from(len);
+    }
+
+    /// Every bit kept, as [`BitTest::push`] takes them.
+    fn words(&self) -> impl Iterator<Item = (u64, u32)> + '_ {
+        let bits = self.bits;
+        self.words
+            .iter()
+            .enumerate()
+            .map(move |(i, &word)| (word, (bits - 64 * i as u64).min(64) as u32))
+    }
+}
+
+impl RandomExcursions {
+    /// Walks the bits a later segment kept, from this walk's level.
+    fn walk_deferred(&mut self, deferred: &Deferred) {
+        for (word, len) in deferred.words() {
+            self.push(word, len);
         }
     }
 }
@@ -179,9 +229,36 @@ pub(crate) fn too_few_cycles(j: u64, needed: f64, section: &str) -> String {
 
 impl BitTest for RandomExcursions {
     const NAME: &'static str = "RandomExcursions";
+    /// 2: a later segment's deferred bits.
+    const VERSION: u32 = 2;
+    const MERGEABLE: bool = true;
+
+    fn absorb(&mut self, next: Self) {
+        match (&mut self.deferred, next.deferred) {
+            (None, Some(deferred)) => self.walk_deferred(&deferred),
+            (Some(mine), Some(deferred)) => {
+                for (word, len) in deferred.words() {
+                    mine.push(word, len);
+                }
+            }
+            // Both start the sequence, so this one has seen nothing.
+            (None, None) => {
+                *self = RandomExcursions {
+                    deferred: None,
+                    ..next
+                }
+            }
+            // Merges only join consecutive segments, and next would start before this one.
+            (Some(_), None) => unreachable!("a segment at offset 0 follows a later one"),
+        }
+    }
 
     #[inline]
     fn push(&mut self, word: u64, len: u32) {
+        if let Some(deferred) = &mut self.deferred {
+            deferred.push(word, len);
+            return;
+        }
         let cycles = &mut self.cycles;
         self.walk.push(word, len, |s| {
             if s == 0 {
@@ -198,6 +275,11 @@ impl BitTest for RandomExcursions {
     }
 
     fn finish(mut self, n: u64) -> Vec<Outcome> {
+        // A segment on its own (a snapshot of a later segment) walks from 0, as if nothing
+        // came before it.
+        if let Some(deferred) = self.deferred.take() {
+            self.walk_deferred(&deferred);
+        }
         if n > 0 && self.walk.sum != 0 {
             self.cycles.close();
         }
@@ -230,7 +312,7 @@ impl BitTest for RandomExcursions {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{data_e, p_of, run_chunked, run_str};
+    use super::super::testing::{data_e, p_of, run_chunked, run_merged, run_str};
     use super::*;
     use crate::battery::Params;
 
@@ -280,6 +362,24 @@ mod tests {
         assert_eq!(plus_one, vec![1, 1, 0, 1, 0, 0]);
         let plus_two: Vec<u64> = (0..6).map(|k| test.cycles.nu[k][5]).collect();
         assert_eq!(plus_two, vec![2, 0, 0, 1, 0, 0]);
+    }
+
+    #[test]
+    fn later_segments_walk_from_the_level_before_them() {
+        // data.e in three segments, the middle one a single word (and one that starts inside a
+        // word), merged left to right and the two later segments first: the later segments'
+        // bits are walked only once the first segment's level is known.
+        let (packed, n) = data_e(1_000_000);
+        let one_pass = run_chunked(&TEST, &packed, n, &Params::default(), 1 << 16);
+        for cuts in [[0, 8 * 1000, 8 * 1001], [0, 3, 8 * 5000], [0, 8, 16]] {
+            for later_first in [false, true] {
+                assert_eq!(
+                    run_merged(&TEST, &packed, n, &cuts, later_first),
+                    one_pass,
+                    "{cuts:?}, later first: {later_first}"
+                );
+            }
+        }
     }
 
     #[test]

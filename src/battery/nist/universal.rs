@@ -11,9 +11,26 @@
 //! there are not enough blocks to initialise the table (Q = 10 · 2^L) and to test
 //! (K ≈ 1000 · 2^L).
 //!
-//! Merging is not supported yet (it is in `MERGE_NOT_YET`): a later segment cannot know each
-//! pattern's last position before it, and the sum of logarithms would have to be added in one
-//! pass's order to stay bit-identical.
+//! The sum is kept exact, as a histogram of the distances (an integer count per distance), and
+//! Σ log2 is taken from it only for the outcome, in increasing order of distance: the same
+//! counts give the same bits however the stream was cut and merged. (Adding logarithms block by
+//! block, as STS does, would make the last bits depend on the order of the additions.)
+//!
+//! For merging, a segment starts at a multiple of L bits (and of 64), so that it counts whole
+//! blocks at their index in the sequence. A segment that does not start the sequence does not
+//! know where each pattern was last seen before it: it records, per pattern, the index of its
+//! first occurrence among the test blocks (the distance from there is unknown yet) and counts
+//! the distances from later occurrences, which lie inside it. A merge resolves the later
+//! segment's first occurrences against the earlier state's last occurrences; a pattern the earlier
+//! state never saw stays unresolved, at its position, unless the earlier state starts the
+//! sequence, where "never seen" is distance i as in STS. Initialisation blocks (i ≤ Q) only set
+//! last occurrences and blocks past Q + K are discarded, by their index in the sequence. A
+//! segment's state is bounded by 2^L patterns and by its histogram, which has at most one entry
+//! per distinct distance (at most one per block).
+//!
+//! The compensated sum over the histogram is, on the sequences checked, the correctly rounded
+//! sum of the same logarithms (Python's `math.fsum`); the block-by-block sum of earlier versions
+//! was about 5·10⁻¹³ higher in f_n on 1,000,000 bits, which moved P-values by up to 1.5·10⁻¹⁰.
 
 use super::{packed_bits_only, skip_all, BitTest, Conditions, MinLength, NEEDS_LENGTH};
 use crate::battery::{Outcome, Params, Setup, Test};
@@ -29,7 +46,7 @@ pub const TEST: Test = Test {
     applies_to: packed_bits_only,
     start: |setup: &Setup| {
         super::start(setup, |setup: &Setup| {
-            let mut test = Universal::new(setup.length);
+            let mut test = Universal::new(setup.length, 8 * setup.offset);
             test.conditions = Conditions::new(&setup.params, min_length(&setup.params));
             test
         })
@@ -78,6 +95,78 @@ fn ln_table() -> &'static [f64] {
     TABLE.get_or_init(|| (0..LN_TABLE_SIZE).map(|d| (d.max(1) as f64).ln()).collect())
 }
 
+fn ln(distance: u64) -> f64 {
+    match ln_table().get(distance as usize) {
+        Some(&ln) => ln,
+        None => (distance as f64).ln(),
+    }
+}
+
+/// How many test blocks had each distance to their pattern's previous occurrence: the exact
+/// form of Σ log2(distance), which any order of merging adds up to the same counts.
+#[derive(Clone, Default, serde::Serialize, serde::Deserialize)]
+struct Distances {
+    /// `dense[d]` for distances below `32 · 2^L`, grown as far as the largest seen: nearly all
+    /// of them (a random pattern recurs after 2^L blocks on average; one in e^32 waits longer).
+    dense: Vec<u64>,
+    dense_limit: u64,
+    /// The longer distances, one entry each, so that a sequence built to spread its distances
+    /// cannot make the state grow past one entry per block.
+    sparse: std::collections::BTreeMap<u64, u64>,
+}
+
+impl Distances {
+    fn new(l: u32) -> Self {
+        Distances {
+            dense: Vec::new(),
+            dense_limit: 32 << l,
+            sparse: std::collections::BTreeMap::new(),
+        }
+    }
+
+    #[inline]
+    fn add(&mut self, distance: u64, count: u64) {
+        if distance < self.dense_limit {
+            let index = distance as usize;
+            if index >= self.dense.len() {
+                self.dense.resize(index + 1, 0);
+            }
+            self.dense[index] += count;
+        } else {
+            *self.sparse.entry(distance).or_insert(0) += count;
+        }
+    }
+
+    fn absorb(&mut self, next: Distances) {
+        for (distance, &count) in next.dense.iter().enumerate() {
+            if count > 0 {
+                self.add(distance as u64, count);
+            }
+        }
+        for (distance, count) in next.sparse {
+            self.add(distance, count);
+        }
+    }
+
+    /// Σ count · ln(distance), in increasing order of distance, with Neumaier's compensation.
+    fn sum_ln(&self) -> f64 {
+        let dense = self.dense.iter().enumerate().map(|(d, &c)| (d as u64, c));
+        let sparse = self.sparse.iter().map(|(&d, &c)| (d, c));
+        let (mut sum, mut compensation) = (0.0f64, 0.0f64);
+        for (distance, count) in dense.chain(sparse).filter(|&(_, c)| c > 0) {
+            let term = count as f64 * ln(distance);
+            let total = sum + term;
+            compensation += if sum.abs() >= term.abs() {
+                (sum - total) + term
+            } else {
+                (term - total) + sum
+            };
+            sum = total;
+        }
+        sum + compensation
+    }
+}
+
 #[derive(Clone, serde::Serialize, serde::Deserialize)]
 struct Universal {
     /// (L, Q, K) when the length is known and long enough.
@@ -86,29 +175,37 @@ struct Universal {
     #[serde(with = "crate::battery::state::u128_text")]
     pending: u128,
     pending_bits: u32,
-    /// 1-based index of the next block.
+    /// 1-based index in the sequence of the next block.
     next_block: u64,
+    /// Each pattern's last block so far (0: none yet, in this segment).
     last_seen: Vec<u64>,
-    /// Σ ln(distance), converted to log2 at the end.
-    sum_ln: f64,
+    /// On a segment that does not start the sequence: each pattern's first test block in it,
+    /// whose distance depends on the blocks before the segment (0: none, or resolved).
+    first_unresolved: Option<Vec<u64>>,
+    /// The distances of the test blocks whose previous occurrence is known.
+    distances: Distances,
     conditions: Conditions,
 }
 
 impl Universal {
-    fn new(length: Option<u64>) -> Self {
+    /// The test on a sequence of `length` bits, for the segment that starts `start_bits` into it
+    /// (a multiple of L when the test runs).
+    fn new(length: Option<u64>, start_bits: u64) -> Self {
         let plan = length.and_then(|n| {
             let l = FROM_N.iter().rposition(|&from| n >= from)? as u32 + 6;
             let q = 10u64 << l;
             let k = (n / u64::from(l)).checked_sub(q)?;
             Some((l, q, k))
         });
+        let patterns = plan.map_or(0, |(l, _, _)| 1usize << l);
         Universal {
             plan,
             pending: 0,
             pending_bits: 0,
-            next_block: 1,
-            last_seen: vec![0; plan.map_or(0, |(l, _, _)| 1usize << l)],
-            sum_ln: 0.0,
+            next_block: plan.map_or(1, |(l, _, _)| start_bits / u64::from(l) + 1),
+            last_seen: vec![0; patterns],
+            first_unresolved: (start_bits > 0).then(|| vec![0; patterns]),
+            distances: Distances::new(plan.map_or(0, |(l, _, _)| l)),
             // STS's table alone; `start` puts the caller's conditions in.
             conditions: Conditions::off(),
         }
@@ -117,6 +214,40 @@ impl Universal {
 
 impl BitTest for Universal {
     const NAME: &'static str = "Universal";
+    /// 2: distances as a histogram, not a sum of logarithms; first occurrences for merging.
+    const VERSION: u32 = 2;
+    const MERGEABLE: bool = true;
+
+    fn alignment_bits(&self) -> u64 {
+        self.plan.map_or(64, |(l, _, _)| u64::from(l))
+    }
+
+    fn absorb(&mut self, next: Self) {
+        let Some((_, q, k)) = self.plan else {
+            return;
+        };
+        debug_assert_eq!(self.pending_bits, 0, "merged at a block boundary");
+        let firsts = next
+            .first_unresolved
+            .unwrap_or_else(|| vec![0; self.last_seen.len()]);
+        for (pattern, (&first, &last)) in firsts.iter().zip(&next.last_seen).enumerate() {
+            if first > 0 {
+                debug_assert!(first > q && first <= q + k, "only test blocks wait");
+                let before = self.last_seen[pattern];
+                match &mut self.first_unresolved {
+                    Some(mine) if before == 0 => mine[pattern] = first,
+                    _ => self.distances.add(first - before, 1),
+                }
+            }
+            if last > 0 {
+                self.last_seen[pattern] = last;
+            }
+        }
+        self.distances.absorb(next.distances);
+        self.pending = next.pending;
+        self.pending_bits = next.pending_bits;
+        self.next_block = next.next_block;
+    }
 
     #[inline]
     fn push(&mut self, word: u64, len: u32) {
@@ -128,7 +259,6 @@ impl BitTest for Universal {
         }
         self.pending |= (u128::from(word) << 64) >> self.pending_bits;
         self.pending_bits += len;
-        let table = ln_table();
         while self.pending_bits >= l {
             let pattern = (self.pending >> (128 - l)) as usize;
             self.pending <<= l;
@@ -138,11 +268,11 @@ impl BitTest for Universal {
                 if i > q + k {
                     break;
                 }
-                let distance = i - self.last_seen[pattern];
-                self.sum_ln += match table.get(distance as usize) {
-                    Some(&ln) => ln,
-                    None => (distance as f64).ln(),
-                };
+                let last = self.last_seen[pattern];
+                match &mut self.first_unresolved {
+                    Some(firsts) if last == 0 => firsts[pattern] = i,
+                    _ => self.distances.add(i - last, 1),
+                }
             }
             self.last_seen[pattern] = i;
             self.next_block += 1;
@@ -150,7 +280,7 @@ impl BitTest for Universal {
     }
 
     fn labels(&self, n: u64) -> Vec<String> {
-        let plan = self.plan.or_else(|| Universal::new(Some(n)).plan);
+        let plan = self.plan.or_else(|| Universal::new(Some(n), 0).plan);
         vec![match plan {
             Some((l, q, _)) => format!("L={l} Q={q}"),
             None => String::new(),
@@ -171,18 +301,26 @@ impl BitTest for Universal {
         };
         let index = (l - 6) as usize;
         let (l_f, k_f) = (f64::from(l), k as f64);
-        let f_n = self.sum_ln / std::f64::consts::LN_2 / k_f;
+        let label = self.labels(n).remove(0);
+        let mut distances = self.distances;
+        // A segment on its own (a snapshot of a later segment) counts its first occurrences
+        // from the start of the sequence, as if nothing came before it.
+        for &first in self.first_unresolved.iter().flatten() {
+            if first > 0 {
+                distances.add(first, 1);
+            }
+        }
+        let f_n = distances.sum_ln() / std::f64::consts::LN_2 / k_f;
         let c = 0.7 - 0.8 / l_f + (4.0 + 32.0 / l_f) * k_f.powf(-3.0 / l_f) / 15.0;
         let sigma = c * (VARIANCE[index] / k_f).sqrt();
         let z = (f_n - EXPECTED[index]) / sigma;
-        vec![Outcome::measured(Self::NAME, f_n, normal::two_sided(z))
-            .with_label(self.labels(n).remove(0))]
+        vec![Outcome::measured(Self::NAME, f_n, normal::two_sided(z)).with_label(label)]
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{data_e, p_of, run_chunked, run_str, run_str_sts};
+    use super::super::testing::{data_e, p_of, run_chunked, run_merged, run_str, run_str_sts};
     use super::*;
     use crate::battery::Params;
 
@@ -197,14 +335,40 @@ mod tests {
     }
 
     #[test]
+    fn later_segments_resolve_first_occurrences_on_merge() {
+        // data.e cut at block boundaries (56 bytes = 64 blocks of L = 7) into an initialisation
+        // part, one lone aligned unit in which most patterns do not occur (their first
+        // occurrences in the third segment wait through the second), and the rest; merged left
+        // to right, and the two later segments first.
+        let (packed, n) = data_e(1_000_000);
+        let one_pass = run_chunked(&TEST, &packed, n, &Params::default(), 1 << 16);
+        for cuts in [
+            [0, 56 * 200, 56 * 201],
+            [0, 56 * 3, 56 * 4],
+            [0, 5, 56 * 2000],
+        ] {
+            for later_first in [false, true] {
+                assert_eq!(
+                    run_merged(&TEST, &packed, n, &cuts, later_first),
+                    one_pass,
+                    "{cuts:?}, later first: {later_first}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn block_length_follows_n() {
         assert_eq!(
-            Universal::new(Some(1_000_000)).plan,
+            Universal::new(Some(1_000_000), 0).plan,
             Some((7, 1280, 141_577))
         );
-        assert_eq!(Universal::new(Some(387_840)).plan, Some((6, 640, 64_000)));
-        assert_eq!(Universal::new(Some(387_839)).plan, None);
-        assert_eq!(Universal::new(None).plan, None);
+        assert_eq!(
+            Universal::new(Some(387_840), 0).plan,
+            Some((6, 640, 64_000))
+        );
+        assert_eq!(Universal::new(Some(387_839), 0).plan, None);
+        assert_eq!(Universal::new(None, 0).plan, None);
     }
 
     #[test]
