@@ -27,8 +27,9 @@
 //! and 10⁴-bit blocks both end there) and keeps the bytes before it aside; the segment before reads
 //! those to close its last blocks, then adds the later segment's block counts.
 
+use super::chunk::{dispatch, fast_x86, kernel};
 use super::state::{Segment, Segmented};
-use super::{needs_bytes, Outcome, Test};
+use super::{needs_bytes, Chunk, Outcome, Test};
 use crate::stats::chi_square;
 use std::sync::OnceLock;
 
@@ -183,7 +184,7 @@ impl LongestRun {
                 self.unit(u128::from_be_bytes(unit.try_into().expect("chunks of 16")));
             }
         } else {
-            self.long_blocks.words(bytes);
+            dispatch!(fast_x86(), long_words(&mut self.long_blocks, bytes));
         }
     }
 
@@ -275,6 +276,7 @@ impl RunMasks {
 
 /// Whether `word` holds a run of at least 11 ones: by doubling to 8, then a run of 8 ending at
 /// bit i and a run of 4 ending at bit i − 7 overlap in one bit and cover i − 10 ..= i.
+#[inline(always)]
 fn has_run_of_eleven(word: u64) -> bool {
     let two = word & word << 1;
     let four = two & two << 2;
@@ -309,6 +311,7 @@ impl LongBlocks {
     const BLOCK_BITS: u32 = LONG_BLOCKS.block_bits as u32;
 
     /// Whole words, big-endian, from `bytes` (a multiple of 8 long).
+    #[inline(always)]
     fn words(&mut self, bytes: &[u8]) {
         for word in bytes.chunks_exact(8) {
             let word = u64::from_be_bytes(word.try_into().expect("chunks of 8"));
@@ -340,7 +343,7 @@ impl LongBlocks {
         self.bits_in_block = rest;
     }
 
-    #[inline]
+    #[inline(always)]
     fn scan(&mut self, word: u64, valid: u32) {
         let leading = word.leading_ones();
         if leading >= valid {
@@ -359,6 +362,15 @@ impl LongBlocks {
         self.counts.add_block(longest, &LONG_BLOCKS);
         self.run = 0;
         self.longest = 0;
+    }
+}
+
+kernel! {
+    /// [`LongBlocks::words`], the loop that reads all but the first 93,750 bytes of a stream,
+    /// compiled for lzcnt and tzcnt as well ([`super::chunk`]): it counts leading and trailing
+    /// ones of every word.
+    long_words(blocks: &mut LongBlocks, bytes: &[u8]) {
+        blocks.words(bytes);
     }
 }
 
@@ -390,7 +402,8 @@ impl Segment for LongestRun {
         self.long_blocks.longest = next.long_blocks.longest;
     }
 
-    fn update(&mut self, bytes: &[u8]) {
+    fn update(&mut self, chunk: &Chunk<'_>) {
+        let bytes = chunk.symbols();
         // Decided per chunk: counting a little past the point where the short counts stop
         // mattering is harmless, and it keeps the check out of the loop.
         let short_blocks_matter = self.bytes < SHORT_BLOCKS_UNTIL_BYTES;
@@ -471,7 +484,7 @@ mod tests {
         let bits: Vec<u8> = epsilon.bytes().map(|c| c - b'0').collect();
         let bytes = pack_bits(&bits);
         let mut state = Box::<LongestRun>::default();
-        state.update(&bytes);
+        state.update_symbols(&bytes);
         assert_eq!(state.byte_blocks.at_least, [9 + 3, 3, 0, 0, 0, 0]);
         let outcome = &state.outcomes()[0];
         let measured = outcome.result.as_ref().unwrap();
@@ -564,7 +577,7 @@ mod tests {
         let bytes = pack_bits(&sts_data_bits("data.e", 100_000));
         let mut state = Box::<LongestRun>::default();
         for piece in bytes.chunks(7) {
-            state.update(piece);
+            state.update_symbols(piece);
         }
         assert_eq!(
             state.unit_blocks.classes(&UNIT_BLOCKS),
@@ -631,7 +644,7 @@ mod tests {
             for chunk in [1usize, 5, 16, 4093] {
                 let mut state = Box::<LongestRun>::default();
                 for piece in data.chunks(chunk) {
-                    state.update(piece);
+                    state.update_symbols(piece);
                 }
                 state.end_of_stream();
                 let long = state.long_blocks.counts.classes(&LONG_BLOCKS);
