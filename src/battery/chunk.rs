@@ -244,7 +244,7 @@ impl<'a> Chunk<'a> {
             sums: Sums::default(),
             ones: 0,
         };
-        let wants_histogram = views.contains(Views::HISTOGRAM) || views.contains(Views::ONES);
+        let wants_histogram = views.contains(Views::HISTOGRAM);
         let mut have_histogram = false;
         if views.contains(Views::PAIRS) && symbols.len() >= TABLE_FROM {
             let table = workspace.table.get_or_insert_with(PairTable::new);
@@ -358,31 +358,40 @@ pub fn fast_x86() -> bool {
 kernel! {
     /// Column sums of the pair table: for each first symbol a, Σ_b ν_ab (how often a starts a
     /// pair) and Σ_b b·ν_ab. Rows are walked from b = 255 down, adding each to a running sum
-    /// S_b = Σ_{c ≥ b} ν_ac and S_b to a total, which then holds Σ_{b ≥ 1} S_b = Σ_b b·ν_ab:
-    /// two vector adds per cell and no multiplication. Both fit u32: at most 255 · 2^16.
+    /// S_b = Σ_{c ≥ b} ν_ac and S_b to a total, which then holds Σ_b S_b = Σ_b (b + 1)·ν_ab:
+    /// two vector adds per cell and no multiplication. Both fit u32: at most 256 · 2^16. The
+    /// columns go in strips of 32, so that a strip's sums stay in vector registers.
     column_sums(low: &[u8; PAIR_CELLS], high: Option<&[u8; PAIR_CELLS]>) -> ([u32; 256], [u32; 256]) {
+        const STRIP: usize = 32;
         let mut running = [0u32; 256];
         let mut weighted = [0u32; 256];
-        let rows = low.chunks_exact(256).rev();
-        match high {
-            None => {
-                for row in rows {
-                    for (sum, &count) in running.iter_mut().zip(row) {
-                        *sum += u32::from(count);
+        for strip in 0..256 / STRIP {
+            let columns = strip * STRIP..(strip + 1) * STRIP;
+            let mut sums = [0u32; STRIP];
+            let mut totals = [0u32; STRIP];
+            for row in (0..256).rev() {
+                let cells = row * 256 + columns.start..row * 256 + columns.end;
+                let low = &low[cells.clone()];
+                match high {
+                    None => {
+                        for (sum, &count) in sums.iter_mut().zip(low) {
+                            *sum += u32::from(count);
+                        }
                     }
-                    add_all(&mut weighted, &running);
+                    Some(high) => {
+                        for ((sum, &count), &high) in sums.iter_mut().zip(low).zip(&high[cells]) {
+                            *sum += u32::from(count) | u32::from(high) << 8;
+                        }
+                    }
+                }
+                for (total, &sum) in totals.iter_mut().zip(&sums) {
+                    *total += sum;
                 }
             }
-            Some(high) => {
-                for (row, high_row) in rows.zip(high.chunks_exact(256).rev()) {
-                    for ((sum, &count), &high) in running.iter_mut().zip(row).zip(high_row) {
-                        *sum += u32::from(count) | u32::from(high) << 8;
-                    }
-                    add_all(&mut weighted, &running);
-                }
-            }
+            running[columns.clone()].copy_from_slice(&sums);
+            weighted[columns].copy_from_slice(&totals);
         }
-        // The last row added was b = 0, whose running sum went into the total once too often.
+        // The last row added was b = 0: each total holds its column's sum once too often.
         for (total, &sum) in weighted.iter_mut().zip(&running) {
             *total -= sum;
         }
@@ -451,14 +460,6 @@ kernel! {
             ones += u64::from(u64::from_ne_bytes(word.try_into().expect("chunks of 8")).count_ones());
         }
         ones + words.remainder().iter().map(|b| u64::from(b.count_ones())).sum::<u64>()
-    }
-}
-
-/// `total[i] += add[i]` over 256 lanes.
-#[inline(always)]
-fn add_all(total: &mut [u32; 256], add: &[u32; 256]) {
-    for (total, &add) in total.iter_mut().zip(add) {
-        *total += add;
     }
 }
 
