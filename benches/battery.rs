@@ -5,7 +5,7 @@
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use rand::{Rng, SeedableRng};
-use rngaudit::battery::{Setup, Test, DEFAULT};
+use rngaudit::battery::{Chunk, Setup, Test, Workspace, DEFAULT};
 use rngaudit::runner::{analyse, CHUNK_SYMBOLS};
 use rngaudit::source::{self, SymbolStream};
 use std::hint::black_box;
@@ -31,8 +31,11 @@ fn alphabet_62(bytes: &[u8]) -> Vec<u8> {
 
 fn run_test(test: &Test, alphabet: u16, symbols: &[u8]) -> usize {
     let mut state = (test.start)(&Setup::new(alphabet, Some(symbols.len() as u64)));
+    // Chunks with the test's own views only, in one workspace, as the runner makes them: each
+    // test pays for what it reads and nothing else.
+    let (views, mut workspace) = (state.reads(), Workspace::new());
     for chunk in symbols.chunks(CHUNK_SYMBOLS) {
-        state.update(chunk);
+        state.update_chunk(&Chunk::new(chunk, views, &mut workspace));
     }
     state.finish().len()
 }

@@ -7,7 +7,7 @@
 //! index (see [`crate::seeds`]), so output does not depend on the thread count.
 
 use crate::battery::nist::sequences::{run_sequence, SequenceSplitter};
-use crate::battery::{Outcome, Params, Setup, Test};
+use crate::battery::{Chunk, Outcome, Params, Setup, Test, Views, Workspace};
 use crate::seeds::stream_seed;
 use crate::source::external::ExternalInput;
 use crate::source::{Kind, Source, SymbolStream};
@@ -86,6 +86,12 @@ pub fn analyse_looking(
         .iter()
         .map(|test| (test.applies_to)(setup.alphabet).map(|()| (test.start)(setup)))
         .collect();
+    // Each chunk is made once, with the views of it that every test reads (`battery::chunk`).
+    let views = states
+        .iter()
+        .flatten()
+        .fold(Views::NONE, |views, state| views | state.reads());
+    let mut workspace = Workspace::new();
     let mut buffer = vec![0u8; CHUNK_SYMBOLS];
     let mut read = 0u64;
     let mut checkpoint = next_checkpoint(0);
@@ -99,8 +105,9 @@ pub fn analyse_looking(
         if got == 0 {
             break;
         }
+        let chunk = Chunk::new(&buffer[..got], views, &mut workspace);
         for state in states.iter_mut().flatten() {
-            state.update(&buffer[..got]);
+            state.update_chunk(&chunk);
         }
         read += got as u64;
         progress(got as u64);

@@ -14,7 +14,7 @@
 
 use super::frequency::SymbolCounts;
 use super::state::{Segment, Segmented};
-use super::{any_alphabet, Outcome, Setup, Test};
+use super::{any_alphabet, Chunk, Outcome, Setup, Test, Views};
 use crate::stats::chi_square;
 
 /// The `entropy` test's entry in the default battery: its name, summary, reference and parameters,
@@ -57,8 +57,10 @@ impl Segment for Entropy {
     const NAME: &'static str = TEST.name;
     const VERSION: u32 = 1;
 
-    fn update(&mut self, symbols: &[u8]) {
-        self.counts.add(symbols);
+    const READS: Views = Views::HISTOGRAM;
+
+    fn update(&mut self, chunk: &Chunk<'_>) {
+        self.counts.add(chunk.histogram());
     }
 
     fn outcomes(self) -> Vec<Outcome> {

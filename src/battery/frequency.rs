@@ -5,12 +5,14 @@
 //! also the chi-square that `ent` prints for bytes). Unlike monobit it sees every symbol value,
 //! so it catches a generator that favours some byte values while keeping its bits balanced.
 //!
-//! This file also owns `SymbolCounts`, the histogram the entropy test reads as well.
+//! This file also owns `SymbolCounts`, the running histogram the entropy test keeps as well;
+//! both add up the chunk's shared histogram ([`super::chunk`]), which is counted once per
+//! chunk for both (or read off the pair table that the serial test needs anyway).
 //!
 //! Merging segments adds their counts; no boundary context is needed.
 
 use super::state::{Segment, Segmented};
-use super::{any_alphabet, Outcome, Setup, Test};
+use super::{any_alphabet, Chunk, Outcome, Setup, Test, Views};
 use crate::stats::chi_square;
 
 /// The `frequency` test's entry in the default battery: its name, summary, reference and parameters,
@@ -28,59 +30,43 @@ pub const TEST: Test = Test {
 /// The usual rule for the chi-square approximation: at least five expected per cell.
 pub(crate) const MIN_EXPECTED_PER_CELL: u64 = 5;
 
-/// How many times each symbol value occurred.
-///
-/// Consecutive symbols go to four separate tables, so that two equal symbols in a row do not
-/// wait on each other's increment (a store-to-load dependency that halves the speed of a plain
-/// histogram on repetitive data); the tables are summed when the counts are read.
+/// How many times each symbol value occurred, added up from each chunk's histogram (the one
+/// [`Views::HISTOGRAM`] that frequency and entropy share).
 #[derive(Clone, serde::Serialize, serde::Deserialize)]
 #[serde(into = "Vec<u64>", try_from = "Vec<u64>")]
 pub(crate) struct SymbolCounts {
-    tables: [[u64; 256]; 4],
+    counts: [u64; 256],
 }
 
 impl SymbolCounts {
     pub(crate) fn new() -> Self {
-        SymbolCounts {
-            tables: [[0; 256]; 4],
+        SymbolCounts { counts: [0; 256] }
+    }
+
+    /// Adds a chunk's histogram.
+    pub(crate) fn add(&mut self, histogram: &[u32; 256]) {
+        for (count, &add) in self.counts.iter_mut().zip(histogram) {
+            *count += u64::from(add);
         }
     }
 
-    pub(crate) fn add(&mut self, symbols: &[u8]) {
-        let [first, second, third, fourth] = &mut self.tables;
-        let mut quads = symbols.chunks_exact(4);
-        for quad in &mut quads {
-            first[usize::from(quad[0])] += 1;
-            second[usize::from(quad[1])] += 1;
-            third[usize::from(quad[2])] += 1;
-            fourth[usize::from(quad[3])] += 1;
-        }
-        for &symbol in quads.remainder() {
-            first[usize::from(symbol)] += 1;
+    /// Adds the counts of `other`, as if its symbols had been added here.
+    pub(crate) fn add_counts(&mut self, other: &SymbolCounts) {
+        for (count, other) in self.counts.iter_mut().zip(&other.counts) {
+            *count += other;
         }
     }
 
     /// The counts of symbols `0..alphabet`.
-    /// Adds the counts of `other`, as if its symbols had been added here.
-    pub(crate) fn add_counts(&mut self, other: &SymbolCounts) {
-        for (table, other) in self.tables.iter_mut().zip(&other.tables) {
-            for (count, other) in table.iter_mut().zip(other) {
-                *count += other;
-            }
-        }
-    }
-
     pub(crate) fn counts(&self, alphabet: u16) -> Vec<u64> {
-        (0..usize::from(alphabet).min(256))
-            .map(|symbol| self.tables.iter().map(|table| table[symbol]).sum())
-            .collect()
+        self.counts[..usize::from(alphabet).min(256)].to_vec()
     }
 }
 
-// Saved as the 256 summed counts: the four interleaved tables are a speed trick, not state.
+// Saved as the 256 counts (the layout of version 1, when four interleaved tables were summed).
 impl From<SymbolCounts> for Vec<u64> {
     fn from(counts: SymbolCounts) -> Self {
-        counts.counts(256)
+        counts.counts.to_vec()
     }
 }
 
@@ -88,12 +74,10 @@ impl TryFrom<Vec<u64>> for SymbolCounts {
     type Error = String;
 
     fn try_from(counts: Vec<u64>) -> Result<Self, String> {
-        let first: [u64; 256] = counts
+        let counts: [u64; 256] = counts
             .try_into()
             .map_err(|counts: Vec<u64>| format!("expected 256 counts, got {}", counts.len()))?;
-        let mut tables = [[0; 256]; 4];
-        tables[0] = first;
-        Ok(SymbolCounts { tables })
+        Ok(SymbolCounts { counts })
     }
 }
 
@@ -116,8 +100,10 @@ impl Segment for Frequency {
     const NAME: &'static str = TEST.name;
     const VERSION: u32 = 1;
 
-    fn update(&mut self, symbols: &[u8]) {
-        self.counts.add(symbols);
+    const READS: Views = Views::HISTOGRAM;
+
+    fn update(&mut self, chunk: &Chunk<'_>) {
+        self.counts.add(chunk.histogram());
     }
 
     fn outcomes(self) -> Vec<Outcome> {
@@ -227,11 +213,13 @@ mod tests {
     }
 
     #[test]
-    fn interleaved_tables_sum_to_plain_counts() {
+    fn counts_add_up_chunk_histograms() {
         let symbols: Vec<u8> = (0u32..1003).map(|i| (i * 37 % 256) as u8).collect();
         let mut counts = SymbolCounts::new();
-        counts.add(&symbols[..5]);
-        counts.add(&symbols[5..]);
+        let mut workspace = crate::battery::Workspace::new();
+        for piece in [&symbols[..5], &symbols[5..]] {
+            counts.add(Chunk::new(piece, Views::HISTOGRAM, &mut workspace).histogram());
+        }
         let mut plain = vec![0u64; 256];
         for &s in &symbols {
             plain[usize::from(s)] += 1;

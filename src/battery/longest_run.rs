@@ -21,14 +21,16 @@
 //! - M = 128: the unit is the block; the same masks over the whole unit give runs of 5..=9.
 //! - M = 10⁴: runs cross words, so the ones at the end of each 64-bit word carry to the next;
 //!   only runs of 11 or more change the class, and a word holds one so rarely that their exact
-//!   length is measured only then.
+//!   length is measured only then. Words go in groups of four: a group with no run of 11 in it
+//!   (checked on each word and on the 64 bits around each boundary) only passes its run on.
 //!
 //! For merging, a segment starts its blocks at the first multiple of 10,000 bytes (16-byte units
 //! and 10⁴-bit blocks both end there) and keeps the bytes before it aside; the segment before reads
 //! those to close its last blocks, then adds the later segment's block counts.
 
+use super::chunk::{dispatch, fast_x86, kernel};
 use super::state::{Segment, Segmented};
-use super::{needs_bytes, Outcome, Test};
+use super::{needs_bytes, Chunk, Outcome, Test};
 use crate::stats::chi_square;
 use std::sync::OnceLock;
 
@@ -183,7 +185,7 @@ impl LongestRun {
                 self.unit(u128::from_be_bytes(unit.try_into().expect("chunks of 16")));
             }
         } else {
-            self.long_blocks.words(bytes);
+            dispatch!(fast_x86(), long_words(&mut self.long_blocks, bytes));
         }
     }
 
@@ -275,11 +277,18 @@ impl RunMasks {
 
 /// Whether `word` holds a run of at least 11 ones: by doubling to 8, then a run of 8 ending at
 /// bit i and a run of 4 ending at bit i − 7 overlap in one bit and cover i − 10 ..= i.
+#[inline(always)]
 fn has_run_of_eleven(word: u64) -> bool {
+    run_of_eleven_ends(word) != 0
+}
+
+/// The bits of `word` where a run of at least 11 ones ends (towards the least significant end).
+#[inline(always)]
+fn run_of_eleven_ends(word: u64) -> u64 {
     let two = word & word << 1;
     let four = two & two << 2;
     let eight = four & four << 4;
-    eight & four << 7 != 0
+    eight & four << 7
 }
 
 /// The longest run of ones in `word`, by peeling one bit off every run per step; only called
@@ -300,7 +309,8 @@ struct LongBlocks {
     bits_in_block: u32,
     /// Ones at the end of what the current block has shown so far.
     run: u32,
-    /// The longest run that ended in the current block, where it can matter (≥ 11).
+    /// The longest run that ended in the current block, where it can matter (≥ 11): shorter
+    /// runs inside a group of words are not looked at.
     longest: u32,
     counts: BlockCounts,
 }
@@ -309,15 +319,49 @@ impl LongBlocks {
     const BLOCK_BITS: u32 = LONG_BLOCKS.block_bits as u32;
 
     /// Whole words, big-endian, from `bytes` (a multiple of 8 long).
+    #[inline(always)]
     fn words(&mut self, bytes: &[u8]) {
-        for word in bytes.chunks_exact(8) {
-            let word = u64::from_be_bytes(word.try_into().expect("chunks of 8"));
-            // Nearly every word ends before its block does.
-            if self.bits_in_block + 64 < Self::BLOCK_BITS {
-                self.bits_in_block += 64;
-                self.scan(word, 64);
-            } else {
-                self.feed(word, 64);
+        let mut rest = bytes;
+        while rest.len() >= 8 {
+            // Nearly every word ends before its block does: those are read with the run and
+            // the longest run in registers (not in `self`, which the call to `feed` would keep
+            // in memory), and the word that reaches the block's end goes to `feed`.
+            let before_end = (Self::BLOCK_BITS - self.bits_in_block).saturating_sub(64);
+            let inside = (before_end.div_ceil(64) as usize).min(rest.len() / 8);
+            let (mut run, mut longest) = (self.run, self.longest);
+            let mut groups = rest[..8 * inside].chunks_exact(32);
+            for group in &mut groups {
+                let words: [u64; 4] = std::array::from_fn(|i| {
+                    u64::from_be_bytes(group[8 * i..8 * i + 8].try_into().expect("8 bytes"))
+                });
+                // A run of 11 inside the group lies inside one word, or has at most 10 ones on
+                // either side of a boundary between two words and so lies inside the 64 bits
+                // around it. Without one, only the run coming in can reach 11 (with the group's
+                // leading ones), and `longest` is only needed from 11 on.
+                let around = [1, 2, 3].map(|i| words[i - 1] << 32 | words[i] >> 32);
+                let elevens = words
+                    .iter()
+                    .chain(&around)
+                    .fold(0, |found, &word| found | run_of_eleven_ends(word));
+                if elevens == 0 {
+                    longest = longest.max(run + words[0].leading_ones());
+                    run = words[3].trailing_ones();
+                } else {
+                    for word in words {
+                        scan(&mut run, &mut longest, word, 64);
+                    }
+                }
+            }
+            for word in groups.remainder().chunks_exact(8) {
+                let word = u64::from_be_bytes(word.try_into().expect("chunks of 8"));
+                scan(&mut run, &mut longest, word, 64);
+            }
+            (self.run, self.longest) = (run, longest);
+            self.bits_in_block += 64 * inside as u32;
+            rest = &rest[8 * inside..];
+            if let Some(word) = rest.get(..8) {
+                self.feed(u64::from_be_bytes(word.try_into().expect("8 bytes")), 64);
+                rest = &rest[8..];
             }
         }
     }
@@ -340,18 +384,8 @@ impl LongBlocks {
         self.bits_in_block = rest;
     }
 
-    #[inline]
     fn scan(&mut self, word: u64, valid: u32) {
-        let leading = word.leading_ones();
-        if leading >= valid {
-            self.run += valid;
-            return;
-        }
-        self.longest = self.longest.max(self.run + leading);
-        if has_run_of_eleven(word) {
-            self.longest = self.longest.max(longest_run_in(word));
-        }
-        self.run = (word >> (64 - valid)).trailing_ones();
+        scan(&mut self.run, &mut self.longest, word, valid);
     }
 
     fn close_block(&mut self) {
@@ -359,6 +393,31 @@ impl LongBlocks {
         self.counts.add_block(longest, &LONG_BLOCKS);
         self.run = 0;
         self.longest = 0;
+    }
+}
+
+/// Reads the `valid` (1..=64) most significant bits of `word` (the rest zero) into the run of
+/// ones at the end of what the block has shown and the longest run that ended in it.
+#[inline(always)]
+fn scan(run: &mut u32, longest: &mut u32, word: u64, valid: u32) {
+    let leading = word.leading_ones();
+    if leading >= valid {
+        *run += valid;
+        return;
+    }
+    *longest = (*longest).max(*run + leading);
+    if has_run_of_eleven(word) {
+        *longest = (*longest).max(longest_run_in(word));
+    }
+    *run = (word >> (64 - valid)).trailing_ones();
+}
+
+kernel! {
+    /// [`LongBlocks::words`], the loop that reads all but the first 93,750 bytes of a stream,
+    /// compiled for lzcnt and tzcnt as well ([`super::chunk`]): it counts leading and trailing
+    /// ones of every word.
+    long_words(blocks: &mut LongBlocks, bytes: &[u8]) {
+        blocks.words(bytes);
     }
 }
 
@@ -390,7 +449,8 @@ impl Segment for LongestRun {
         self.long_blocks.longest = next.long_blocks.longest;
     }
 
-    fn update(&mut self, bytes: &[u8]) {
+    fn update(&mut self, chunk: &Chunk<'_>) {
+        let bytes = chunk.symbols();
         // Decided per chunk: counting a little past the point where the short counts stop
         // mattering is harmless, and it keeps the check out of the loop.
         let short_blocks_matter = self.bytes < SHORT_BLOCKS_UNTIL_BYTES;
@@ -471,7 +531,7 @@ mod tests {
         let bits: Vec<u8> = epsilon.bytes().map(|c| c - b'0').collect();
         let bytes = pack_bits(&bits);
         let mut state = Box::<LongestRun>::default();
-        state.update(&bytes);
+        state.update_symbols(&bytes);
         assert_eq!(state.byte_blocks.at_least, [9 + 3, 3, 0, 0, 0, 0]);
         let outcome = &state.outcomes()[0];
         let measured = outcome.result.as_ref().unwrap();
@@ -564,7 +624,7 @@ mod tests {
         let bytes = pack_bits(&sts_data_bits("data.e", 100_000));
         let mut state = Box::<LongestRun>::default();
         for piece in bytes.chunks(7) {
-            state.update(piece);
+            state.update_symbols(piece);
         }
         assert_eq!(
             state.unit_blocks.classes(&UNIT_BLOCKS),
@@ -631,7 +691,7 @@ mod tests {
             for chunk in [1usize, 5, 16, 4093] {
                 let mut state = Box::<LongestRun>::default();
                 for piece in data.chunks(chunk) {
-                    state.update(piece);
+                    state.update_symbols(piece);
                 }
                 state.end_of_stream();
                 let long = state.long_blocks.counts.classes(&LONG_BLOCKS);

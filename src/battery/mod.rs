@@ -17,6 +17,7 @@
 //! CLI, `rngaudit list`, the reports and the registry-wide tests at the bottom of this file pick
 //! it up from there.
 
+pub mod chunk;
 pub mod ent;
 pub mod entropy;
 pub mod frequency;
@@ -29,6 +30,7 @@ pub mod serial_correlation;
 pub mod state;
 pub mod symbol_runs;
 
+pub use chunk::{Chunk, Views, Workspace};
 pub use state::{SavedState, StateError};
 
 use crate::Error;
@@ -185,8 +187,23 @@ impl Setup {
 
 /// The streaming state of one test on one stream, or on one segment of it.
 pub trait TestState: Send {
-    /// Consumes the next symbols of the stream.
-    fn update(&mut self, symbols: &[u8]);
+    /// The views of a chunk that this test reads besides its symbols ([`chunk`]); a caller
+    /// feeding several states makes each chunk with the union of theirs.
+    fn reads(&self) -> Views {
+        Views::NONE
+    }
+    /// Consumes the next symbols of the stream, a chunk made with at least the views that
+    /// [`TestState::reads`] declared.
+    fn update_chunk(&mut self, chunk: &Chunk<'_>);
+    /// Consumes the next symbols of the stream, for a caller that feeds this state alone: they
+    /// go to [`TestState::update_chunk`] as chunks with this state's own views.
+    fn update(&mut self, symbols: &[u8]) {
+        let views = self.reads();
+        let mut workspace = Workspace::new();
+        for piece in symbols.chunks(chunk::MAX_SYMBOLS) {
+            self.update_chunk(&Chunk::new(piece, views, &mut workspace));
+        }
+    }
     /// The outcomes on everything seen so far, leaving the state to read on: one pass can
     /// report at every doubling of length. On a segment that does not start the stream, the
     /// outcomes of that segment's symbols from its first block boundary on.
@@ -531,8 +548,11 @@ mod tests {
             .collect()
     }
 
-    /// Feeds `symbols` to `state` in random chunks (empty ones included).
+    /// Feeds `symbols` to `state` in random chunks (empty ones included), each made with the
+    /// views the state reads plus random others, as the runner makes them for several tests:
+    /// a view must not depend on which others were computed with it.
     fn feed(state: &mut dyn TestState, symbols: &[u8], rng: &mut impl Rng) {
+        let mut workspace = Workspace::new();
         let mut rest = symbols;
         while !rest.is_empty() {
             let take = match rng.random_range(0..4) {
@@ -540,8 +560,13 @@ mod tests {
                 1 => rng.random_range(0..=80),
                 _ => rng.random_range(0..=rest.len()),
             }
-            .min(rest.len());
-            state.update(&rest[..take]);
+            .min(rest.len())
+            .min(chunk::MAX_SYMBOLS);
+            let views = [Views::HISTOGRAM, Views::SUMS, Views::PAIRS, Views::ONES]
+                .into_iter()
+                .filter(|_| rng.random_bool(0.5))
+                .fold(state.reads(), |views, view| views | view);
+            state.update_chunk(&Chunk::new(&rest[..take], views, &mut workspace));
             rest = &rest[take..];
         }
     }

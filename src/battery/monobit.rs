@@ -1,13 +1,14 @@
 //! Frequency (monobit) test, NIST SP 800-22 Rev 1a §2.1: are ones and zeros equally common?
 //!
 //! S_n = (#ones − #zeros), s_obs = |S_n| / sqrt(n), P-value = erfc(s_obs / sqrt 2).
-//! Bits are read most-significant first; the count is a popcount per 64-bit word, so the cost
-//! is far below the cost of generating the bytes.
+//! Bits are read most-significant first; the count is the chunk's shared one-bit count
+//! ([`Views::ONES`]): read off the byte histogram when other tests want that, else a popcount
+//! per 64-bit word, so the cost is far below the cost of generating the bytes.
 //!
 //! Merging segments adds their counts; no boundary context is needed.
 
 use super::state::{Segment, Segmented};
-use super::{needs_bytes, Outcome, Test};
+use super::{needs_bytes, Chunk, Outcome, Test, Views};
 use crate::stats::normal;
 
 /// The `monobit` test's entry in the default battery: its name, summary, reference and parameters,
@@ -40,16 +41,11 @@ impl Segment for Monobit {
         self.bits += next.bits;
     }
 
-    fn update(&mut self, bytes: &[u8]) {
-        let mut words = bytes.chunks_exact(8);
-        for word in &mut words {
-            let word = u64::from_ne_bytes(word.try_into().expect("chunks of 8"));
-            self.ones += u64::from(word.count_ones());
-        }
-        for byte in words.remainder() {
-            self.ones += u64::from(byte.count_ones());
-        }
-        self.bits += 8 * bytes.len() as u64;
+    const READS: Views = Views::ONES;
+
+    fn update(&mut self, chunk: &Chunk<'_>) {
+        self.ones += chunk.ones();
+        self.bits += 8 * chunk.symbols().len() as u64;
     }
 
     fn outcomes(self) -> Vec<Outcome> {
@@ -95,7 +91,7 @@ mod tests {
     fn streaming_counts_bits_most_significant_first() {
         // 0xC9 0x0F = 1100 1001 0000 1111: eight ones in sixteen bits.
         let mut state = Box::<Monobit>::default();
-        state.update(&[0xC9, 0x0F]);
+        state.update_symbols(&[0xC9, 0x0F]);
         assert_eq!((state.ones, state.bits), (8, 16));
     }
 }

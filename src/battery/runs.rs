@@ -9,13 +9,15 @@
 //! no byte swap: inside byte lanes, w ^ (w >> 1) compares each bit with the next one in stream
 //! order, and (w << 7) ^ (w >> 8) compares the last bit of each byte with the first of the
 //! byte after it. One popcount per word then counts every transition in it; only the last bit
-//! crosses words and chunks.
+//! crosses words and chunks. The word loop is compiled for the popcount instruction as well and
+//! picked at run time ([`super::chunk`]); the ones come from the chunk's shared count.
 //!
 //! For merging, a segment keeps its first and last bits: the transition across the boundary is
 //! counted from the earlier segment's last bit and the later one's first.
 
+use super::chunk::{dispatch, fast_x86, kernel};
 use super::state::{Segment, Segmented};
-use super::{needs_bytes, Outcome, Test};
+use super::{needs_bytes, Chunk, Outcome, Test, Views};
 use crate::stats::normal;
 
 /// The `runs` test's entry in the default battery: its name, summary, reference and parameters,
@@ -52,21 +54,36 @@ const WITHIN_BYTES: u64 = 0x7F7F_7F7F_7F7F_7F7F;
 const ACROSS_BYTES: u64 = 0x0080_8080_8080_8080;
 
 impl Runs {
-    /// Counts one byte, for the bytes that do not fill a word.
+    /// Counts the transitions of one byte, for the bytes that do not fill a word.
     fn push_byte(&mut self, byte: u8) {
         let byte = u64::from(byte);
         let first_bit = byte >> 7;
         self.transitions += u64::from(((byte ^ (byte >> 1)) & 0x7F).count_ones());
         self.transitions += self.last_bit ^ first_bit;
-        self.ones += u64::from(byte.count_ones());
         self.last_bit = byte & 1;
-        self.bits += 8;
+    }
+}
+
+kernel! {
+    /// Transitions in whole little-endian words of `bytes` (a multiple of 8 long) after a last
+    /// bit `last_bit`, and the last bit they leave.
+    word_transitions(bytes: &[u8], last_bit: u64) -> (u64, u64) {
+        let (mut transitions, mut last_bit) = (0, last_bit);
+        for word in bytes.chunks_exact(8) {
+            let word = u64::from_le_bytes(word.try_into().expect("chunks of 8"));
+            let changes = ((word ^ (word >> 1)) & WITHIN_BYTES)
+                | (((word << 7) ^ (word >> 8)) & ACROSS_BYTES);
+            transitions += u64::from(changes.count_ones()) + ((last_bit ^ (word >> 7)) & 1);
+            last_bit = word >> 56 & 1;
+        }
+        (transitions, last_bit)
     }
 }
 
 impl Segment for Runs {
     const NAME: &'static str = TEST.name;
     const VERSION: u32 = 1;
+    const READS: Views = Views::ONES;
 
     fn absorb(&mut self, next: Self) {
         if next.bits == 0 {
@@ -83,7 +100,8 @@ impl Segment for Runs {
         self.last_bit = next.last_bit;
     }
 
-    fn update(&mut self, bytes: &[u8]) {
+    fn update(&mut self, chunk: &Chunk<'_>) {
+        let bytes = chunk.symbols();
         let Some(&head) = bytes.first() else {
             return;
         };
@@ -92,23 +110,16 @@ impl Segment for Runs {
             self.last_bit = u64::from(head >> 7);
             self.first_bit = self.last_bit;
         }
-        let mut words = bytes.chunks_exact(8);
-        let (mut transitions, mut ones, mut last_bit) = (0, 0, self.last_bit);
-        for word in &mut words {
-            let word = u64::from_le_bytes(word.try_into().expect("chunks of 8"));
-            let changes = ((word ^ (word >> 1)) & WITHIN_BYTES)
-                | (((word << 7) ^ (word >> 8)) & ACROSS_BYTES);
-            transitions += u64::from(changes.count_ones()) + ((last_bit ^ (word >> 7)) & 1);
-            ones += u64::from(word.count_ones());
-            last_bit = word >> 56 & 1;
-        }
+        let whole = bytes.len() / 8 * 8;
+        let (transitions, last_bit) =
+            dispatch!(fast_x86(), word_transitions(&bytes[..whole], self.last_bit));
         self.transitions += transitions;
-        self.ones += ones;
         self.last_bit = last_bit;
-        self.bits += 64 * (bytes.len() / 8) as u64;
-        for &byte in words.remainder() {
+        for &byte in &bytes[whole..] {
             self.push_byte(byte);
         }
+        self.ones += chunk.ones();
+        self.bits += 8 * bytes.len() as u64;
     }
 
     fn outcomes(self) -> Vec<Outcome> {
@@ -180,7 +191,7 @@ mod tests {
         let bits: Vec<u8> = text.bytes().map(|c| c - b'0').collect();
         let whole = bits.len() / 8 * 8;
         let mut runs = Runs::default();
-        runs.update(&pack_bits(&bits[..whole]));
+        runs.update_symbols(&pack_bits(&bits[..whole]));
         for &bit in &bits[whole..] {
             let bit = u64::from(bit);
             if runs.bits > 0 {
@@ -239,13 +250,13 @@ mod tests {
     fn transitions_cross_words_and_chunks() {
         // 0xF0 0x0F 0xFF = 11110000 00001111 11111111: transitions after bit 4, 12: V_n = 3.
         let mut runs = Runs::default();
-        runs.update(&[0xF0]);
-        runs.update(&[0x0F, 0xFF]);
+        runs.update_symbols(&[0xF0]);
+        runs.update_symbols(&[0x0F, 0xFF]);
         assert_eq!((runs.transitions, runs.ones, runs.bits), (2, 16, 24));
         // Eight bytes then one: the word path and the tail path meet at bit 64, where 1 meets 1;
         // the only transitions are 0→1 at bit 63 and 1→0 after bit 64.
         let mut runs = Runs::default();
-        runs.update(&[0, 0, 0, 0, 0, 0, 0, 1, 0x80]);
+        runs.update_symbols(&[0, 0, 0, 0, 0, 0, 0, 1, 0x80]);
         assert_eq!(runs.transitions, 2);
     }
 }

@@ -13,13 +13,16 @@
 //!
 //! One table of 65,536 u32 pair counts (256 KiB) serves every alphabet: the index is the pair
 //! itself, so no symbol can reach outside it and no multiplication by k is needed. The single
-//! symbol counts ν_a are the table's row sums, so they cost nothing during the pass.
+//! symbol counts ν_a are the table's row sums, so they cost nothing during the pass. Each chunk's
+//! pairs are counted once for every test that reads them ([`super::chunk`], whose table layout
+//! this one shares) and added here cell by cell.
 //!
 //! For merging, a segment keeps its first and last symbols: the pair across the boundary is counted
 //! from those two, and the wrap-around pair is the merged stream's.
 
+use super::chunk::pair_index;
 use super::state::{Segment, Segmented};
-use super::{any_alphabet, Outcome, Setup, Test};
+use super::{any_alphabet, Chunk, Outcome, Setup, Test, Views};
 use crate::stats::chi_square;
 
 /// The `serial` test's entry in the default battery: its name, summary, reference and parameters,
@@ -47,7 +50,7 @@ const FOLD_EVERY: u64 = u32::MAX as u64;
 #[serde(into = "SavedSerial", try_from = "SavedSerial")]
 struct Serial {
     alphabet: u16,
-    /// Count of each pair, indexed by (previous symbol << 8 | symbol).
+    /// Count of each pair, indexed by [`pair_index`] (the chunk's pair table's layout).
     pairs: Box<[u32; PAIR_CELLS]>,
     /// Counts folded out of `pairs` on streams longer than 4 G symbols; absent on all others.
     folded: Option<Box<[u64; PAIR_CELLS]>>,
@@ -70,18 +73,13 @@ impl Serial {
         }
     }
 
-    /// Counts the pairs that `symbols` (not empty) closes: (previous, symbols[0]) and its own.
-    fn count_pairs(&mut self, symbols: &[u8]) {
-        if self.pairs_since_fold + symbols.len() as u64 > FOLD_EVERY {
+    /// Counts one pair.
+    fn count_pair(&mut self, previous: u8, symbol: u8) {
+        if self.pairs_since_fold + 1 > FOLD_EVERY {
             self.fold();
         }
-        let pairs = &mut *self.pairs;
-        pairs[pair_index(self.previous, symbols[0])] += 1;
-        for window in symbols.windows(2) {
-            pairs[pair_index(window[0], window[1])] += 1;
-        }
-        self.previous = symbols[symbols.len() - 1];
-        self.pairs_since_fold += symbols.len() as u64;
+        self.pairs[pair_index(previous, symbol)] += 1;
+        self.pairs_since_fold += 1;
     }
 
     fn fold(&mut self) {
@@ -96,10 +94,6 @@ impl Serial {
         let folded = self.folded.as_ref().map_or(0, |folded| folded[index]);
         folded + u64::from(self.pairs[index])
     }
-}
-
-fn pair_index(previous: u8, symbol: u8) -> usize {
-    usize::from(u16::from_be_bytes([previous, symbol]))
 }
 
 fn zeroed_table<T: Clone + Default, const N: usize>() -> Box<[T; N]> {
@@ -129,7 +123,7 @@ impl From<Serial> for SavedSerial {
             first: serial.first,
             previous: serial.previous,
             pairs: (0..PAIR_CELLS)
-                .map(|index| serial.pair_count(index))
+                .map(|saved| serial.pair_count(table_index(saved)))
                 .collect(),
         }
     }
@@ -139,12 +133,16 @@ impl TryFrom<SavedSerial> for Serial {
     type Error = String;
 
     fn try_from(saved: SavedSerial) -> Result<Self, String> {
-        let len = saved.pairs.len();
-        let folded: Box<[u64; PAIR_CELLS]> = saved
-            .pairs
-            .into_boxed_slice()
-            .try_into()
-            .map_err(|_| format!("expected {PAIR_CELLS} pair counts, got {len}"))?;
+        if saved.pairs.len() != PAIR_CELLS {
+            return Err(format!(
+                "expected {PAIR_CELLS} pair counts, got {}",
+                saved.pairs.len()
+            ));
+        }
+        let mut folded: Box<[u64; PAIR_CELLS]> = zeroed_table();
+        for (saved_index, &count) in saved.pairs.iter().enumerate() {
+            folded[table_index(saved_index)] = count;
+        }
         Ok(Serial {
             alphabet: saved.alphabet,
             pairs: zeroed_table(),
@@ -157,9 +155,16 @@ impl TryFrom<SavedSerial> for Serial {
     }
 }
 
+/// The table's index of the pair that a saved state lists at `saved` (previous symbol << 8 |
+/// symbol, the layout of version 1, kept so saved states stay readable).
+fn table_index(saved: usize) -> usize {
+    pair_index((saved >> 8) as u8, saved as u8)
+}
+
 impl Segment for Serial {
     const NAME: &'static str = TEST.name;
     const VERSION: u32 = 1;
+    const READS: Views = Views::PAIRS;
 
     fn absorb(&mut self, next: Self) {
         if next.symbols == 0 {
@@ -170,7 +175,7 @@ impl Segment for Serial {
             return;
         }
         // The pair across the boundary, then next's pairs, in the u64 table so nothing wraps.
-        self.count_pairs(&[next.first]);
+        self.count_pair(self.previous, next.first);
         self.fold();
         let folded = self.folded.get_or_insert_with(zeroed_table);
         for (index, total) in folded.iter_mut().enumerate() {
@@ -180,22 +185,24 @@ impl Segment for Serial {
         self.symbols += next.symbols;
     }
 
-    fn update(&mut self, symbols: &[u8]) {
+    fn update(&mut self, chunk: &Chunk<'_>) {
+        let symbols = chunk.symbols();
         let Some(&head) = symbols.first() else {
             return;
         };
-        let rest = if self.symbols == 0 {
+        if self.symbols == 0 {
             // The first symbol has no predecessor yet; it is paired with the last one at the end.
             self.first = head;
-            self.previous = head;
-            &symbols[1..]
         } else {
-            symbols
-        };
-        // Pieces far below FOLD_EVERY, so checking for a fold once per piece is enough.
-        for piece in rest.chunks(1 << 30) {
-            self.count_pairs(piece);
+            self.count_pair(self.previous, head);
         }
+        // A chunk holds at most 2^16 pairs, so checking for a fold once per chunk is enough.
+        if self.pairs_since_fold + symbols.len() as u64 > FOLD_EVERY {
+            self.fold();
+        }
+        chunk.add_pairs(&mut self.pairs);
+        self.pairs_since_fold += symbols.len() as u64;
+        self.previous = symbols[symbols.len() - 1];
         self.symbols += symbols.len() as u64;
     }
 
@@ -217,8 +224,7 @@ impl Segment for Serial {
                 ),
             )];
         }
-        let first = self.first;
-        self.count_pairs(&[first]);
+        self.count_pair(self.previous, self.first);
         vec![serial_outcome(&self, alphabet)]
     }
 }
@@ -229,7 +235,7 @@ fn serial_outcome(serial: &Serial, alphabet: u64) -> Outcome {
     for first in 0..256 {
         let mut row = 0u128;
         for second in 0..256 {
-            let count = u128::from(serial.pair_count(first << 8 | second));
+            let count = u128::from(serial.pair_count(pair_index(first as u8, second as u8)));
             pair_squares += count * count;
             row += count;
         }
@@ -316,9 +322,9 @@ mod tests {
     #[test]
     fn folding_keeps_counts() {
         let mut serial = Serial::new(&Setup::new(256, None));
-        serial.update(&[1, 2, 3, 1, 2]);
+        serial.update_symbols(&[1, 2, 3, 1, 2]);
         serial.fold();
-        serial.update(&[3, 1]);
+        serial.update_symbols(&[3, 1]);
         assert_eq!(serial.pair_count(pair_index(1, 2)), 2);
         assert_eq!(serial.pair_count(pair_index(3, 1)), 2);
         assert_eq!(serial.pair_count(pair_index(2, 3)), 2);

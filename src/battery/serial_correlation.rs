@@ -8,15 +8,15 @@
 //! p-value. A constant stream, where ENT prints "undefined (all values equal!)", is reported as
 //! C = 1 (every value predicts the next perfectly) with p-value 0.
 //!
-//! The three sums are exact integers, formed in one pass over neighbouring pairs: over blocks of
-//! 65,536 pairs in u32 lanes (the largest, 65,536 · 255², still fits), so the compiler can
-//! vectorise them, then widened.
+//! The three sums are exact integers, and each chunk's come from its shared views
+//! ([`super::chunk`]): read off the pair table and byte histogram when other tests want those
+//! (Σ x_i·x_{i+1} = Σ_ab a·b·ν_ab), else formed in one vectorised pass over the neighbours.
 //!
 //! For merging, a segment keeps its first and last symbols: the product across the boundary is
 //! added from those two, and the closing pair (last, first) is the merged stream's.
 
 use super::state::{Segment, Segmented};
-use super::{any_alphabet, Outcome, Test};
+use super::{any_alphabet, Chunk, Outcome, Test, Views};
 use crate::stats::normal;
 
 /// The `serial_correlation` test's entry in the default battery: its name, summary, reference and parameters,
@@ -34,9 +34,6 @@ pub const TEST: Test = Test {
 /// Knuth's moments hold for n > 2; the normal shape takes more. 100 as for the bit tests.
 const MIN_SYMBOLS: u64 = 100;
 
-/// Pairs summed in u32 before widening: 65,536 · 255² < 2³².
-const BLOCK: usize = 1 << 16;
-
 #[derive(Clone, Default, serde::Serialize, serde::Deserialize)]
 struct SerialCorrelation {
     symbols: u64,
@@ -51,6 +48,7 @@ struct SerialCorrelation {
 impl Segment for SerialCorrelation {
     const NAME: &'static str = TEST.name;
     const VERSION: u32 = 1;
+    const READS: Views = Views::SUMS;
 
     fn absorb(&mut self, next: Self) {
         if next.symbols == 0 {
@@ -68,7 +66,8 @@ impl Segment for SerialCorrelation {
         self.previous = next.previous;
     }
 
-    fn update(&mut self, symbols: &[u8]) {
+    fn update(&mut self, chunk: &Chunk<'_>) {
+        let symbols = chunk.symbols();
         let Some(&head) = symbols.first() else {
             return;
         };
@@ -77,25 +76,10 @@ impl Segment for SerialCorrelation {
         } else {
             self.sum_of_products += u64::from(self.previous) * u64::from(head);
         }
-        self.sum += u64::from(head);
-        self.sum_of_squares += u64::from(head) * u64::from(head);
-        // Every later symbol is the second of a pair (x, y): one pass adds y, y² and x·y, in
-        // u16 products (255² fits) summed in u32 lanes over at most BLOCK pairs.
-        let mut start = 0;
-        while start + 1 < symbols.len() {
-            let end = (start + BLOCK).min(symbols.len() - 1);
-            let (mut sum, mut squares, mut products) = (0u32, 0u32, 0u32);
-            for (&x, &y) in symbols[start..end].iter().zip(&symbols[start + 1..=end]) {
-                let (x, y) = (u16::from(x), u16::from(y));
-                sum += u32::from(y);
-                squares += u32::from(y * y);
-                products += u32::from(x * y);
-            }
-            self.sum += u64::from(sum);
-            self.sum_of_squares += u64::from(squares);
-            self.sum_of_products += u64::from(products);
-            start = end;
-        }
+        let sums = chunk.sums();
+        self.sum += sums.sum;
+        self.sum_of_squares += sums.squares;
+        self.sum_of_products += sums.products;
         self.previous = symbols[symbols.len() - 1];
         self.symbols += symbols.len() as u64;
     }
@@ -175,12 +159,13 @@ mod tests {
 
     #[test]
     fn sums_cross_blocks_and_chunks() {
+        const BLOCK: usize = crate::battery::chunk::MAX_SYMBOLS;
         // Against a plain loop over neighbours: with a block boundary inside the stream
         // (BLOCK + 3 symbols) and chunks that end off the block grid, every neighbour is
         // paired exactly once.
         let symbols: Vec<u8> = (0..BLOCK + 3).map(|i| (i % 7) as u8).collect();
         let mut whole = SerialCorrelation::default();
-        whole.update(&symbols);
+        whole.update_symbols(&symbols);
         let expected: u64 = symbols
             .windows(2)
             .map(|w| u64::from(w[0]) * u64::from(w[1]))
@@ -188,7 +173,7 @@ mod tests {
         assert_eq!(whole.sum_of_products, expected);
         let mut pieces = SerialCorrelation::default();
         for piece in symbols.chunks(BLOCK - 1) {
-            pieces.update(piece);
+            pieces.update_symbols(piece);
         }
         assert_eq!(
             (pieces.sum, pieces.sum_of_squares, pieces.sum_of_products),

@@ -16,7 +16,7 @@
 //! - the snapshot: the test's outcomes on a copy of its state, so the state reads on.
 //! - saving: the whole wrapper as JSON under the test's name and format version.
 
-use super::{Outcome, Setup, TestState};
+use super::{Chunk, Outcome, Setup, TestState, Views, Workspace};
 use crate::Error;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -112,8 +112,20 @@ pub(crate) trait Segment: Clone + Send + Serialize + DeserializeOwned + 'static 
     fn alignment(&self) -> u64 {
         1
     }
-    /// Consumes the next symbols of the stream.
-    fn update(&mut self, symbols: &[u8]);
+    /// The views of a chunk the test reads besides its symbols ([`super::chunk`]).
+    const READS: Views = Views::NONE;
+
+    /// Consumes the next symbols of the stream, a chunk with (at least) the views of
+    /// [`Segment::READS`].
+    fn update(&mut self, chunk: &Chunk<'_>);
+    /// Consumes `symbols` as chunks with the test's own views, for unit tests of one state.
+    #[cfg(test)]
+    fn update_symbols(&mut self, symbols: &[u8]) {
+        let mut workspace = Workspace::new();
+        for piece in symbols.chunks(super::chunk::MAX_SYMBOLS) {
+            self.update(&Chunk::new(piece, Self::READS, &mut workspace));
+        }
+    }
     /// The outcomes on everything seen.
     fn outcomes(self) -> Vec<Outcome>;
     /// Takes in the state of the segment that starts where this one ends, at an aligned
@@ -216,11 +228,25 @@ impl<S: Segment> Segmented<S> {
 }
 
 impl<S: Segment> TestState for Segmented<S> {
-    fn update(&mut self, symbols: &[u8]) {
+    fn reads(&self) -> Views {
+        S::READS
+    }
+
+    fn update_chunk(&mut self, chunk: &Chunk<'_>) {
+        let symbols = chunk.symbols();
         let missing = (self.head_goal - self.head.len() as u64).min(symbols.len() as u64) as usize;
         self.head.extend_from_slice(&symbols[..missing]);
-        if missing < symbols.len() {
-            self.inner.update(&symbols[missing..]);
+        if missing == 0 {
+            self.inner.update(chunk);
+        } else if missing < symbols.len() {
+            // The test starts inside this chunk: its views must describe only the symbols the
+            // test reads, so they are made again for those (once per segment).
+            let mut workspace = Workspace::new();
+            self.inner.update(&Chunk::new(
+                &symbols[missing..],
+                chunk.views(),
+                &mut workspace,
+            ));
         }
         self.seen += symbols.len() as u64;
     }

@@ -15,7 +15,7 @@
 //! boundary is counted from those two.
 
 use super::state::{Segment, Segmented};
-use super::{Outcome, Setup, Test};
+use super::{Chunk, Outcome, Setup, Test};
 use crate::stats::normal;
 
 /// The `symbol_runs` test's entry in the default battery: its name, summary, reference and parameters,
@@ -89,7 +89,8 @@ impl Segment for SymbolRuns {
         self.last_is_high = next.last_is_high;
     }
 
-    fn update(&mut self, symbols: &[u8]) {
+    fn update(&mut self, chunk: &Chunk<'_>) {
+        let symbols = chunk.symbols();
         let Some(&head) = symbols.first() else {
             return;
         };
@@ -209,7 +210,7 @@ mod tests {
         for chunk in [1usize, 7, 65_535, 65_536, 200_003] {
             let mut state = SymbolRuns::new(&Setup::new(61, None));
             for piece in symbols.chunks(chunk) {
-                state.update(piece);
+                state.update_symbols(piece);
             }
             assert_eq!(
                 (state.highs, state.changes),

@@ -9,7 +9,7 @@
 
 use super::timing::{self, Budget};
 use super::types::BatteryRow;
-use crate::battery::{Setup, Test, DEFAULT};
+use crate::battery::{Chunk, Setup, Test, Workspace, DEFAULT};
 use crate::runner::{self, CHUNK_SYMBOLS};
 use crate::source::SymbolStream;
 use rand::{Rng, SeedableRng};
@@ -72,8 +72,11 @@ fn alphabet_62(bytes: &[u8]) -> Vec<u8> {
 
 fn run_test(test: &Test, alphabet: u16, symbols: &[u8]) {
     let mut state = (test.start)(&Setup::new(alphabet, Some(symbols.len() as u64)));
+    // Chunks with the test's own views only, in one workspace, as the runner makes them: each
+    // test pays for what it reads and nothing else.
+    let (views, mut workspace) = (state.reads(), Workspace::new());
     for chunk in symbols.chunks(CHUNK_SYMBOLS) {
-        state.update(chunk);
+        state.update_chunk(&Chunk::new(chunk, views, &mut workspace));
     }
     std::hint::black_box(state.finish());
 }

@@ -71,7 +71,7 @@ pub mod serial;
 pub mod universal;
 
 use super::state::{Segment, Segmented};
-use super::{Outcome, Params, Setup, Test, TestState};
+use super::{Chunk, Outcome, Params, Setup, Test, TestState};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -234,7 +234,8 @@ impl<T: BitTest> Segment for Packed<T> {
         }
     }
 
-    fn update(&mut self, bytes: &[u8]) {
+    fn update(&mut self, chunk: &Chunk<'_>) {
+        let bytes = chunk.symbols();
         let accepted_bits = self.pushed + 8 * u64::from(self.pending);
         let room_bytes = self.limit.saturating_sub(accepted_bits).div_ceil(8);
         let mut rest = &bytes[..bytes
