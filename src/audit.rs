@@ -488,6 +488,7 @@ impl Audit {
             keep_going: self.keep_going,
             callback: self.on_checkpoint.take(),
             progress,
+            threads: self.threads,
         };
         match self.input {
             Input::Stream(mut stream) if looking => {
@@ -500,7 +501,13 @@ impl Audit {
                     &setup,
                     look_plan,
                 )?;
-                Ok(looked_report(battery.name, self.seed, result, looks))
+                Ok(looked_report(
+                    battery.name,
+                    self.seed,
+                    self.threads,
+                    result,
+                    looks,
+                ))
             }
             Input::External(mut input) if looking => {
                 let format = input.format();
@@ -516,7 +523,13 @@ impl Audit {
                 if result.bytes == 0 {
                     return Err(nothing_to_test(&name, format));
                 }
-                Ok(looked_report(battery.name, self.seed, result, looks))
+                Ok(looked_report(
+                    battery.name,
+                    self.seed,
+                    self.threads,
+                    result,
+                    looks,
+                ))
             }
             Input::Sources(ref names) => {
                 let sources = names
@@ -556,10 +569,10 @@ impl Audit {
                     streams,
                     bytes,
                     (&name, Kind::External),
+                    self.threads,
                     progress,
                 )?;
-                // The segments are generated and analysed one after another, on this thread.
-                Ok(report(results, bytes, 1))
+                Ok(report(results, bytes, self.threads))
             }
             Input::Seeded(ref factory) => {
                 let results = run_factory(
@@ -576,7 +589,13 @@ impl Audit {
             }
             Input::External(mut input) => {
                 let results = external_segments(
-                    &mut input, &name, self.bytes, streams, &tests, &setup, progress,
+                    &mut input,
+                    &name,
+                    (self.bytes, streams),
+                    &tests,
+                    &setup,
+                    self.threads,
+                    progress,
                 )?;
                 let (segment, results) = results;
                 let analysed: u64 = results.iter().map(|r| r.bytes).sum();
@@ -586,8 +605,7 @@ impl Audit {
                     segment.min(analysed),
                     streams,
                     self.seed,
-                    // The segments are read and analysed one after another, on this thread.
-                    1,
+                    self.threads,
                     results,
                 ))
             }
@@ -776,10 +794,10 @@ fn external_total(input: &ExternalInput, limit: Option<u64>) -> Option<u64> {
 fn external_segments(
     input: &mut ExternalInput,
     name: &str,
-    limit: Option<u64>,
-    streams: u32,
+    (limit, streams): (Option<u64>, u32),
     tests: &[&'static Test],
     setup: &Setup,
+    threads: usize,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<(u64, Vec<StreamReport>), Error> {
     let total = external_total(input, limit);
@@ -812,6 +830,7 @@ fn external_segments(
         streams,
         segment_bytes,
         (name, Kind::External),
+        threads,
         progress,
     )?;
     if results.iter().all(|r| r.bytes == 0) {
@@ -837,8 +856,11 @@ pub(crate) struct LookPlan<'a> {
     pub keep_going: bool,
     /// Told of each look as it is taken.
     pub callback: Option<LookCallback>,
-    /// Told of every chunk read.
+    /// Told of the symbols analysed as they are.
     pub progress: &'a (dyn Fn(u64) + Sync),
+    /// Worker threads the stream's segments are analysed on (0: one per core); results do not
+    /// depend on it.
+    pub threads: usize,
 }
 
 /// Reads one stream once, judging it at every checkpoint and at its end; returns the stream's
@@ -870,12 +892,20 @@ pub(crate) fn checkpointed(
     };
     let keep_going = plan.keep_going;
     let mut look = |bytes: u64, outcomes| take_look(bytes, outcomes) && !keep_going;
-    let (bytes, outcomes) =
-        runner::analyse_looking(stream, &setup, tests, limit, Some(&mut look), plan.progress)
-            .map_err(|source| Error::Read {
-                what: name.to_string(),
-                source,
-            })?;
+    let pool = runner::thread_pool(plan.threads)?;
+    let (bytes, outcomes) = runner::analyse_on(
+        &pool,
+        stream,
+        &setup,
+        tests,
+        limit,
+        Some(&mut look),
+        plan.progress,
+    )
+    .map_err(|source| Error::Read {
+        what: name.to_string(),
+        source,
+    })?;
     // The end is a look of its own unless it fell on a checkpoint, which was looked at.
     if bytes > 0 && !is_checkpoint(bytes) {
         take_look(bytes, outcomes.clone());
@@ -893,13 +923,18 @@ pub(crate) fn checkpointed(
 
 /// The report of a stream read with checkpoints: its final verdict is its last look's, at that
 /// look's level, so that the family-wise rule covers every look.
-fn looked_report(battery: &str, seed: u64, result: StreamReport, looks: Vec<Checkpoint>) -> Report {
+fn looked_report(
+    battery: &str,
+    seed: u64,
+    threads: usize,
+    result: StreamReport,
+    looks: Vec<Checkpoint>,
+) -> Report {
     let bytes = result.bytes;
     let alpha = looks
         .last()
         .map_or(crate::second_level::FAMILY_ALPHA, |l| l.family_alpha);
-    // Read on this thread, one chunk after another.
-    let mut report = Report::from_results_at(battery, bytes, 1, seed, 1, vec![result], alpha);
+    let mut report = Report::from_results_at(battery, bytes, 1, seed, threads, vec![result], alpha);
     report.checkpoints = looks;
     report
 }

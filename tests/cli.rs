@@ -805,3 +805,51 @@ fn power_searches_stdin_and_files() {
     assert_eq!(output.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&output.stdout).contains("not caught"));
 }
+
+/// A JSON report without what differs between runs of the same work: when and how it ran.
+fn results_only(stdout: &[u8]) -> serde_json::Value {
+    let mut document: serde_json::Value = serde_json::from_slice(stdout).expect("JSON");
+    document
+        .as_object_mut()
+        .expect("an object")
+        .remove("provenance");
+    document
+}
+
+/// Issue #11 §3: one stream (a file, stdin) is cut into segments analysed on every thread and
+/// merged exactly, so the report does not depend on `--threads`: every look and every number.
+#[test]
+fn file_results_do_not_depend_on_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("stream.bin");
+    // Past several 4 MiB segments and checkpoints, ending between two of them.
+    std::fs::write(&path, dump("pcg64", "9", "9000K")).unwrap();
+    let report = |threads: &str| {
+        let output = rngaudit()
+            .args(["file", "--format", "json", "--threads", threads])
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0), "{output:?}");
+        results_only(&output.stdout)
+    };
+    let one = report("1");
+    assert_eq!(one["checkpoints"].as_array().unwrap().len(), 15);
+    assert_eq!(one["bytes_analysed"].as_u64(), Some(9000 * 1024));
+    assert_eq!(report("2"), one);
+    assert_eq!(report("3"), one);
+    // A failing stream stops at the same look on any number of threads.
+    let biased = dump("ctl_bias52", "3", "8M");
+    let piped = |threads: &str| {
+        let output = rngaudit()
+            .args(["file", "-", "--json", "--threads", threads])
+            .write_stdin(biased.clone())
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1), "{output:?}");
+        results_only(&output.stdout)
+    };
+    let one = piped("1");
+    assert!(one["first_fail_bytes"].as_u64().is_some());
+    assert_eq!(piped("2"), one);
+}
