@@ -175,7 +175,11 @@ impl SymbolStream for ExternalInput {
             let direct = self.format == Format::Bin && out.len() - written >= READ_CHUNK;
             if self.position == self.ready.len() && direct && !self.ended {
                 // Raw bytes into a large request go straight to it, without the extra copy.
-                if self.stop.as_ref().is_some_and(|f| f.load(Ordering::Relaxed)) {
+                if self
+                    .stop
+                    .as_ref()
+                    .is_some_and(|f| f.load(Ordering::Relaxed))
+                {
                     self.stopped = true;
                     self.ended = true;
                     break;
