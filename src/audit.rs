@@ -284,12 +284,14 @@ impl Audit {
         self
     }
 
-    /// Judges one stream read forward (a reader, one generator: one stream) at every doubling
-    /// of its length from 2^10 bytes and at its end, in one pass, under the family-wise rule of
+    /// Judges one stream read forward (a reader, one generator: one stream; or each built-in
+    /// source's stream, with one stream per source) at every doubling of its length from 2^10
+    /// bytes and at its end, in one pass, under the family-wise rule of
     /// [`crate::second_level::checkpoints`]; the report holds every look
-    /// ([`Report::checkpoints`](crate::report::Report::checkpoints)) and its final verdict is
-    /// the last look's. Reading stops at the first look that fails unless
-    /// [`Audit::keep_going`] says otherwise. Other inputs and several streams ignore it.
+    /// ([`Report::checkpoints`](crate::report::Report::checkpoints)) and each source's final
+    /// verdict is its last look's. Reading a stream stops at its first look that fails unless
+    /// [`Audit::keep_going`] says otherwise. Seeded factories and several streams per source
+    /// ignore it: their verdict comes from the second level across streams.
     pub fn checkpoints(mut self, on: bool) -> Self {
         self.checkpoints = on;
         self
@@ -484,7 +486,7 @@ impl Audit {
             Report::from_results(battery.name, bytes, streams, self.seed, threads, results)
         };
         let looking = self.checkpoints && streams == 1;
-        let look_plan = LookPlan {
+        let mut look_plan = LookPlan {
             keep_going: self.keep_going,
             callback: self.on_checkpoint.take(),
             progress,
@@ -499,7 +501,7 @@ impl Audit {
                     limit,
                     &tests,
                     &setup,
-                    look_plan,
+                    &mut look_plan,
                 )?;
                 Ok(looked_report(
                     battery.name,
@@ -518,7 +520,7 @@ impl Audit {
                     limit,
                     &tests,
                     &setup,
-                    look_plan,
+                    &mut look_plan,
                 )?;
                 if result.bytes == 0 {
                     return Err(nothing_to_test(&name, format));
@@ -548,6 +550,36 @@ impl Audit {
                             source.alphabet,
                         ));
                     }
+                }
+                if looking {
+                    // One stream per source: each is judged at every checkpoint, one source
+                    // after another, its segments on every thread.
+                    let mut looked = Vec::with_capacity(sources.len());
+                    for source in sources {
+                        let seed = stream_seed(self.seed, source.name, 0);
+                        let mut stream = (source.open)(seed);
+                        let setup = Setup {
+                            alphabet: source.alphabet,
+                            ..setup.clone()
+                        };
+                        let (mut result, looks) = checkpointed(
+                            stream.as_mut(),
+                            (source.name, source.kind),
+                            bytes,
+                            &tests,
+                            &setup,
+                            &mut look_plan,
+                        )?;
+                        result.seed = source.kind.is_reproducible().then_some(seed);
+                        looked.push((result, looks));
+                    }
+                    return Ok(Report::from_looks(
+                        battery.name,
+                        bytes,
+                        self.seed,
+                        self.threads,
+                        looked,
+                    ));
                 }
                 let plan = Plan {
                     sources,
@@ -864,17 +896,18 @@ pub(crate) struct LookPlan<'a> {
 }
 
 /// Reads one stream once, judging it at every checkpoint and at its end; returns the stream's
-/// result (as far as it was read) and every look. `power` searches with it too.
+/// result (as far as it was read) and every look. `file`, `run` with one stream per source and
+/// `power` all read through it.
 pub(crate) fn checkpointed(
     stream: &mut dyn SymbolStream,
     (name, kind): (&str, Kind),
     limit: u64,
     tests: &[&'static Test],
     setup: &Setup,
-    mut plan: LookPlan<'_>,
+    plan: &mut LookPlan<'_>,
 ) -> Result<(StreamReport, Vec<Checkpoint>), Error> {
     let mut looks: Vec<Checkpoint> = Vec::new();
-    let mut callback = plan.callback.take();
+    let callback = &mut plan.callback;
     let mut take_look = |bytes: u64, outcomes: Vec<battery::Outcome>| {
         let look = looks.len() as u32 + 1;
         let checkpoint = Checkpoint::judge(name, kind, bytes, look, outcomes);
@@ -930,11 +963,5 @@ fn looked_report(
     result: StreamReport,
     looks: Vec<Checkpoint>,
 ) -> Report {
-    let bytes = result.bytes;
-    let alpha = looks
-        .last()
-        .map_or(crate::second_level::FAMILY_ALPHA, |l| l.family_alpha);
-    let mut report = Report::from_results_at(battery, bytes, 1, seed, threads, vec![result], alpha);
-    report.checkpoints = looks;
-    report
+    Report::from_looks(battery, result.bytes, seed, threads, vec![(result, looks)])
 }

@@ -115,7 +115,7 @@ pub fn search(
 ) -> Result<Detection, Error> {
     let max_bytes = checked_max(max_bytes)?;
     let tests: Vec<&'static Test> = DEFAULT.iter().collect();
-    let plan = LookPlan {
+    let mut plan = LookPlan {
         keep_going: false,
         callback: None,
         progress: &|_| {},
@@ -127,7 +127,7 @@ pub fn search(
         max_bytes,
         &tests,
         &Setup::new(alphabet, None),
-        plan,
+        &mut plan,
     )?;
     // Power speaks of doublings: the end of an input shorter than the maximum is not one.
     let doublings = || looks.iter().filter(|look| is_checkpoint(look.bytes));
