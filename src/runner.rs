@@ -228,9 +228,9 @@ fn analyse_serial(
     Ok((read, finish(tests, states)))
 }
 
-/// A segment analysed by a worker: its index in the stream, its length, its states, and its
-/// buffer to be read into again.
-type Analysed = (u64, u64, States, Vec<u8>);
+/// A segment analysed by a worker: its index in the stream, its length, its states (or the
+/// panic of a test, raised again on the reading thread), and its buffer to be read into again.
+type Analysed = (u64, u64, std::thread::Result<States>, Vec<u8>);
 
 /// One stream cut into segments analysed on `pool` and merged in order on this thread (see
 /// [`analyse_looking`]).
@@ -299,8 +299,12 @@ fn analyse_segments(
                 };
                 let (index, done) = (next_index, done.clone());
                 scope.spawn(move |_| {
-                    let mut states = start_states(tests, &segment_setup);
-                    feed(&mut states, &buffer);
+                    // A test that panics must not leave the reading thread waiting for it.
+                    let states = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        let mut states = start_states(tests, &segment_setup);
+                        feed(&mut states, &buffer);
+                        states
+                    }));
                     let _ = done.send((index, buffer.len() as u64, states, buffer));
                 });
                 next_index += 1;
@@ -316,6 +320,7 @@ fn analyse_segments(
                 .unwrap_or_else(|_| unreachable!("a worker holds a sender until it sends"));
             in_flight -= 1;
             buffers.push(buffer);
+            let states = states.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
             waiting.insert(index, (length, states));
         }
     })?;
