@@ -284,12 +284,14 @@ impl Audit {
         self
     }
 
-    /// Judges one stream read forward (a reader, one generator: one stream) at every doubling
-    /// of its length from 2^10 bytes and at its end, in one pass, under the family-wise rule of
+    /// Judges one stream read forward (a reader, one generator: one stream; or each built-in
+    /// source's stream, with one stream per source) at every doubling of its length from 2^10
+    /// bytes and at its end, in one pass, under the family-wise rule of
     /// [`crate::second_level::checkpoints`]; the report holds every look
-    /// ([`Report::checkpoints`](crate::report::Report::checkpoints)) and its final verdict is
-    /// the last look's. Reading stops at the first look that fails unless
-    /// [`Audit::keep_going`] says otherwise. Other inputs and several streams ignore it.
+    /// ([`Report::checkpoints`](crate::report::Report::checkpoints)) and each source's final
+    /// verdict is its last look's. Reading a stream stops at its first look that fails unless
+    /// [`Audit::keep_going`] says otherwise. Seeded factories and several streams per source
+    /// ignore it: their verdict comes from the second level across streams.
     pub fn checkpoints(mut self, on: bool) -> Self {
         self.checkpoints = on;
         self
@@ -484,10 +486,11 @@ impl Audit {
             Report::from_results(battery.name, bytes, streams, self.seed, threads, results)
         };
         let looking = self.checkpoints && streams == 1;
-        let look_plan = LookPlan {
+        let mut look_plan = LookPlan {
             keep_going: self.keep_going,
             callback: self.on_checkpoint.take(),
             progress,
+            threads: self.threads,
         };
         match self.input {
             Input::Stream(mut stream) if looking => {
@@ -498,9 +501,15 @@ impl Audit {
                     limit,
                     &tests,
                     &setup,
-                    look_plan,
+                    &mut look_plan,
                 )?;
-                Ok(looked_report(battery.name, self.seed, result, looks))
+                Ok(looked_report(
+                    battery.name,
+                    self.seed,
+                    self.threads,
+                    result,
+                    looks,
+                ))
             }
             Input::External(mut input) if looking => {
                 let format = input.format();
@@ -511,12 +520,18 @@ impl Audit {
                     limit,
                     &tests,
                     &setup,
-                    look_plan,
+                    &mut look_plan,
                 )?;
                 if result.bytes == 0 {
                     return Err(nothing_to_test(&name, format));
                 }
-                Ok(looked_report(battery.name, self.seed, result, looks))
+                Ok(looked_report(
+                    battery.name,
+                    self.seed,
+                    self.threads,
+                    result,
+                    looks,
+                ))
             }
             Input::Sources(ref names) => {
                 let sources = names
@@ -535,6 +550,36 @@ impl Audit {
                             source.alphabet,
                         ));
                     }
+                }
+                if looking {
+                    // One stream per source: each is judged at every checkpoint, one source
+                    // after another, its segments on every thread.
+                    let mut looked = Vec::with_capacity(sources.len());
+                    for source in sources {
+                        let seed = stream_seed(self.seed, source.name, 0);
+                        let mut stream = (source.open)(seed);
+                        let setup = Setup {
+                            alphabet: source.alphabet,
+                            ..setup.clone()
+                        };
+                        let (mut result, looks) = checkpointed(
+                            stream.as_mut(),
+                            (source.name, source.kind),
+                            bytes,
+                            &tests,
+                            &setup,
+                            &mut look_plan,
+                        )?;
+                        result.seed = source.kind.is_reproducible().then_some(seed);
+                        looked.push((result, looks));
+                    }
+                    return Ok(Report::from_looks(
+                        battery.name,
+                        bytes,
+                        self.seed,
+                        self.threads,
+                        looked,
+                    ));
                 }
                 let plan = Plan {
                     sources,
@@ -556,10 +601,10 @@ impl Audit {
                     streams,
                     bytes,
                     (&name, Kind::External),
+                    self.threads,
                     progress,
                 )?;
-                // The segments are generated and analysed one after another, on this thread.
-                Ok(report(results, bytes, 1))
+                Ok(report(results, bytes, self.threads))
             }
             Input::Seeded(ref factory) => {
                 let results = run_factory(
@@ -576,7 +621,13 @@ impl Audit {
             }
             Input::External(mut input) => {
                 let results = external_segments(
-                    &mut input, &name, self.bytes, streams, &tests, &setup, progress,
+                    &mut input,
+                    &name,
+                    (self.bytes, streams),
+                    &tests,
+                    &setup,
+                    self.threads,
+                    progress,
                 )?;
                 let (segment, results) = results;
                 let analysed: u64 = results.iter().map(|r| r.bytes).sum();
@@ -586,8 +637,7 @@ impl Audit {
                     segment.min(analysed),
                     streams,
                     self.seed,
-                    // The segments are read and analysed one after another, on this thread.
-                    1,
+                    self.threads,
                     results,
                 ))
             }
@@ -776,10 +826,10 @@ fn external_total(input: &ExternalInput, limit: Option<u64>) -> Option<u64> {
 fn external_segments(
     input: &mut ExternalInput,
     name: &str,
-    limit: Option<u64>,
-    streams: u32,
+    (limit, streams): (Option<u64>, u32),
     tests: &[&'static Test],
     setup: &Setup,
+    threads: usize,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<(u64, Vec<StreamReport>), Error> {
     let total = external_total(input, limit);
@@ -812,6 +862,7 @@ fn external_segments(
         streams,
         segment_bytes,
         (name, Kind::External),
+        threads,
         progress,
     )?;
     if results.iter().all(|r| r.bytes == 0) {
@@ -837,22 +888,26 @@ pub(crate) struct LookPlan<'a> {
     pub keep_going: bool,
     /// Told of each look as it is taken.
     pub callback: Option<LookCallback>,
-    /// Told of every chunk read.
+    /// Told of the symbols analysed as they are.
     pub progress: &'a (dyn Fn(u64) + Sync),
+    /// Worker threads the stream's segments are analysed on (0: one per core); results do not
+    /// depend on it.
+    pub threads: usize,
 }
 
 /// Reads one stream once, judging it at every checkpoint and at its end; returns the stream's
-/// result (as far as it was read) and every look. `power` searches with it too.
+/// result (as far as it was read) and every look. `file`, `run` with one stream per source and
+/// `power` all read through it.
 pub(crate) fn checkpointed(
     stream: &mut dyn SymbolStream,
     (name, kind): (&str, Kind),
     limit: u64,
     tests: &[&'static Test],
     setup: &Setup,
-    mut plan: LookPlan<'_>,
+    plan: &mut LookPlan<'_>,
 ) -> Result<(StreamReport, Vec<Checkpoint>), Error> {
     let mut looks: Vec<Checkpoint> = Vec::new();
-    let mut callback = plan.callback.take();
+    let callback = &mut plan.callback;
     let mut take_look = |bytes: u64, outcomes: Vec<battery::Outcome>| {
         let look = looks.len() as u32 + 1;
         let checkpoint = Checkpoint::judge(name, kind, bytes, look, outcomes);
@@ -870,12 +925,20 @@ pub(crate) fn checkpointed(
     };
     let keep_going = plan.keep_going;
     let mut look = |bytes: u64, outcomes| take_look(bytes, outcomes) && !keep_going;
-    let (bytes, outcomes) =
-        runner::analyse_looking(stream, &setup, tests, limit, Some(&mut look), plan.progress)
-            .map_err(|source| Error::Read {
-                what: name.to_string(),
-                source,
-            })?;
+    let pool = runner::thread_pool(plan.threads)?;
+    let (bytes, outcomes) = runner::analyse_on(
+        &pool,
+        stream,
+        &setup,
+        tests,
+        limit,
+        Some(&mut look),
+        plan.progress,
+    )
+    .map_err(|source| Error::Read {
+        what: name.to_string(),
+        source,
+    })?;
     // The end is a look of its own unless it fell on a checkpoint, which was looked at.
     if bytes > 0 && !is_checkpoint(bytes) {
         take_look(bytes, outcomes.clone());
@@ -893,13 +956,12 @@ pub(crate) fn checkpointed(
 
 /// The report of a stream read with checkpoints: its final verdict is its last look's, at that
 /// look's level, so that the family-wise rule covers every look.
-fn looked_report(battery: &str, seed: u64, result: StreamReport, looks: Vec<Checkpoint>) -> Report {
-    let bytes = result.bytes;
-    let alpha = looks
-        .last()
-        .map_or(crate::second_level::FAMILY_ALPHA, |l| l.family_alpha);
-    // Read on this thread, one chunk after another.
-    let mut report = Report::from_results_at(battery, bytes, 1, seed, 1, vec![result], alpha);
-    report.checkpoints = looks;
-    report
+fn looked_report(
+    battery: &str,
+    seed: u64,
+    threads: usize,
+    result: StreamReport,
+    looks: Vec<Checkpoint>,
+) -> Report {
+    Report::from_looks(battery, result.bytes, seed, threads, vec![(result, looks)])
 }

@@ -4,10 +4,14 @@
 //! chunk to every selected test in a single pass, so memory stays flat however long the stream
 //! is. Jobs run in parallel on a rayon pool of the requested size; results are collected in job
 //! order and every stream's seed is derived from the master seed, the source name and the stream
-//! index (see [`crate::seeds`]), so output does not depend on the thread count.
+//! index (see [`crate::seeds`]), so output does not depend on the thread count. When there are
+//! fewer streams than threads (one long stream: a file, a pipe, `run --streams 1`), each stream
+//! is read in order and cut into segments that the threads analyse at once, merged back in
+//! order exactly ([`analyse_looking`]).
 
 use crate::battery::nist::sequences::{run_sequence, SequenceSplitter};
-use crate::battery::{Chunk, Outcome, Params, Setup, Test, Views, Workspace};
+use crate::battery::{Chunk, Outcome, Params, Setup, Test, TestState, Views, Workspace};
+use crate::second_level::checkpoints::next_checkpoint;
 use crate::seeds::stream_seed;
 use crate::source::external::ExternalInput;
 use crate::source::{Kind, Source, SymbolStream};
@@ -55,6 +59,18 @@ pub struct StreamReport {
     pub outcomes: Vec<Outcome>,
 }
 
+/// Symbols per segment when one stream is analysed on several threads: large enough that
+/// starting and merging a segment's states costs little beside analysing it, small enough that
+/// the segments in flight (two per thread) keep memory flat. Results do not depend on it.
+pub const SEGMENT_SYMBOLS: usize = 4 << 20;
+
+/// The shortest segment a stream is cut into to spread the stretch up to a checkpoint over the
+/// threads (short streams, early checkpoints). Results do not depend on it.
+const MIN_SEGMENT_SYMBOLS: u64 = 1 << 18;
+
+/// Each test's state on one stream or segment, or why the test does not apply.
+type States = Vec<Result<Box<dyn TestState>, String>>;
+
 /// Reads up to `limit` symbols of `stream` once, feeding every test, and returns the number of
 /// symbols read and the tests' outcomes in `tests` order. Tests that do not apply to the
 /// alphabet are reported as skipped with their reason.
@@ -64,16 +80,125 @@ pub fn analyse(
     tests: &[&'static Test],
     limit: u64,
 ) -> std::io::Result<(u64, Vec<Outcome>)> {
-    analyse_looking(stream, setup, tests, limit, None, &|_| {})
+    analyse_serial(stream, setup, tests, limit, None, &|_| {})
 }
 
 /// A look at a stream while it is read: called at each checkpoint (2^10, 2^11, ... symbols) with
 /// the symbols read and the tests' outcomes so far; returns true to stop reading there.
 pub type Look<'a> = &'a mut dyn FnMut(u64, Vec<Outcome>) -> bool;
 
-/// [`analyse`] with `progress` told of every chunk, and at every checkpoint (see [`crate::second_level::checkpoints`]) hands the
-/// tests' snapshot to `look`, which may stop the reading there. Nothing is read twice.
+/// [`analyse`] on `threads` worker threads (0: one per core), with `progress` told of the
+/// symbols analysed as they are, and at every checkpoint (see
+/// [`crate::second_level::checkpoints`]) the tests' snapshot handed to `look`, which may stop
+/// the reading there. Nothing is read twice.
+///
+/// With one thread the stream is read and analysed chunk by chunk on this thread. With more,
+/// this thread reads the stream in order (it may be a pipe) into segments of at most
+/// [`SEGMENT_SYMBOLS`], the pool analyses them, each from fresh states started at its offset,
+/// and this thread merges their states into the stream's in stream order
+/// ([`crate::battery::TestState::merge`], exact) while it reads the next ones. Segments end at
+/// checkpoints, so a look sees exactly 2^k symbols; at most two segments per thread are in
+/// flight, so memory does not grow with the stream. Outcomes are bit-identical at any thread
+/// count. `look` and `progress` are called on this thread.
 pub fn analyse_looking(
+    stream: &mut dyn SymbolStream,
+    setup: &Setup,
+    tests: &[&'static Test],
+    limit: u64,
+    threads: usize,
+    look: Option<Look<'_>>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<(u64, Vec<Outcome>), Error> {
+    let read_error = |source| Error::Read {
+        what: "the stream".to_string(),
+        source,
+    };
+    if threads == 1 {
+        return analyse_serial(stream, setup, tests, limit, look, progress).map_err(read_error);
+    }
+    let pool = thread_pool(threads)?;
+    analyse_on(&pool, stream, setup, tests, limit, look, progress).map_err(read_error)
+}
+
+/// [`analyse_looking`] on a pool already started: segments in parallel when the pool has more
+/// than one thread and every test merges, else chunk by chunk on this thread. Call it from
+/// outside the pool: this thread reads and merges while the pool analyses.
+pub(crate) fn analyse_on(
+    pool: &rayon::ThreadPool,
+    stream: &mut dyn SymbolStream,
+    setup: &Setup,
+    tests: &[&'static Test],
+    limit: u64,
+    look: Option<Look<'_>>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> std::io::Result<(u64, Vec<Outcome>)> {
+    if pool.current_num_threads() > 1 && all_merge(tests, setup) {
+        analyse_segments(pool, stream, setup, tests, limit, look, progress)
+    } else {
+        analyse_serial(stream, setup, tests, limit, look, progress)
+    }
+}
+
+/// Starts every test on the stream or segment `setup` describes.
+fn start_states(tests: &[&'static Test], setup: &Setup) -> States {
+    tests
+        .iter()
+        .map(|test| (test.applies_to)(setup.alphabet).map(|()| (test.start)(setup)))
+        .collect()
+}
+
+/// Hands `symbols` to every test, in pieces of at most [`CHUNK_SYMBOLS`] so that each piece
+/// stays in cache while every test reads it: the one place where symbols reach the tests. Each
+/// piece is made once into a [`Chunk`] with the views of it that every test reads
+/// (`battery::chunk`), so what several tests share is computed once.
+fn feed(states: &mut States, symbols: &[u8], workspace: &mut Workspace) {
+    let views = states
+        .iter()
+        .flatten()
+        .fold(Views::NONE, |views, state| views | state.reads());
+    for piece in symbols.chunks(CHUNK_SYMBOLS) {
+        let chunk = Chunk::new(piece, views, workspace);
+        for state in states.iter_mut().flatten() {
+            state.update_chunk(&chunk);
+        }
+    }
+}
+
+/// The tests' outcomes on what `states` have read, in `tests` order, leaving them to read on.
+fn snapshot(tests: &[&'static Test], states: &States) -> Vec<Outcome> {
+    tests
+        .iter()
+        .zip(states)
+        .flat_map(|(test, state)| match state {
+            Ok(state) => state.snapshot(),
+            Err(reason) => vec![Outcome::skipped(test.name, reason.clone())],
+        })
+        .collect()
+}
+
+/// The tests' final outcomes, in `tests` order.
+fn finish(tests: &[&'static Test], states: States) -> Vec<Outcome> {
+    tests
+        .iter()
+        .zip(states)
+        .flat_map(|(test, state)| match state {
+            Ok(state) => state.finish(),
+            Err(reason) => vec![Outcome::skipped(test.name, reason)],
+        })
+        .collect()
+}
+
+/// Whether every test that applies merges states of segments: a test that cannot yet refuses
+/// to merge even two empty states, and then the stream is read in one piece.
+fn all_merge(tests: &[&'static Test], setup: &Setup) -> bool {
+    tests
+        .iter()
+        .filter(|test| (test.applies_to)(setup.alphabet).is_ok())
+        .all(|test| (test.start)(setup).merge((test.start)(setup)).is_ok())
+}
+
+/// One stream, chunk by chunk, on this thread.
+fn analyse_serial(
     stream: &mut dyn SymbolStream,
     setup: &Setup,
     tests: &[&'static Test],
@@ -81,16 +206,7 @@ pub fn analyse_looking(
     mut look: Option<Look<'_>>,
     progress: &(dyn Fn(u64) + Sync),
 ) -> std::io::Result<(u64, Vec<Outcome>)> {
-    use crate::second_level::checkpoints::next_checkpoint;
-    let mut states: Vec<_> = tests
-        .iter()
-        .map(|test| (test.applies_to)(setup.alphabet).map(|()| (test.start)(setup)))
-        .collect();
-    // Each chunk is made once, with the views of it that every test reads (`battery::chunk`).
-    let views = states
-        .iter()
-        .flatten()
-        .fold(Views::NONE, |views, state| views | state.reads());
+    let mut states = start_states(tests, setup);
     let mut workspace = Workspace::new();
     let mut buffer = vec![0u8; CHUNK_SYMBOLS];
     let mut read = 0u64;
@@ -105,38 +221,147 @@ pub fn analyse_looking(
         if got == 0 {
             break;
         }
-        let chunk = Chunk::new(&buffer[..got], views, &mut workspace);
-        for state in states.iter_mut().flatten() {
-            state.update_chunk(&chunk);
-        }
+        feed(&mut states, &buffer[..got], &mut workspace);
         read += got as u64;
         progress(got as u64);
         if read == checkpoint {
             checkpoint = next_checkpoint(read);
             if let Some(look) = look.as_mut() {
-                let outcomes = tests
-                    .iter()
-                    .zip(&states)
-                    .flat_map(|(test, state)| match state {
-                        Ok(state) => state.snapshot(),
-                        Err(reason) => vec![Outcome::skipped(test.name, reason.clone())],
-                    })
-                    .collect();
-                if look(read, outcomes) {
+                if look(read, snapshot(tests, &states)) {
                     break;
                 }
             }
         }
     }
-    let outcomes = tests
-        .iter()
-        .zip(states)
-        .flat_map(|(test, state)| match state {
-            Ok(state) => state.finish(),
-            Err(reason) => vec![Outcome::skipped(test.name, reason)],
-        })
-        .collect();
-    Ok((read, outcomes))
+    Ok((read, finish(tests, states)))
+}
+
+/// A segment analysed by a worker: its index in the stream, its length, its states (or the
+/// panic of a test, raised again on the reading thread), and its buffer to be read into again.
+type Analysed = (u64, u64, std::thread::Result<States>, Vec<u8>);
+
+/// One stream cut into segments analysed on `pool` and merged in order on this thread (see
+/// [`analyse_looking`]).
+fn analyse_segments(
+    pool: &rayon::ThreadPool,
+    stream: &mut dyn SymbolStream,
+    setup: &Setup,
+    tests: &[&'static Test],
+    limit: u64,
+    mut look: Option<Look<'_>>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> std::io::Result<(u64, Vec<Outcome>)> {
+    let threads = pool.current_num_threads();
+    let most_in_flight = 2 * threads;
+    let mut merged_states = start_states(tests, setup);
+    let (done, finished) = std::sync::mpsc::channel::<Analysed>();
+    let mut buffers: Vec<Vec<u8>> = Vec::new();
+    let mut waiting: std::collections::BTreeMap<u64, (u64, States)> = Default::default();
+    let (mut next_index, mut next_to_merge, mut in_flight) = (0u64, 0u64, 0usize);
+    // Symbols handed to the pool, and merged into the stream's states.
+    let (mut read, mut merged) = (0u64, 0u64);
+    let (mut ended, mut stopped) = (false, false);
+    let mut look_at = next_checkpoint(0);
+    pool.in_place_scope(|scope| -> std::io::Result<()> {
+        loop {
+            // Merge what is ready, in stream order, looking at every checkpoint reached.
+            while let Some((length, states)) = waiting.remove(&next_to_merge) {
+                next_to_merge += 1;
+                if stopped {
+                    continue;
+                }
+                for (into, state) in merged_states.iter_mut().zip(states) {
+                    if let (Ok(into), Ok(state)) = (into, state) {
+                        into.merge(state).unwrap_or_else(|error| {
+                            unreachable!("consecutive segments of one setup merge: {error}")
+                        });
+                    }
+                }
+                merged += length;
+                progress(length);
+                if merged == look_at {
+                    look_at = next_checkpoint(merged);
+                    if let Some(look) = look.as_mut() {
+                        stopped = look(merged, snapshot(tests, &merged_states));
+                    }
+                }
+            }
+            if !ended && !stopped && read < limit && in_flight < most_in_flight {
+                let want = segment_length(read, limit, threads);
+                let mut buffer = buffers
+                    .pop()
+                    .unwrap_or_else(|| Vec::with_capacity(SEGMENT_SYMBOLS));
+                buffer.resize(want as usize, 0);
+                let got = fill_all(stream, &mut buffer)?;
+                if got < buffer.len() {
+                    ended = true;
+                }
+                if got == 0 {
+                    buffers.push(buffer);
+                    continue;
+                }
+                buffer.truncate(got);
+                let segment_setup = Setup {
+                    offset: read,
+                    ..setup.clone()
+                };
+                let (index, done) = (next_index, done.clone());
+                scope.spawn(move |_| {
+                    // A test that panics must not leave the reading thread waiting for it.
+                    let states = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        let mut states = start_states(tests, &segment_setup);
+                        feed(&mut states, &buffer, &mut Workspace::new());
+                        states
+                    }));
+                    let _ = done.send((index, buffer.len() as u64, states, buffer));
+                });
+                next_index += 1;
+                in_flight += 1;
+                read += got as u64;
+                continue;
+            }
+            if in_flight == 0 {
+                return Ok(());
+            }
+            let (index, length, states, buffer) = finished
+                .recv()
+                .unwrap_or_else(|_| unreachable!("a worker holds a sender until it sends"));
+            in_flight -= 1;
+            buffers.push(buffer);
+            let states = states.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            waiting.insert(index, (length, states));
+        }
+    })?;
+    Ok((merged, finish(tests, merged_states)))
+}
+
+/// The length of the segment starting at `read`: it ends at the next checkpoint (so that a look
+/// sees exactly 2^k symbols) and at the limit, holds at most [`SEGMENT_SYMBOLS`], and the
+/// stretch up to a short checkpoint is shared among the threads. Apart from the limit, segments
+/// end at checkpoints or at multiples of [`CHUNK_SYMBOLS`], multiples of 2^10 as one thread's
+/// requests are: a generator whose `fill` drops the rest of a word at the end of a request
+/// (rand's `fill_bytes` for 64-bit generators) gives the same bytes at any thread count.
+fn segment_length(read: u64, limit: u64, threads: usize) -> u64 {
+    let checkpoint = next_checkpoint(read);
+    let chunk = CHUNK_SYMBOLS as u64;
+    let shared = (checkpoint / 2 / threads as u64 / chunk * chunk).max(MIN_SEGMENT_SYMBOLS);
+    (checkpoint - read)
+        .min(limit - read)
+        .min(SEGMENT_SYMBOLS as u64)
+        .min(shared)
+}
+
+/// Fills `buffer` from `stream` as far as it goes: short only at the end of the stream.
+fn fill_all(stream: &mut dyn SymbolStream, buffer: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buffer.len() {
+        let got = stream.fill(&mut buffer[filled..])?;
+        if got == 0 {
+            break;
+        }
+        filled += got;
+    }
+    Ok(filled)
 }
 
 /// Runs the plan. `progress` is called with the number of symbols each finished job analysed.
@@ -153,34 +378,47 @@ pub fn run(plan: &Plan, progress: &(dyn Fn(u64) + Sync)) -> Result<Vec<StreamRep
         .flat_map(|&source| (0..plan.streams).map(move |index| (source, index)))
         .collect();
     let pool = thread_pool(plan.threads)?;
-    pool.install(|| {
-        jobs.par_iter()
-            .map(|&(source, index)| {
-                let seed = stream_seed(plan.master_seed, source.name, index);
-                let mut stream = (source.open)(seed);
-                let setup = Setup {
-                    alphabet: source.alphabet,
-                    length: Some(plan.bytes),
-                    params: plan.params.clone(),
-                    offset: 0,
-                };
-                let (bytes, outcomes) = analyse(stream.as_mut(), &setup, &plan.tests, plan.bytes)
-                    .map_err(|error| Error::Read {
-                    what: format!("source {}", source.name),
-                    source: error,
-                })?;
-                progress(bytes);
-                Ok(StreamReport {
-                    source: source.name.to_string(),
-                    kind: source.kind,
-                    stream: index,
-                    seed: source.kind.is_reproducible().then_some(seed),
-                    bytes,
-                    outcomes,
-                })
-            })
-            .collect()
-    })
+    let job = |&(source, index): &(&'static Source, u32), segments: Option<&rayon::ThreadPool>| {
+        let seed = stream_seed(plan.master_seed, source.name, index);
+        let mut stream = (source.open)(seed);
+        let setup = Setup {
+            alphabet: source.alphabet,
+            length: Some(plan.bytes),
+            params: plan.params.clone(),
+            offset: 0,
+        };
+        let analysed = match segments {
+            Some(pool) => analyse_on(
+                pool,
+                stream.as_mut(),
+                &setup,
+                &plan.tests,
+                plan.bytes,
+                None,
+                &|_| {},
+            ),
+            None => analyse(stream.as_mut(), &setup, &plan.tests, plan.bytes),
+        };
+        let (bytes, outcomes) = analysed.map_err(|error| Error::Read {
+            what: format!("source {}", source.name),
+            source: error,
+        })?;
+        progress(bytes);
+        Ok(StreamReport {
+            source: source.name.to_string(),
+            kind: source.kind,
+            stream: index,
+            seed: source.kind.is_reproducible().then_some(seed),
+            bytes,
+            outcomes,
+        })
+    };
+    if (plan.streams as usize) < pool.current_num_threads() {
+        // Too few streams per source to fill the threads: each stream is cut into segments
+        // analysed on all of them, one stream after another.
+        return jobs.iter().map(|j| job(j, Some(&pool))).collect();
+    }
+    pool.install(|| jobs.par_iter().map(|j| job(j, None)).collect())
 }
 
 /// One generator's streams, opened by `open` from seeds derived as [`run`] derives them (master
@@ -200,29 +438,32 @@ pub fn run_factory(
     let (name, kind) = origin;
     let limit = setup.length.unwrap_or(u64::MAX);
     let pool = thread_pool(threads)?;
-    pool.install(|| {
-        (0..streams)
-            .into_par_iter()
-            .map(|index| {
-                let seed = stream_seed(master_seed, name, index);
-                let mut stream = open(seed);
-                let (bytes, outcomes) =
-                    analyse(stream.as_mut(), setup, tests, limit).map_err(|error| Error::Read {
-                        what: name.to_string(),
-                        source: error,
-                    })?;
-                progress(bytes);
-                Ok(StreamReport {
-                    source: name.to_string(),
-                    kind,
-                    stream: index,
-                    seed: Some(seed),
-                    bytes,
-                    outcomes,
-                })
-            })
-            .collect()
-    })
+    let job = |index: u32, segments: Option<&rayon::ThreadPool>| {
+        let seed = stream_seed(master_seed, name, index);
+        let mut stream = open(seed);
+        let analysed = match segments {
+            Some(pool) => analyse_on(pool, stream.as_mut(), setup, tests, limit, None, &|_| {}),
+            None => analyse(stream.as_mut(), setup, tests, limit),
+        };
+        let (bytes, outcomes) = analysed.map_err(|error| Error::Read {
+            what: name.to_string(),
+            source: error,
+        })?;
+        progress(bytes);
+        Ok(StreamReport {
+            source: name.to_string(),
+            kind,
+            stream: index,
+            seed: Some(seed),
+            bytes,
+            outcomes,
+        })
+    };
+    if (streams as usize) < pool.current_num_threads() {
+        // As in [`run`]: too few streams to fill the threads, so each is cut into segments.
+        return (0..streams).map(|i| job(i, Some(&pool))).collect();
+    }
+    pool.install(|| (0..streams).into_par_iter().map(|i| job(i, None)).collect())
 }
 
 /// Where NIST sequences come from: packed bits, most significant first.
@@ -349,8 +590,10 @@ pub fn run_sequences(
 }
 
 /// Cuts one input into `segments` consecutive streams of `segment_bytes` each and runs the
-/// tests on every segment in one pass. The input is read once, in order; segments are
-/// analysed one after the other because the input cannot be read out of order (a pipe).
+/// tests on every segment in one pass. The input is read once, in order; the streams are
+/// analysed one after the other because the input cannot be read out of order (a pipe), each
+/// of them on `threads` worker threads (0: one per core) as [`analyse_looking`] does.
+#[allow(clippy::too_many_arguments)]
 pub fn run_segments(
     input: &mut dyn SymbolStream,
     setup: &Setup,
@@ -358,16 +601,20 @@ pub fn run_segments(
     segments: u32,
     segment_bytes: u64,
     origin: (&str, Kind),
+    threads: usize,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Vec<StreamReport>, Error> {
     let (name, kind) = origin;
+    let pool = thread_pool(threads)?;
     let mut reports = Vec::with_capacity(segments as usize);
     for index in 0..segments {
         let (bytes, outcomes) =
-            analyse(input, setup, tests, segment_bytes).map_err(|source| Error::Read {
-                what: name.to_string(),
-                source,
-            })?;
+            analyse_on(&pool, input, setup, tests, segment_bytes, None, &|_| {}).map_err(
+                |source| Error::Read {
+                    what: name.to_string(),
+                    source,
+                },
+            )?;
         progress(bytes);
         if bytes == 0 && index > 0 {
             break;
@@ -392,4 +639,149 @@ pub(crate) fn thread_pool(threads: usize) -> Result<rayon::ThreadPool, Error> {
         .num_threads(threads)
         .build()
         .map_err(|error| Error::Usage(format!("cannot start {threads} threads: {error}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::battery::DEFAULT;
+
+    /// Bytes in memory read forward, in reads of uneven lengths (as a pipe gives them).
+    struct Uneven {
+        bytes: Vec<u8>,
+        at: usize,
+        reads: usize,
+    }
+
+    impl SymbolStream for Uneven {
+        fn fill(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            self.reads += 1;
+            let take = out
+                .len()
+                .min(1 + (self.reads * 7919) % 100_000)
+                .min(self.bytes.len() - self.at);
+            out[..take].copy_from_slice(&self.bytes[self.at..self.at + take]);
+            self.at += take;
+            Ok(take)
+        }
+    }
+
+    /// Outcomes as bits: statistics, p-values and figures by `to_bits`.
+    fn exact(outcomes: &[Outcome]) -> Vec<String> {
+        outcomes
+            .iter()
+            .map(|o| match &o.result {
+                Ok(m) => format!(
+                    "{} [{}] {:016x} {:016x} {:?}",
+                    o.test,
+                    o.label,
+                    m.statistic.to_bits(),
+                    m.p_value.to_bits(),
+                    m.figures
+                        .iter()
+                        .map(|f| (f.name, f.value.to_bits()))
+                        .collect::<Vec<_>>()
+                ),
+                Err(reason) => format!("{} [{}] skipped: {reason}", o.test, o.label),
+            })
+            .collect()
+    }
+
+    /// Every look (length and outcomes as bits), the symbols read, the final outcomes as bits
+    /// and the symbols `progress` was told of.
+    type Looked = (Vec<(u64, Vec<String>)>, u64, Vec<String>, u64);
+
+    /// [`Looked`] of one stream read on `threads`, stopping at the look `stop_at` when given.
+    fn looked(
+        bytes: &[u8],
+        alphabet: u16,
+        threads: usize,
+        limit: u64,
+        stop_at: Option<u64>,
+    ) -> Looked {
+        let tests: Vec<&'static Test> = DEFAULT.iter().collect();
+        let mut stream = Uneven {
+            bytes: bytes.to_vec(),
+            at: 0,
+            reads: 0,
+        };
+        let mut looks = Vec::new();
+        let mut look = |read: u64, outcomes: Vec<Outcome>| {
+            looks.push((read, exact(&outcomes)));
+            Some(read) == stop_at
+        };
+        let told = std::sync::atomic::AtomicU64::new(0);
+        let progress = |bytes: u64| {
+            told.fetch_add(bytes, std::sync::atomic::Ordering::Relaxed);
+        };
+        let (read, outcomes) = analyse_looking(
+            &mut stream,
+            &Setup::new(alphabet, None),
+            &tests,
+            limit,
+            threads,
+            Some(&mut look),
+            &progress,
+        )
+        .unwrap();
+        (looks, read, exact(&outcomes), told.into_inner())
+    }
+
+    /// Issue #11 §3: one stream cut into segments analysed on 2 or 3 threads and merged gives
+    /// every checkpoint's outcomes and the final ones bit-identical to one thread, whether it
+    /// runs to its end, to a limit between checkpoints, or stops at a look.
+    #[test]
+    fn one_stream_on_several_threads_equals_one_thread_bit_for_bit() {
+        let mut bytes = vec![0u8; (9 << 20) + 12_345];
+        let mut generator = (crate::source::find("chacha20").unwrap().open)(7);
+        generator.fill(&mut bytes).unwrap();
+        let symbols62: Vec<u8> = bytes[..3 << 20].iter().map(|b| b % 62).collect();
+        for (data, alphabet, limit, stop_at) in [
+            (&bytes, 256u16, u64::MAX, None),
+            (&bytes, 256, (5 << 20) + 999, None),
+            (&bytes, 256, u64::MAX, Some(1 << 21)),
+            (&symbols62, 62, u64::MAX, None),
+        ] {
+            let one = looked(data, alphabet, 1, limit, stop_at);
+            let expected_end = stop_at.unwrap_or(limit.min(data.len() as u64));
+            assert_eq!(one.1, expected_end);
+            assert_eq!(one.3, expected_end, "progress counts what was analysed");
+            assert!(one.0.len() >= 11, "{} looks", one.0.len());
+            for threads in [2, 3] {
+                let many = looked(data, alphabet, threads, limit, stop_at);
+                assert_eq!(
+                    many, one,
+                    "{threads} threads, alphabet {alphabet}, limit {limit}"
+                );
+            }
+        }
+    }
+
+    /// A stream with fewer streams than threads is cut into segments; its outcomes are those of
+    /// one thread.
+    #[test]
+    fn run_with_one_stream_per_source_does_not_depend_on_threads() {
+        let plan = |threads| Plan {
+            sources: vec![
+                crate::source::find("pcg64").unwrap(),
+                crate::source::find("ctl_bias52").unwrap(),
+            ],
+            tests: DEFAULT.iter().collect(),
+            bytes: (3 << 20) + 17,
+            streams: 1,
+            master_seed: 5,
+            threads,
+            params: Params::default(),
+        };
+        let outcomes = |threads| -> Vec<(u64, Vec<String>)> {
+            run(&plan(threads), &|_| {})
+                .unwrap()
+                .iter()
+                .map(|r| (r.bytes, exact(&r.outcomes)))
+                .collect()
+        };
+        let one = outcomes(1);
+        assert_eq!(outcomes(2), one);
+        assert_eq!(outcomes(3), one);
+    }
 }

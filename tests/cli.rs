@@ -805,3 +805,154 @@ fn power_searches_stdin_and_files() {
     assert_eq!(output.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&output.stdout).contains("not caught"));
 }
+
+/// A JSON report without what differs between runs of the same work: when and how it ran.
+fn results_only(stdout: &[u8]) -> serde_json::Value {
+    let mut document: serde_json::Value = serde_json::from_slice(stdout).expect("JSON");
+    document
+        .as_object_mut()
+        .expect("an object")
+        .remove("provenance");
+    document
+}
+
+/// Issue #11 §3: one stream (a file, stdin) is cut into segments analysed on every thread and
+/// merged exactly, so the report does not depend on `--threads`: every look and every number.
+#[test]
+fn file_results_do_not_depend_on_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("stream.bin");
+    // Past several 4 MiB segments and checkpoints, ending between two of them.
+    std::fs::write(&path, dump("pcg64", "9", "9000K")).unwrap();
+    let report = |threads: &str| {
+        let output = rngaudit()
+            .args(["file", "--format", "json", "--threads", threads])
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0), "{output:?}");
+        results_only(&output.stdout)
+    };
+    let one = report("1");
+    assert_eq!(one["checkpoints"].as_array().unwrap().len(), 15);
+    assert_eq!(one["bytes_analysed"].as_u64(), Some(9000 * 1024));
+    assert_eq!(report("2"), one);
+    assert_eq!(report("3"), one);
+    // A failing stream stops at the same look on any number of threads.
+    let biased = dump("ctl_bias52", "3", "8M");
+    let piped = |threads: &str| {
+        let output = rngaudit()
+            .args(["file", "-", "--json", "--threads", threads])
+            .write_stdin(biased.clone())
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1), "{output:?}");
+        results_only(&output.stdout)
+    };
+    let one = piped("1");
+    assert!(one["first_fail_bytes"].as_u64().is_some());
+    assert_eq!(piped("2"), one);
+}
+
+/// Issue #11 §2 for `run`: with one stream per source, each source is judged at every doubling
+/// (a line per look as it is reached, named by source), a control stops at its first failing
+/// look and a good generator reads to --bytes; JSON holds every look with its source and each
+/// source's first failure. Results do not depend on --threads.
+#[test]
+fn run_with_one_stream_reports_every_doubling_per_source() {
+    let args = [
+        "run",
+        "chacha20",
+        "ctl_bias52",
+        "--streams",
+        "1",
+        "--bytes",
+        "4M",
+        "--seed",
+        "1",
+    ];
+    let output = rngaudit().args(args).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.contains("chacha20: length= 2^10 bytes (1K): no anomalies"));
+    assert!(text.contains("chacha20: length= 2^22 bytes (4M): no anomalies"));
+    let control_lines: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("ctl_bias52: length="))
+        .collect();
+    assert_eq!(control_lines.len(), 1, "{text}");
+    assert!(control_lines[0].contains("FAIL"), "{text}");
+
+    let json = |extra: &[&str]| {
+        let output = rngaudit()
+            .args(args)
+            .args(["--json"])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0), "{output:?}");
+        results_only(&output.stdout)
+    };
+    let document = json(&["--threads", "1"]);
+    let looks = document["checkpoints"].as_array().unwrap();
+    let of = |source: &str| -> Vec<&serde_json::Value> {
+        looks.iter().filter(|l| l["source"] == source).collect()
+    };
+    let good: Vec<u64> = of("chacha20")
+        .iter()
+        .map(|l| l["bytes"].as_u64().unwrap())
+        .collect();
+    assert_eq!(good, (10..=22).map(|k| 1u64 << k).collect::<Vec<_>>());
+    assert!(of("chacha20").iter().all(|l| l["verdict"] != "fail"));
+    let control = of("ctl_bias52");
+    assert_eq!(control.len(), 1);
+    assert_eq!(control[0]["verdict"], "fail");
+    let sources = document["sources"].as_array().unwrap();
+    assert_eq!(sources[0]["source"], "chacha20");
+    assert!(sources[0]["first_fail_bytes"].is_null());
+    assert_eq!(sources[0]["verdict"], "pass");
+    assert_eq!(sources[1]["first_fail_bytes"].as_u64(), Some(1024));
+    assert_eq!(sources[1]["verdict"], "fail");
+    assert_eq!(document["first_fail_bytes"].as_u64(), Some(1024));
+    assert_eq!(document["results"][0]["bytes"].as_u64(), Some(4 << 20));
+    assert_eq!(json(&["--threads", "2"]), document);
+
+    // --keep-going reads the control on to --bytes, failing at every look.
+    let document = json(&["--keep-going"]);
+    let looks = document["checkpoints"].as_array().unwrap();
+    let control: Vec<_> = looks
+        .iter()
+        .filter(|l| l["source"] == "ctl_bias52")
+        .collect();
+    assert_eq!(control.len(), 13);
+    assert_eq!(
+        document["sources"][1]["first_fail_bytes"].as_u64(),
+        Some(1024)
+    );
+}
+
+/// With several streams per source the verdict comes from the second level (one look), as
+/// `run --help` says.
+#[test]
+fn run_with_several_streams_has_no_checkpoints() {
+    let output = rngaudit()
+        .args([
+            "run",
+            "pcg64",
+            "--streams",
+            "10",
+            "--bytes",
+            "64K",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let document = results_only(&output.stdout);
+    assert_eq!(document["checkpoints"].as_array().unwrap().len(), 0);
+    assert!(document["sources"][0]["first_fail_bytes"].is_null());
+    let help = rngaudit().args(["run", "--help"]).output().unwrap();
+    let help = String::from_utf8(help.stdout).unwrap();
+    assert!(help.contains("--keep-going"), "{help}");
+    assert!(help.contains("second level across the streams"), "{help}");
+}

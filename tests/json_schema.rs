@@ -247,6 +247,23 @@ fn audit_documents_of_every_battery_follow_the_schema() {
             assert!(!run["results"].as_array().unwrap().is_empty());
         }
     }
+    // `run` with one stream per source: every look of every source, each source's first failure.
+    let looked = document(
+        rngaudit().args([
+            "run",
+            "pcg32",
+            "ctl_counter",
+            "--bytes",
+            "64K",
+            "--streams",
+            "1",
+            "--json",
+        ]),
+        None,
+    );
+    assert_valid(&looked, "run --streams 1");
+    assert!(looked["checkpoints"].as_array().unwrap().len() > 2);
+    assert!(looked["sources"][1]["first_fail_bytes"].is_u64());
     // `file` on stdin: one stream of a user's bytes, then the same cut into segments.
     let bytes = hex_lines(3, 4000, 64);
     for extra in [

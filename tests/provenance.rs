@@ -91,8 +91,8 @@ fn every_json_document_carries_its_provenance() {
         .map(|i| format!("{:08x}\n", i.wrapping_mul(2_654_435_761)))
         .collect();
     // (name, arguments, stdin, threads recorded). Commands with a thread pool are given
-    // `--threads` and record it; `file` (default and ent batteries) and `tokens` run on one
-    // thread whatever they are given, and record 1.
+    // `--threads` and record it (`file` analyses its one stream's segments on them); `file
+    // --battery ent` and `tokens` run on one thread whatever they are given, and record 1.
     let pooled = |args: &[&str], threads: &str| {
         let mut args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
         args.extend(["--threads".to_string(), threads.to_string()]);
@@ -115,7 +115,7 @@ fn every_json_document_carries_its_provenance() {
             None,
             1,
         ),
-        ("file", plain(&["file", "-"]), Some(bytes.clone()), 1),
+        ("file", pooled(&["file", "-"], "2"), Some(bytes.clone()), 2),
         (
             "file --battery nist",
             pooled(

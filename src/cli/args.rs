@@ -52,12 +52,20 @@ pub struct RunArgs {
     /// of --bytes; figures, not a verdict, so the exit status is 0). See `rngaudit list`.
     #[arg(long, default_value = "default")]
     pub battery: String,
-    /// Symbols per stream (bytes for byte sources).
-    #[arg(long, default_value = "1M", value_parser = parse_size_arg, allow_hyphen_values = true)]
+    /// Symbols per stream (bytes for byte sources); with one stream per source, the most each
+    /// stream is read.
+    #[arg(long, visible_alias = "max", default_value = "1M", value_parser = parse_size_arg, allow_hyphen_values = true)]
     pub bytes: u64,
-    /// Independent streams per source.
+    /// Independent streams per source. With one, each source's stream is judged at every
+    /// doubling from 2^10 bytes (one line each as it is reached, stopping at the first failure
+    /// unless --keep-going) and its segments are analysed on every thread. With several, the
+    /// verdict comes from the second level across the streams, at --bytes only (one look).
     #[arg(long, default_value_t = 10)]
     pub streams: u32,
+    /// With --streams 1: read on after a doubling fails (by default a source's reading stops
+    /// at its first failure).
+    #[arg(long)]
+    pub keep_going: bool,
     /// Master seed: every stream's seed derives from it, the source and the stream index.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,

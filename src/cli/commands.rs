@@ -3,7 +3,7 @@
 //! out as expected.
 
 use super::args::{Cli, Command, DumpArgs, ReportArgs, RunArgs};
-use super::execute::{configure, execute, exit_code};
+use super::execute::{configure, execute, exit_code, LookLines};
 use super::formats::Outputs;
 use super::output::{prepare_dir, print_stdout};
 use super::status::EXIT_OK;
@@ -101,9 +101,18 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         .streams(args.streams)
         .seed(args.seed)
         .seq_bits(args.nist.seq_bits)
-        .seqs(args.nist.seqs);
+        .seqs(args.nist.seqs)
+        // One stream per source is judged at every doubling, as `file` judges its input;
+        // several streams per source get the second level across them (one look).
+        .checkpoints(true)
+        .keep_going(args.keep_going);
     let audit = configure(audit, args.tests.as_deref(), &args.common)?;
-    let report = execute(audit, false)?;
+    let lines = if outputs.shows_terminal() && args.streams == 1 {
+        LookLines::Named
+    } else {
+        LookLines::Quiet
+    };
+    let report = execute(audit, lines)?;
     outputs.deliver(&report)?;
     Ok(exit_code(&report))
 }
@@ -121,7 +130,7 @@ fn report_command(args: ReportArgs) -> Result<ExitCode> {
         .threads(args.threads);
     // A bad --out is found before the run, not after it.
     prepare_dir(&args.out)?;
-    let mut report = execute(audit, false)?;
+    let mut report = execute(audit, LookLines::Quiet)?;
     report.command = Some(report::markdown::REGENERATE.to_string());
     publish(&args.out, |staging| {
         let detections =

@@ -29,10 +29,21 @@ pub(super) fn configure(
     Ok(audit.threads(common.threads))
 }
 
+/// Whether each checkpoint's line goes to stdout as it is taken.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum LookLines {
+    /// No lines (stdout holds a document, or nothing is read with checkpoints).
+    Quiet,
+    /// One input: the line as it is.
+    Plain,
+    /// Several sources: each line starts with its source's name.
+    Named,
+}
+
 /// Runs an audit with a progress bar on stderr (when it is a terminal), which names the last
-/// checkpoint passed. With `print_looks`, each checkpoint's line goes to stdout as it is taken
-/// (the bar steps aside for it).
-pub(super) fn execute(audit: Audit, print_looks: bool) -> Result<Report> {
+/// checkpoint passed. Each checkpoint's line goes to stdout as it is taken as `lines` says (the
+/// bar steps aside for it).
+pub(super) fn execute(audit: Audit, lines: LookLines) -> Result<Report> {
     let bar = progress_bar(audit.planned_bytes()?.unwrap_or(0));
     let counter = bar.clone();
     let status = bar.clone();
@@ -42,12 +53,15 @@ pub(super) fn execute(audit: Audit, print_looks: bool) -> Result<Report> {
             rngaudit::size::format_size(look.bytes),
             look.verdict.as_str()
         ));
-        if print_looks {
-            // A closed stdout ends the lines; the report's own writing says so.
-            status.suspend(|| {
-                let _ = print_stdout(&format!("{}\n", look.line()));
-            });
-        }
+        let line = match lines {
+            LookLines::Quiet => return,
+            LookLines::Plain => look.line(),
+            LookLines::Named => format!("{}: {}", look.source, look.line()),
+        };
+        // A closed stdout ends the lines; the report's own writing says so.
+        status.suspend(|| {
+            let _ = print_stdout(&format!("{line}\n"));
+        });
     });
     let mut report = audit.progress(move |bytes| counter.inc(bytes)).run()?;
     bar.finish_and_clear();

@@ -3,7 +3,7 @@
 //! analysis, and with one stream the family-wise rule decides across the battery's tests.
 
 use super::args::{FileArgs, InputFormatArg};
-use super::execute::{configure, execute, exit_code};
+use super::execute::{configure, execute, exit_code, LookLines};
 use super::formats::Outputs;
 use super::status::EXIT_INTERRUPTED;
 use anyhow::Result;
@@ -46,7 +46,12 @@ pub fn run(args: FileArgs) -> Result<ExitCode> {
     )?;
     signal_hook::flag::register(SIGINT, Arc::clone(&stop))?;
     let audit = configure(audit.stop_on(stop), args.tests.as_deref(), &args.common)?;
-    let report = execute(audit, outputs.shows_terminal())?;
+    let lines = if outputs.shows_terminal() {
+        LookLines::Plain
+    } else {
+        LookLines::Quiet
+    };
+    let report = execute(audit, lines)?;
     outputs.deliver(&report)?;
     if report.interrupted {
         eprintln!(

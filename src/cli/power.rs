@@ -60,6 +60,7 @@ pub fn run(args: PowerArgs) -> Result<ExitCode> {
                     &mut input,
                     (&name, Kind::External, 256),
                     args.max,
+                    args.threads,
                 )?);
                 // A user's generator is expected to pass.
                 expected.push(false);

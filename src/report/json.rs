@@ -138,6 +138,7 @@ pub fn render(report: &Report) -> Value {
                 "expected": source.expected,
                 "failing": source.failing,
                 "untested": source.untested,
+                "first_fail_bytes": report.first_fail_bytes_of(&source.source),
             })
         })
         .collect();
@@ -217,6 +218,7 @@ fn sts_rows(report: &Report) -> Vec<Value> {
 /// One look at a stream read with checkpoints.
 fn checkpoint(look: &crate::second_level::checkpoints::Checkpoint) -> Value {
     json!({
+        "source": look.source,
         "bytes": look.bytes,
         "look": look.look,
         "family_alpha": number(look.family_alpha),

@@ -166,12 +166,67 @@ impl Report {
             + self.ent.iter().map(|e| e.bytes).sum::<u64>()
     }
 
-    /// The length of the first look that failed, for a stream read with checkpoints.
+    /// The length of the first look that failed, for a stream read with checkpoints; with
+    /// several sources read so, the shortest of their first failures.
     pub fn first_fail_bytes(&self) -> Option<u64> {
         self.checkpoints
             .iter()
-            .find(|look| look.verdict == crate::second_level::Verdict::Fail)
+            .filter(|look| look.verdict == crate::second_level::Verdict::Fail)
             .map(|look| look.bytes)
+            .min()
+    }
+
+    /// The length of the first look at `source`'s stream that failed, when it was read with
+    /// checkpoints.
+    pub fn first_fail_bytes_of(&self, source: &str) -> Option<u64> {
+        self.checkpoints
+            .iter()
+            .find(|look| look.source == source && look.verdict == Verdict::Fail)
+            .map(|look| look.bytes)
+    }
+
+    /// A report of streams read with checkpoints, one per source, each with its looks: each
+    /// source's verdict is its last look's, decided over its own cells at that look's level
+    /// ([`crate::second_level::checkpoints`]), so that the family-wise rule covers every look
+    /// of it. `family_alpha` is that level when there is one source, else the α the looks of
+    /// each source spend ([`FAMILY_ALPHA`]). `bytes` is the length asked of each stream.
+    pub fn from_looks(
+        battery: &str,
+        bytes: u64,
+        master_seed: u64,
+        threads: usize,
+        looked: Vec<(
+            StreamReport,
+            Vec<crate::second_level::checkpoints::Checkpoint>,
+        )>,
+    ) -> Report {
+        let level = |looks: &[crate::second_level::checkpoints::Checkpoint]| {
+            looks.last().map_or(FAMILY_ALPHA, |look| look.family_alpha)
+        };
+        let family_alpha = match looked.as_slice() {
+            [(_, looks)] => level(looks),
+            _ => FAMILY_ALPHA,
+        };
+        let cells: Vec<CellSummary> = looked
+            .iter()
+            .flat_map(|(result, looks)| {
+                crate::second_level::summarize(std::slice::from_ref(result), level(looks))
+            })
+            .collect();
+        let (results, looks): (Vec<_>, Vec<_>) = looked.into_iter().unzip();
+        let mut report = Report::from_results_at(
+            battery,
+            bytes,
+            1,
+            master_seed,
+            threads,
+            results,
+            family_alpha,
+        );
+        report.sources = crate::second_level::by_source(&cells);
+        report.cells = cells;
+        report.checkpoints = looks.into_iter().flatten().collect();
+        report
     }
 
     /// Whether every source came out as expected (good sources not failed, controls failed).

@@ -704,6 +704,37 @@ pub(crate) fn input_verdict_line(report: &Report, source: &SourceSummary) -> Str
     }
 }
 
+/// Each source read with checkpoints and the level of its last look (`chacha20 at 1 MiB (Holm
+/// at 7.58e-5)`); empty when the sources were not read so.
+fn looked_sources(report: &Report) -> Vec<String> {
+    report
+        .sources
+        .iter()
+        .filter_map(|source| {
+            let last = report
+                .checkpoints
+                .iter()
+                .rfind(|look| look.source == source.source)?;
+            Some(format!(
+                "{} at {} (Holm at {})",
+                source.source,
+                bytes_text(last.bytes),
+                alpha_text(last.family_alpha)
+            ))
+        })
+        .collect()
+}
+
+/// Which cells Holm's procedure ran over: the run's, or each source's own when the sources
+/// were judged at checkpoints.
+fn holm_scope(report: &Report, measured: usize) -> String {
+    if report.checkpoints.is_empty() {
+        format!("the run's {}", count(measured, "cell"))
+    } else {
+        "its source's cells".to_string()
+    }
+}
+
 /// The view of `run` and `report`: built-in sources against what their kind expects.
 fn render_sources(report: &Report) -> String {
     let mut out = String::new();
@@ -717,6 +748,15 @@ fn render_sources(report: &Report) -> String {
         report.master_seed,
         alpha_text(report.family_alpha)
     );
+    let looked = looked_sources(report);
+    if !looked.is_empty() {
+        let _ = writeln!(
+            out,
+            "Each stream was judged at every doubling; a source's verdict is its last look's, \
+             Holm over its own cells at that look's level: {}.",
+            looked.join("; ")
+        );
+    }
     out.push('\n');
     let grid = grid(report);
     let name_width = width_of("source", grid.rows.iter().map(|(s, _)| s.source.as_str()));
@@ -753,9 +793,13 @@ fn render_sources(report: &Report) -> String {
     } else if measured.len() <= EVERY_CELL_UP_TO {
         let _ = writeln!(
             out,
-            "Every cell: cell p combines its streams, Holm p adjusts it over the run's {} (fail where ≤ {}):",
-            count(measured.len(), "cell"),
-            alpha_text(report.family_alpha)
+            "Every cell: cell p combines its streams, Holm p adjusts it over {} (fail where ≤ {}):",
+            holm_scope(report, measured.len()),
+            if looked.is_empty() {
+                alpha_text(report.family_alpha)
+            } else {
+                "its source's level above".to_string()
+            }
         );
         cells_table(&mut out, &measured, true);
     } else {
@@ -765,9 +809,9 @@ fn render_sources(report: &Report) -> String {
         } else {
             let _ = writeln!(
                 out,
-                "Cells that failed or are weak; Holm p adjusts cell p over the run's {} (every cell \
+                "Cells that failed or are weak; Holm p adjusts cell p over {} (every cell \
                  is in summary.csv):",
-                count(measured.len(), "cell")
+                holm_scope(report, measured.len())
             );
             cells_table(&mut out, &flagged, true);
         }

@@ -62,6 +62,8 @@ pub fn next_checkpoint(bytes: u64) -> u64 {
 /// What one look found.
 #[derive(Clone, Debug)]
 pub struct Checkpoint {
+    /// The stream's source (a built-in source's name, a path, `stdin`).
+    pub source: String,
     /// Bytes read when the look was taken.
     pub bytes: u64,
     /// Which look it is (1 for the first).
@@ -110,6 +112,7 @@ impl Checkpoint {
             .first()
             .map_or(Verdict::Skipped, |source| source.verdict);
         Checkpoint {
+            source: source.to_string(),
             bytes,
             look,
             family_alpha,

@@ -172,6 +172,29 @@ impl SymbolStream for ExternalInput {
     fn fill(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
         let mut written = 0;
         while written < out.len() {
+            let direct = self.format == Format::Bin && out.len() - written >= READ_CHUNK;
+            if self.position == self.ready.len() && direct && !self.ended {
+                // Raw bytes into a large request go straight to it, without the extra copy.
+                if self
+                    .stop
+                    .as_ref()
+                    .is_some_and(|f| f.load(Ordering::Relaxed))
+                {
+                    self.stopped = true;
+                    self.ended = true;
+                    break;
+                }
+                match self.reader.read(&mut out[written..]) {
+                    Ok(0) => {
+                        self.ended = true;
+                        break;
+                    }
+                    Ok(got) => written += got,
+                    Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(error) => return Err(error),
+                }
+                continue;
+            }
             if self.position == self.ready.len() {
                 let bits = self.refill()?;
                 if bits == 0 {

@@ -70,20 +70,23 @@ pub fn detect(
     threads: usize,
 ) -> Result<Vec<Detection>, Error> {
     let max_bytes = checked_max(max_bytes)?;
-    runner::thread_pool(threads)?.install(|| {
-        sources
-            .par_iter()
-            .map(|source| {
-                let seed = stream_seed(master_seed, source.name, 0);
-                let mut stream = (source.open)(seed);
-                search(
-                    stream.as_mut(),
-                    (source.name, source.kind, source.alphabet),
-                    max_bytes,
-                )
-            })
-            .collect()
-    })
+    let search_one = |source: &&'static Source, threads| {
+        let seed = stream_seed(master_seed, source.name, 0);
+        let mut stream = (source.open)(seed);
+        search(
+            stream.as_mut(),
+            (source.name, source.kind, source.alphabet),
+            max_bytes,
+            threads,
+        )
+    };
+    let pool = runner::thread_pool(threads)?;
+    if sources.len() < pool.current_num_threads() {
+        // Too few sources to fill the threads: each stream is cut into segments analysed on
+        // all of them, one source after another.
+        return sources.iter().map(|s| search_one(s, threads)).collect();
+    }
+    pool.install(|| sources.par_iter().map(|s| search_one(s, 1)).collect())
 }
 
 /// The largest power of two up to `max_bytes`, which must reach the first checkpoint.
@@ -102,18 +105,21 @@ fn checked_max(max_bytes: u64) -> Result<u64, Error> {
 
 /// The first failing checkpoint of one stream (a source's, or a user's input of `Kind::External`)
 /// read once up to `max_bytes`, rounded down to a power of two. An input that ends earlier is
-/// searched as far as its last whole checkpoint.
+/// searched as far as its last whole checkpoint. The stream's segments are analysed on `threads`
+/// worker threads (0: one per core); results do not depend on it.
 pub fn search(
     stream: &mut dyn SymbolStream,
     (name, kind, alphabet): (&str, Kind, u16),
     max_bytes: u64,
+    threads: usize,
 ) -> Result<Detection, Error> {
     let max_bytes = checked_max(max_bytes)?;
     let tests: Vec<&'static Test> = DEFAULT.iter().collect();
-    let plan = LookPlan {
+    let mut plan = LookPlan {
         keep_going: false,
         callback: None,
         progress: &|_| {},
+        threads,
     };
     let (_, looks) = checkpointed(
         stream,
@@ -121,7 +127,7 @@ pub fn search(
         max_bytes,
         &tests,
         &Setup::new(alphabet, None),
-        plan,
+        &mut plan,
     )?;
     // Power speaks of doublings: the end of an input shorter than the maximum is not one.
     let doublings = || looks.iter().filter(|look| is_checkpoint(look.bytes));
