@@ -740,13 +740,19 @@ fn render_sources(report: &Report) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "rngaudit: battery {}, {} sources × {} streams × {} bytes, master seed {}, family α {}",
+        "rngaudit: battery {}, {} × {} × {} bytes, master seed {}, family α {}{}",
         report.battery,
-        report.sources.len(),
-        report.streams,
+        count(report.sources.len(), "source"),
+        count(report.streams as usize, "stream"),
         format_size(report.bytes),
         report.master_seed,
-        alpha_text(report.family_alpha)
+        alpha_text(report.family_alpha),
+        // With checkpoints each source spends its own α over all its looks (the next line).
+        if report.checkpoints.is_empty() {
+            ""
+        } else {
+            " per source over all its looks"
+        }
     );
     let looked = looked_sources(report);
     if !looked.is_empty() {
