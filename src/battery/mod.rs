@@ -21,6 +21,7 @@ pub mod brank;
 pub mod ent;
 pub mod entropy;
 pub mod frequency;
+pub mod lane_complexity;
 pub mod longest_run;
 pub mod monobit;
 pub mod nist;
@@ -280,7 +281,7 @@ pub static DEFAULT: &[Test] = &[
 
 /// The deep battery (issue #12): tests that need long streams and catch generators that are
 /// linear over GF(2), which the default battery passes.
-pub static DEEP: &[Test] = &[brank::TEST];
+pub static DEEP: &[Test] = &[brank::TEST, lane_complexity::TEST];
 
 /// Every battery `--battery` accepts.
 pub static BATTERIES: &[Battery] = &[
@@ -299,7 +300,7 @@ pub static BATTERIES: &[Battery] = &[
     },
     Battery {
         name: "deep",
-        summary: "long-stream tests of GF(2) structure: binary matrix rank at growing sizes",
+        summary: "long-stream tests of GF(2) structure: binary matrix rank at growing sizes, linear complexity of bit lanes",
         tests: DEEP,
         consumes: Consumes::Streams,
     },
