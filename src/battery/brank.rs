@@ -19,17 +19,24 @@
 //! are computed in logarithms for d = 0 ..= 64 and taken as 0 beyond.
 //!
 //! The outcome per size, labelled `32x32`, ...:
-//! - with enough matrices, a χ² over the classes full rank, n−1, n−2 and ≤ n−3, the rarest
+//! - from 64 matrices on, a χ² over the classes full rank, n−1, n−2 and ≤ n−3, the rarest
 //!   classes pooled into their neighbour until every class expects at least 5 matrices
-//!   (df = classes − 1). That takes 18 matrices (18 × P(full rank) ≈ 5.2).
-//!   The pooled last class cannot tell a deficiency of 3 from one of 300, so the χ² p-value is
-//!   joined (Šidák, over two) by P(the largest deficiency among m matrices is at least the one
-//!   observed) = 1 − (1 − P(d ≥ observed))^m, exact from the law.
-//! - with fewer (large N on short streams), an exact test of the total deficiency
+//!   (df = classes − 1; at 64 matrices three classes expect 18, 37 and 8.6). The pooled last
+//!   class cannot tell a deficiency of 3 from one of 300, so P(the largest deficiency among m
+//!   matrices is at least the one observed) = 1 − (1 − P(d ≥ observed))^m, exact from the law,
+//!   replaces the χ² p-value when it is smaller and below 1e-6. Under randomness that happens
+//!   with probability below 1e-6, so the p-value stays uniform to within that (a Šidák
+//!   combination of the two would be valid too, but not uniform: the second level's uniformity
+//!   check would see it).
+//! - with 1 to 63 matrices (large N on short streams), an exact test of the total deficiency
 //!   D = Σ (n − rank) over the m matrices: its law is the m-fold convolution of the law of one
-//!   matrix's deficiency, computed with D ≥ observed kept as one bucket so the upper tail is
-//!   summed directly; the p-value is twice the smaller of P(D ≤ observed) and
-//!   P(D ≥ observed), capped at 1 (the doubled one-sided test, conservative for a discrete law).
+//!   matrix's deficiency, computed with totals beyond the observed one kept as one bucket so
+//!   the upper tail is summed directly. The law is discrete (one 1024×1024 matrix is full rank
+//!   with probability 0.29), so the p-value is randomized within its atom:
+//!   q = P(D > observed) + u · P(D = observed) is uniform under randomness, and the two-sided
+//!   p-value is 2 · min(q, 1 − q). u comes from the XOR of a hash of every matrix: reproducible,
+//!   the same however the stream was cut, and independent of the deficiencies as far as a hash
+//!   can tell.
 //! - with no complete matrix, the size is skipped and says how many bytes it needs.
 //!
 //! Sizes: 32, 64, ..., 1024 always (a 1024×1024 matrix is 128 KiB); on a stream whose length is
@@ -71,6 +78,14 @@ pub const LARGEST: u32 = 4096;
 const LAW_DEFICIENCIES: usize = 64;
 /// Matrices a χ² needs: every pooled class must expect at least this many.
 const MIN_EXPECTED: f64 = 5.0;
+/// Below this many matrices the exact total-deficiency test is used: its p-value is uniform
+/// (randomized within its atom), while a χ² over two or three classes of a few dozen matrices
+/// takes few values. At 64 matrices the χ² has three classes expecting 18, 37 and 8.6.
+const EXACT_BELOW: u64 = 64;
+/// The largest-deficiency tail replaces the χ² p-value only when it is below this: under
+/// randomness that happens with probability below 1e-6, so the p-value stays uniform (to
+/// within that) while a matrix of absurd deficiency fails the size whatever the classes say.
+const OVERRIDE_BELOW: f64 = 1e-6;
 
 /// Bytes of one n×n matrix.
 fn matrix_bytes(n: u32) -> u64 {
@@ -106,6 +121,9 @@ struct SizeState {
     pending: Vec<u8>,
     /// Deficiency n − rank → matrices.
     deficiencies: BTreeMap<u32, u64>,
+    /// The XOR of every counted matrix's hash: the uniform that randomizes the exact test's
+    /// p-value within its atom (XOR, so that merged segments give one pass's value).
+    hash: u64,
     /// The matrix being eliminated, reused between matrices.
     #[serde(skip)]
     scratch: Vec<u64>,
@@ -120,6 +138,7 @@ impl BinaryRank {
                     n,
                     pending: Vec::new(),
                     deficiencies: BTreeMap::new(),
+                    hash: 0,
                     scratch: Vec::new(),
                 })
                 .collect(),
@@ -155,6 +174,7 @@ impl Segment for BinaryRank {
             for (deficiency, count) in next.deficiencies {
                 *size.deficiencies.entry(deficiency).or_default() += count;
             }
+            size.hash ^= next.hash;
         }
     }
 }
@@ -204,6 +224,11 @@ impl SizeState {
                     .map(|word| u64::from_le_bytes(word.try_into().expect("chunks of 8"))),
             );
         }
+        // Hashed before elimination destroys the matrix.
+        let hash = self.scratch.iter().fold(0u64, |hash, &word| {
+            (hash ^ word).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        });
+        self.hash ^= finalize(hash);
         let deficiency = (n - rank(&mut self.scratch, n, words, n)) as u32;
         *self.deficiencies.entry(deficiency).or_default() += 1;
     }
@@ -223,13 +248,20 @@ impl SizeState {
             .with_label(label);
         }
         let law = deficiency_law(self.n);
-        let measured = match class_chi_square(&self.deficiencies, matrices, &law) {
+        let chi_square = if matrices >= EXACT_BELOW {
+            class_chi_square(&self.deficiencies, matrices, &law)
+        } else {
+            None
+        };
+        let measured = match chi_square {
             Some((statistic, df, p_classes)) => {
                 let worst = *self.deficiencies.keys().next_back().expect("a matrix");
                 let p_worst = max_deficiency_p(worst, matrices, &law);
-                // Šidák over the two: the smaller p-value of two tests of the same matrices.
-                let smaller = p_classes.min(p_worst);
-                let p = -(2.0 * (-smaller).ln_1p()).exp_m1();
+                let p = if p_worst < OVERRIDE_BELOW {
+                    p_classes.min(p_worst)
+                } else {
+                    p_classes
+                };
                 Outcome::measured(TEST.name, statistic, p)
                     .with_figure("matrices", matrices as f64)
                     .with_figure("df", df as f64)
@@ -241,7 +273,8 @@ impl SizeState {
                     .iter()
                     .map(|(&d, &c)| u64::from(d) * c)
                     .sum();
-                let p = total_deficiency_p(total, matrices, &law);
+                let u = (self.hash >> 11) as f64 * (-53.0f64).exp2();
+                let p = total_deficiency_p(total, matrices, &law, u);
                 Outcome::measured(TEST.name, total as f64, p)
                     .with_figure("matrices", matrices as f64)
             }
@@ -354,12 +387,16 @@ fn max_deficiency_p(worst: u32, matrices: u64, law: &[f64]) -> f64 {
     -(matrices as f64 * (-tail).ln_1p()).exp_m1()
 }
 
-/// The exact two-sided p-value of a total deficiency `total` over `matrices` matrices: twice the
-/// smaller tail of the m-fold convolution of `law`, capped at 1.
-fn total_deficiency_p(total: u64, matrices: u64, law: &[f64]) -> f64 {
-    let beyond = total as usize + 1;
-    // distribution[t] = P(D = t) for t ≤ total, distribution[beyond] = P(D > total): sums that
-    // pass the observed total stay in one bucket, so both tails are sums of small terms.
+/// The exact two-sided p-value of a total deficiency `total` over `matrices` matrices, from
+/// the m-fold convolution of `law`, randomized within its atom by `u` in [0, 1):
+/// q = P(D > total) + u · P(D = total) is uniform under randomness, and so is 2 · min(q, 1 − q).
+fn total_deficiency_p(total: u64, matrices: u64, law: &[f64], u: f64) -> f64 {
+    // Under the law (truncated at LAW_DEFICIENCIES) no total beyond this has any mass, and the
+    // cap bounds the work on absurd totals (constant streams).
+    let top = total.min(matrices * (law.len() as u64 - 1) + 1) as usize;
+    let beyond = top + 1;
+    // distribution[t] = P(D = t) for t ≤ top, distribution[beyond] = P(D > top): sums that pass
+    // the observed total stay in one bucket, so both tails are sums of small terms.
     let mut distribution = vec![0.0f64; beyond + 1];
     distribution[0] = 1.0;
     for _ in 0..matrices {
@@ -375,9 +412,17 @@ fn total_deficiency_p(total: u64, matrices: u64, law: &[f64]) -> f64 {
         }
         distribution = next;
     }
-    let upper = distribution[beyond - 1] + distribution[beyond];
-    let lower: f64 = distribution[..beyond].iter().sum();
+    let at = distribution[top];
+    let upper = distribution[beyond] + u * at;
+    let lower: f64 = distribution[..top].iter().sum::<f64>() + (1.0 - u) * at;
     (2.0 * lower.min(upper)).min(1.0)
+}
+
+/// splitmix64's finalizer: spreads a matrix's folded words over all 64 bits.
+fn finalize(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
 }
 
 #[cfg(test)]
@@ -441,19 +486,46 @@ mod tests {
         assert_eq!(rank(&mut matrix, 128, 2, 128), 127);
     }
 
-    /// The exact total-deficiency tail on one matrix: the law's tails, doubled.
+    /// The exact total-deficiency p-value on one and two matrices, at both ends of its atom.
     #[test]
-    fn exact_tails_on_one_matrix() {
+    fn exact_tails_on_few_matrices() {
         let law = deficiency_law(1024);
-        let p = total_deficiency_p(3, 1, &law);
-        let tail: f64 = law[3..].iter().sum();
-        assert!((p - 2.0 * tail).abs() < 1e-15);
-        assert_eq!(total_deficiency_p(1, 1, &law), 1.0);
-        assert!((total_deficiency_p(0, 1, &law) - 2.0 * law[0]).abs() < 1e-15);
-        // Two matrices, total 2: P(D ≥ 2) = 1 − P(0,0) − 2 P(0,1).
-        let p = total_deficiency_p(2, 2, &law);
-        let upper = 1.0 - law[0] * law[0] - 2.0 * law[0] * law[1];
-        assert!((p - (2.0 * upper).min(1.0)).abs() < 1e-12);
+        let at_least_3: f64 = law[3..].iter().sum();
+        let at_least_4: f64 = law[4..].iter().sum();
+        assert!((total_deficiency_p(3, 1, &law, 1.0) - 2.0 * at_least_3).abs() < 1e-15);
+        assert!((total_deficiency_p(3, 1, &law, 0.0) - 2.0 * at_least_4).abs() < 1e-15);
+        // Full rank: the lower tail P(D < 0) + (1 − u) P(D = 0).
+        assert!((total_deficiency_p(0, 1, &law, 0.0) - 2.0 * law[0]).abs() < 1e-15);
+        assert_eq!(total_deficiency_p(0, 1, &law, 1.0), 0.0);
+        // Two matrices, total 2, u = 1: q = P(D ≥ 2) = 1 − P(0,0) − 2 P(0,1), 1 − q the rest.
+        let lower = law[0] * law[0] + 2.0 * law[0] * law[1];
+        let upper = 1.0 - lower;
+        let p = total_deficiency_p(2, 2, &law, 1.0);
+        assert!((p - 2.0 * lower.min(upper)).abs() < 1e-12);
+        // Absurd totals are capped, and their p-value is 0.
+        assert_eq!(total_deficiency_p(1 << 40, 3, &law, 0.5), 0.0);
+    }
+
+    /// On random matrices the randomized p-value is uniform: its mean over many small batches
+    /// is near 1/2 and no tenth of [0, 1] is far from its share.
+    #[test]
+    fn exact_test_is_uniform_on_random_data() {
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(77);
+        let mut bins = [0u32; 10];
+        let runs = 400;
+        for _ in 0..runs {
+            let mut data = vec![0u8; 3 * 8192];
+            rng.fill_bytes(&mut data);
+            let outcomes = run_chunked(&TEST, 256, &data, 8192);
+            let p = by_label(&outcomes, "256x256");
+            bins[((p * 10.0) as usize).min(9)] += 1;
+        }
+        for (bin, &count) in bins.iter().enumerate() {
+            assert!(
+                (15..=70).contains(&count),
+                "bin {bin}: {count} of {runs}: {bins:?}"
+            );
+        }
     }
 
     fn xorshift32_bytes(len: usize) -> Vec<u8> {

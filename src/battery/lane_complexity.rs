@@ -20,14 +20,21 @@
 //! variance are in NIST SP 800-22 §3.10): of the 2^L sequences of L bits, one has linear
 //! complexity 0, 2^{2k−1} have complexity k for 1 ≤ k ≤ L/2, and 2^{2(L−k)} for
 //! L/2 < k ≤ L. With L even and h = L/2, the p-value of an observed complexity k is exact and
-//! two-sided in the deviation t = |k − h|: P(LC ≤ h − t) + P(LC ≥ h + t), with the closed forms
+//! two-sided in the deviation t = |k − h|, from the tails in closed form
 //! P(LC ≤ j) = (2^{2j+1} + 1) / (3 · 2^L) for j < h and
-//! P(LC ≥ j) = 2^{L−2j} · (4/3) · (1 − 4^{−(L−j+1)}) for j > h (and p = 1 at t = 0).
+//! P(LC ≥ j) = 2^{L−2j} · (4/3) · (1 − 4^{−(L−j+1)}) for j > h.
+//!
+//! The law is discrete: LC = L/2 alone has probability 1/2. A p-value that is 1 half of the
+//! time would pile up in the top bin of the second level's uniformity check and fail a good
+//! generator on ten streams, so the p-value is randomized within its atom:
+//! P(deviation > t) + u · P(deviation = t), which is uniform under randomness when u is
+//! uniform and independent of LC. u is a hash of the span's bits: reproducible, and independent
+//! of LC as far as a hash can tell ([`atom_uniform`]). Where the test matters (MT19937's spans)
+//! both terms are below the smallest double and u changes nothing.
 //!
 //! Spans per lane are combined by their smallest p-value with Šidák's correction,
-//! 1 − (1 − p_min)^m over the m spans tested (exact for independent spans, as spans of a random
-//! stream are). The p-values are discrete (p = 1 whenever LC = L/2, which has probability 1/2),
-//! so a lane's p-value is conservative, never too small.
+//! 1 − (1 − p_min)^m over the m spans tested, exact (uniform) for independent spans, as spans
+//! of a random stream are.
 //!
 //! Cost: Berlekamp–Massey on L bits takes about L²/256 word operations for the discrepancies
 //! (an AND of the connection polynomial with the reversed sequence, word by word, and one
@@ -183,7 +190,7 @@ impl Lane {
     fn close(&mut self, doubling: bool, span_bits: u64) {
         if scheduled(doubling, self.span) {
             let complexity = linear_complexity(&self.bits);
-            let p = complexity_p(complexity, span_bits);
+            let p = complexity_p(complexity, span_bits, atom_uniform(&self.bits));
             self.tested += 1;
             let candidate = Worst {
                 p,
@@ -345,28 +352,71 @@ fn linear_complexity(bits: &[u64]) -> u64 {
     complexity as u64
 }
 
-/// The exact two-sided p-value of linear complexity `complexity` over `span_bits` (even) random
-/// bits: P(|LC − L/2| ≥ |complexity − L/2|).
-fn complexity_p(complexity: u64, span_bits: u64) -> f64 {
-    let half = span_bits / 2;
-    let deviation = complexity.abs_diff(half);
-    if deviation == 0 {
-        return 1.0;
+/// P(LC = k) for a random sequence of `span_bits` bits (Rueppel's counts over 2^L).
+fn complexity_mass(k: u64, span_bits: u64) -> f64 {
+    let l = span_bits as f64;
+    if k > span_bits {
+        0.0
+    } else if k == 0 {
+        (-l).exp2()
+    } else if 2 * k <= span_bits {
+        (2.0 * k as f64 - 1.0 - l).exp2()
+    } else {
+        (l - 2.0 * k as f64).exp2()
+    }
+}
+
+/// P(LC ≤ j) for j < L/2, in closed form: (2^{2j+1} + 1) / (3 · 2^L).
+fn complexity_at_most(j: u64, span_bits: u64) -> f64 {
+    let l = span_bits as f64;
+    ((2.0 * j as f64 + 1.0 - l).exp2() + (-l).exp2()) / 3.0
+}
+
+/// P(LC ≥ j) for j > L/2, in closed form: 2^{L−2j} · (4/3) · (1 − 4^{−(L−j+1)}); 0 beyond L.
+fn complexity_at_least(j: u64, span_bits: u64) -> f64 {
+    if j > span_bits {
+        return 0.0;
     }
     let l = span_bits as f64;
-    // P(LC ≤ j) for j < h.
-    let low = half - deviation;
-    let lower = ((2.0 * low as f64 + 1.0 - l).exp2() + (-l).exp2()) / 3.0;
-    // P(LC ≥ j) for j > h; none beyond L.
-    let high = half + deviation;
-    let upper = if high > span_bits {
-        0.0
+    (l - 2.0 * j as f64).exp2()
+        * (4.0 / 3.0)
+        * -(-2.0 * (span_bits - j + 1) as f64 * std::f64::consts::LN_2).exp_m1()
+}
+
+/// The p-value of linear complexity `complexity` over `span_bits` (even) random bits, two-sided
+/// in the deviation t = |LC − L/2| and randomized within its atom:
+/// P(|LC − L/2| > t) + u · P(|LC − L/2| = t), for u in [0, 1).
+fn complexity_p(complexity: u64, span_bits: u64, u: f64) -> f64 {
+    let half = span_bits / 2;
+    let t = complexity.abs_diff(half);
+    let beyond_below = if t < half {
+        complexity_at_most(half - t - 1, span_bits)
     } else {
-        (l - 2.0 * high as f64).exp2()
-            * (4.0 / 3.0)
-            * -(-2.0 * (span_bits - high + 1) as f64 * std::f64::consts::LN_2).exp_m1()
+        0.0
     };
-    (lower + upper).min(1.0)
+    let beyond = beyond_below + complexity_at_least(half + t + 1, span_bits);
+    let at = if t == 0 {
+        complexity_mass(half, span_bits)
+    } else {
+        complexity_mass(half - t, span_bits) + complexity_mass(half + t, span_bits)
+    };
+    (beyond + u * at).min(1.0)
+}
+
+/// A number in [0, 1) from a hash of the span's bits (splitmix64's finalizer over the words).
+/// Under randomness it is uniform and independent of the span's complexity, as far as a hash
+/// can tell: every complexity with a probability above 2^{−60} is shared by at least 2^{30}
+/// sequences, which the hash spreads over [0, 1).
+fn atom_uniform(bits: &[u64]) -> f64 {
+    let mix = |mut z: u64| {
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    };
+    let hash = bits.iter().fold(0x9E37_79B9_7F4A_7C15u64, |hash, &word| {
+        mix(hash.wrapping_add(word).wrapping_add(0x9E37_79B9_7F4A_7C15))
+    });
+    (hash >> 11) as f64 * (-53.0f64).exp2()
 }
 
 #[cfg(test)]
@@ -463,20 +513,22 @@ mod tests {
             assert_eq!(total, (l as f64).exp2());
             for k in 0..=l {
                 let t = k.abs_diff(l / 2);
-                let expected: f64 = (0..=l)
-                    .filter(|&j| j.abs_diff(l / 2) >= t)
-                    .map(count)
-                    .sum::<f64>()
-                    / total;
-                let p = complexity_p(k, l);
-                assert!(
-                    (p - expected).abs() < 1e-15,
-                    "L = {l}, k = {k}: {p} against {expected}"
-                );
+                let sum = |keep: &dyn Fn(u64) -> bool| {
+                    (0..=l).filter(|&j| keep(j)).map(count).sum::<f64>() / total
+                };
+                let beyond = sum(&|j| j.abs_diff(l / 2) > t);
+                let at_least = sum(&|j| j.abs_diff(l / 2) >= t);
+                for (u, expected) in [(0.0, beyond), (1.0, at_least)] {
+                    let p = complexity_p(k, l, u);
+                    assert!(
+                        (p - expected).abs() < 1e-15,
+                        "L = {l}, k = {k}, u = {u}: {p} against {expected}"
+                    );
+                }
             }
         }
         // Far below the mean the p-value underflows to 0: MT19937's lanes.
-        assert_eq!(complexity_p(19_937, SPAN_BITS), 0.0);
+        assert_eq!(complexity_p(19_937, SPAN_BITS, 1.0), 0.0);
     }
 
     /// The test's state at a small span, on a segment starting at `offset`.
