@@ -87,6 +87,9 @@ const EXACT_BELOW: u64 = 64;
 /// within that) while a matrix of absurd deficiency fails the size whatever the classes say.
 const OVERRIDE_BELOW: f64 = 1e-6;
 
+/// Rows of up to this many words are combined under a mask rather than a branch ([`rank`]).
+const MASKED_UP_TO_WORDS: usize = 16;
+
 /// Bytes of one n×n matrix.
 fn matrix_bytes(n: u32) -> u64 {
     u64::from(n) * u64::from(n) / 8
@@ -229,7 +232,15 @@ impl SizeState {
             (hash ^ word).wrapping_mul(0x9E37_79B9_7F4A_7C15)
         });
         self.hash ^= finalize(hash);
-        let deficiency = (n - rank(&mut self.scratch, n, words, n)) as u32;
+        let full = match words {
+            1 => rank_of_words(&mut self.scratch),
+            2 => rank_of_rows::<2>(&mut self.scratch),
+            4 => rank_of_rows::<4>(&mut self.scratch),
+            8 => rank_of_rows::<8>(&mut self.scratch),
+            16 => rank_of_rows::<16>(&mut self.scratch),
+            _ => rank(&mut self.scratch, n, words, n),
+        };
+        let deficiency = (n - full) as u32;
         *self.deficiencies.entry(deficiency).or_default() += 1;
     }
 
@@ -313,11 +324,76 @@ fn rank(matrix: &mut [u64], rows: usize, words: usize, columns: usize) -> usize 
         let pivot_row = &top[rank * words + word..];
         // The rows between `rank` and `pivot` had a zero in this column.
         let skip = (pivot - rank).saturating_sub(1) * words;
-        for row in below[skip..].chunks_exact_mut(words) {
-            if row[word] & bit != 0 {
+        if words <= MASKED_UP_TO_WORDS {
+            // Half the rows take the pivot, at random: a branch would be mispredicted half the
+            // time, which on short rows costs more than combining every row under a mask.
+            for row in below[skip..].chunks_exact_mut(words) {
+                let mask = u64::from(row[word] & bit != 0).wrapping_neg();
                 for (target, &source) in row[word..].iter_mut().zip(pivot_row) {
-                    *target ^= source;
+                    *target ^= source & mask;
                 }
+            }
+        } else {
+            for row in below[skip..].chunks_exact_mut(words) {
+                if row[word] & bit != 0 {
+                    for (target, &source) in row[word..].iter_mut().zip(pivot_row) {
+                        *target ^= source;
+                    }
+                }
+            }
+        }
+        rank += 1;
+    }
+    rank
+}
+
+/// The rank of a matrix of at most 64 columns, one u64 per row; the matrix is destroyed. Row by
+/// row: a row that earlier pivots left non-zero adds one to the rank, and its lowest set bit
+/// is cleared from the rows after it, with a mask instead of a branch (half the rows take it,
+/// at random, so a branch would be mispredicted half the time).
+fn rank_of_words(rows: &mut [u64]) -> usize {
+    let mut rank = 0;
+    for i in 0..rows.len() {
+        let (done, rest) = rows.split_at_mut(i + 1);
+        let pivot = done[i];
+        if pivot == 0 {
+            continue;
+        }
+        rank += 1;
+        let lowest = pivot & pivot.wrapping_neg();
+        for row in rest {
+            *row ^= pivot & u64::from(*row & lowest != 0).wrapping_neg();
+        }
+    }
+    rank
+}
+
+/// [`rank`] for square matrices of W words a row (W × 64 columns), with rows of a fixed length
+/// so that combining two is a few unrolled vector operations; every row below the pivot is
+/// combined under a mask, since a branch would be mispredicted half the time.
+fn rank_of_rows<const W: usize>(matrix: &mut [u64]) -> usize {
+    let rows = matrix.len() / W;
+    let mut rank = 0;
+    for column in 0..64 * W {
+        if rank == rows {
+            break;
+        }
+        let (word, bit) = (column / 64, 1u64 << (column % 64));
+        let Some(pivot) = (rank..rows).find(|&r| matrix[r * W + word] & bit != 0) else {
+            continue;
+        };
+        if pivot != rank {
+            for k in 0..W {
+                matrix.swap(rank * W + k, pivot * W + k);
+            }
+        }
+        let (top, below) = matrix.split_at_mut((rank + 1) * W);
+        let pivot_row: &[u64; W] = top[rank * W..].try_into().expect("one row");
+        for row in below.chunks_exact_mut(W) {
+            let row: &mut [u64; W] = row.try_into().expect("one row");
+            let mask = u64::from(row[word] & bit != 0).wrapping_neg();
+            for k in 0..W {
+                row[k] ^= pivot_row[k] & mask;
             }
         }
         rank += 1;
@@ -441,7 +517,10 @@ mod tests {
             for bits in 0u64..1 << (n * n) {
                 let mut rows: Vec<u64> =
                     (0..n).map(|i| (bits >> (i * n)) & ((1 << n) - 1)).collect();
-                by_deficiency[n - rank(&mut rows, n, 1, n)] += 1;
+                let mut copy = rows.clone();
+                let r = rank(&mut rows, n, 1, n);
+                assert_eq!(rank_of_words(&mut copy), r);
+                by_deficiency[n - r] += 1;
             }
             let law = deficiency_law(n as u32);
             let total = (1u64 << (n * n)) as f64;
@@ -483,7 +562,30 @@ mod tests {
         }
         matrix[10] = (1 << 3) | (1 << 7);
         matrix[11] = 0;
+        let mut copy = matrix.clone();
         assert_eq!(rank(&mut matrix, 128, 2, 128), 127);
+        assert_eq!(rank_of_rows::<2>(&mut copy), 127);
+        // Random 256×256 and 1024×1024 matrices: the fixed-width ranks agree with the general one.
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(5);
+        for (n, words) in [(256usize, 4usize), (1024, 16)] {
+            for _ in 0..4 {
+                let mut matrix: Vec<u64> = (0..n * words).map(|_| rng.next_u64()).collect();
+                // Make some rows dependent, so that the ranks are not all full or n − 1.
+                for r in 0..3 {
+                    let (a, b) = matrix.split_at_mut((n - 1 - r) * words);
+                    b[..words].copy_from_slice(&a[r * words..(r + 1) * words]);
+                }
+                let mut copy = matrix.clone();
+                let expected = rank(&mut matrix, n, words, n);
+                let got = if words == 4 {
+                    rank_of_rows::<4>(&mut copy)
+                } else {
+                    rank_of_rows::<16>(&mut copy)
+                };
+                assert_eq!(got, expected, "{n}x{n}");
+                assert!(expected <= n - 3);
+            }
+        }
     }
 
     /// The exact total-deficiency p-value on one and two matrices, at both ends of its atom.
@@ -602,5 +704,35 @@ mod tests {
         state.update(&[1u8; 100]);
         let outcomes = state.finish();
         assert_eq!(outcomes.last().expect("sizes").label, "4096x4096");
+    }
+}
+
+#[cfg(test)]
+mod timing {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+
+    /// Seconds per size on 16 MiB: `cargo test --release --lib brank::timing -- --ignored
+    /// --nocapture`.
+    #[test]
+    #[ignore]
+    fn seconds_per_size() {
+        let mut data = vec![0u8; 16 << 20];
+        rand_chacha::ChaCha8Rng::seed_from_u64(1).fill_bytes(&mut data);
+        for n in sizes(Some(data.len() as u64)) {
+            let mut size = SizeState {
+                n,
+                pending: Vec::new(),
+                deficiencies: BTreeMap::new(),
+                hash: 0,
+                scratch: Vec::new(),
+            };
+            let start = std::time::Instant::now();
+            for chunk in data.chunks(1 << 16) {
+                size.update(chunk);
+            }
+            let seconds = start.elapsed().as_secs_f64();
+            println!("{n}x{n}: {seconds:.3} s, {:.1} MiB/s", 16.0 / seconds);
+        }
     }
 }
