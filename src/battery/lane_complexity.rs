@@ -544,6 +544,34 @@ mod tests {
         assert_eq!(complexity_p(19_937, SPAN_BITS, 1.0), 0.0);
     }
 
+    /// xorshift64 (13, 7, 17) is linear with a 64-bit state: each bit lane has complexity at
+    /// most 64, and the whole stream, 64 such lanes interleaved, at most 64 × 64 = 4,096; the
+    /// `stream` lane's first span (8 KiB) sees it.
+    #[test]
+    fn xorshift64_fails_the_stream_lane() {
+        let mut state: u64 = 88_172_645_463_325_252;
+        let mut data = Vec::new();
+        while data.len() < 16 << 10 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            data.extend_from_slice(&state.to_le_bytes());
+        }
+        let outcomes = run_chunked(&TEST, 256, &data, 4096);
+        let stream = outcomes
+            .iter()
+            .find(|o| o.label == "stream")
+            .expect("a lane");
+        let p = stream.p_value().expect("measured");
+        assert!(p < 1e-300, "p = {p}");
+        let measured = stream.result.as_ref().expect("measured");
+        assert!(
+            measured.figures[0].value <= 4096.0,
+            "{:?}",
+            measured.figures
+        );
+    }
+
     #[test]
     fn schedule() {
         let word: Vec<u64> = (0..70).filter(|&span| scheduled(false, span)).collect();
