@@ -1,11 +1,12 @@
-//! Throughput of the default battery: each test alone, the whole battery in one pass, and, for
+//! Throughput of the default battery: each test alone (and the deep battery's), the whole
+//! battery in one pass, and, for
 //! scale, how fast a few sources generate bytes. All on the same 16 MiB of ChaCha8 output (fixed
 //! seed), fed in the runner's chunk size, so the figures are comparable with one another and with
 //! `rngaudit run`. Run with `cargo bench --bench battery`.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use rand::{Rng, SeedableRng};
-use rngaudit::battery::{Chunk, Setup, Test, Workspace, DEFAULT};
+use rngaudit::battery::{Chunk, Setup, Test, Workspace, DEEP, DEFAULT};
 use rngaudit::runner::{analyse, CHUNK_SYMBOLS};
 use rngaudit::source::{self, SymbolStream};
 use std::hint::black_box;
@@ -72,6 +73,20 @@ fn tests_alone(c: &mut Criterion) {
     group.finish();
 }
 
+/// The deep battery's tests alone, on the same 16 MiB (their costs grow with the stream: brank's
+/// largest matrix and lane_complexity's doubling schedule depend on its length).
+fn deep_tests_alone(c: &mut Criterion) {
+    let bytes = chacha8_bytes();
+    let mut group = c.benchmark_group("deep");
+    group.throughput(Throughput::Bytes(bytes.len() as u64));
+    for test in DEEP {
+        group.bench_function(test.name, |b| {
+            b.iter(|| run_test(test, 256, black_box(&bytes)))
+        });
+    }
+    group.finish();
+}
+
 fn whole_battery(c: &mut Criterion) {
     let bytes = chacha8_bytes();
     let tests: Vec<&'static Test> = DEFAULT.iter().collect();
@@ -121,6 +136,6 @@ fn quick() -> Criterion {
 criterion_group! {
     name = benches;
     config = quick();
-    targets = tests_alone, whole_battery, sources
+    targets = tests_alone, deep_tests_alone, whole_battery, sources
 }
 criterion_main!(benches);

@@ -17,10 +17,12 @@
 //! CLI, `rngaudit list`, the reports and the registry-wide tests at the bottom of this file pick
 //! it up from there.
 
+pub mod brank;
 pub mod chunk;
 pub mod ent;
 pub mod entropy;
 pub mod frequency;
+pub mod lane_complexity;
 pub mod longest_run;
 pub mod monobit;
 pub mod nist;
@@ -294,6 +296,10 @@ pub static DEFAULT: &[Test] = &[
     serial_correlation::TEST,
 ];
 
+/// The deep battery (issue #12): tests that need long streams and catch generators that are
+/// linear over GF(2), which the default battery passes.
+pub static DEEP: &[Test] = &[brank::TEST, lane_complexity::TEST];
+
 /// Every battery `--battery` accepts.
 pub static BATTERIES: &[Battery] = &[
     Battery {
@@ -308,6 +314,12 @@ pub static BATTERIES: &[Battery] = &[
         summary: "NIST SP 800-22 Rev 1a, the 15 tests of STS 2.1.2 over packed-bit sequences",
         tests: nist::TESTS,
         consumes: Consumes::BitSequences,
+    },
+    Battery {
+        name: "deep",
+        summary: "long-stream tests of GF(2) structure: binary matrix rank at growing sizes, linear complexity of bit lanes",
+        tests: DEEP,
+        consumes: Consumes::Streams,
     },
     Battery {
         name: ent::BATTERY_NAME,

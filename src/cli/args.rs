@@ -48,8 +48,9 @@ pub struct RunArgs {
     /// Comma-separated tests of the battery (default: all).
     #[arg(long)]
     pub tests: Option<String>,
-    /// The battery to run: default, nist or ent (ENT's figures for each source's first stream
-    /// of --bytes; figures, not a verdict, so the exit status is 0). See `rngaudit list`.
+    /// The battery to run: default, nist, deep (long-stream GF(2) tests) or ent (ENT's figures
+    /// for each source's first stream of --bytes; figures, not a verdict, so the exit status is
+    /// 0). See `rngaudit list`.
     #[arg(long, default_value = "default")]
     pub battery: String,
     /// Symbols per stream (bytes for byte sources); with one stream per source, the most each
@@ -82,8 +83,8 @@ pub struct FileArgs {
     /// How the input encodes bits.
     #[arg(long, value_enum, default_value = "bin")]
     pub input_format: InputFormatArg,
-    /// The battery to run: default, nist or ent. `ent` prints ENT's five figures, not a
-    /// verdict: its exit status is 0 whenever the input could be read.
+    /// The battery to run: default, nist, deep (long-stream GF(2) tests) or ent. `ent` prints
+    /// ENT's five figures, not a verdict: its exit status is 0 whenever the input could be read.
     #[arg(long, default_value = "default")]
     pub battery: String,
     /// Comma-separated tests of the battery (default: all).
