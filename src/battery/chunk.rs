@@ -22,7 +22,7 @@
 //! counted from the symbols and [`Chunk::add_pairs`] adds its pairs one by one.
 //!
 //! The build targets baseline x86-64, so the passes that pay for wider vectors or for the
-//! popcount instruction are compiled twice ([`kernel`]), once with AVX2 and popcnt enabled, and
+//! popcount instruction are compiled twice (`kernel!`), once with AVX2 and popcnt enabled, and
 //! picked at run time ([`fast_x86`]); the unit tests check that both give the same numbers. The
 //! runs and longest-run tests use the same two-way kernels for their word loops.
 

@@ -29,7 +29,7 @@
 //! generator on ten streams, so the p-value is randomized within its atom:
 //! P(deviation > t) + u · P(deviation = t), which is uniform under randomness when u is
 //! uniform and independent of LC. u is a hash of the span's bits: reproducible, and independent
-//! of LC as far as a hash can tell ([`atom_uniform`]). Where the test matters (MT19937's spans)
+//! of LC as far as a hash can tell (`atom_uniform`). Where the test matters (MT19937's spans)
 //! both terms are below the smallest double and u changes nothing.
 //!
 //! Spans per lane are combined by their smallest p-value with Šidák's correction,
@@ -42,7 +42,7 @@
 //! the window was read from pre-shifted copies), so testing every span of the four word lanes
 //! (12 spans per MiB) runs at about 4 MiB/s, and the `stream` lane's 128 spans per MiB would
 //! cost ten times that. So spans are tested on a schedule: a word lane tests its first
-//! [`EVERY_SPAN_UNTIL`] spans (4 MiB of stream for a 32-bit lane, 8 MiB for a 64-bit one), and
+//! `EVERY_SPAN_UNTIL` spans (4 MiB of stream for a 32-bit lane, 8 MiB for a 64-bit one), and
 //! from then on the spans numbered 2^j − 1; the `stream` lane tests spans 0, 1, 3, 7, ... from
 //! the start. A linear generator fails on its first span; the later spans are a check that a
 //! stream does not turn linear as it goes, at a cost that grows with log₂ of its length.
