@@ -929,6 +929,22 @@ fn run_with_one_stream_reports_every_doubling_per_source() {
         document["sources"][1]["first_fail_bytes"].as_u64(),
         Some(1024)
     );
+
+    // The Markdown and HTML reports say at which look and level each source was judged.
+    let dir = tempfile::tempdir().unwrap();
+    let output = rngaudit()
+        .args(args)
+        .args(["--format", "markdown", "--format", "html", "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let levels = "a source's verdict is its last look's: chacha20 at 4 MiB (Holm at 5.49e-5); \
+                  ctl_bias52 at 1 KiB (Holm at 0.005)";
+    for page in ["README.md", "index.html"] {
+        let text = std::fs::read_to_string(dir.path().join(page)).unwrap();
+        assert!(text.contains(levels), "{page}: {text}");
+    }
 }
 
 /// With several streams per source the verdict comes from the second level (one look), as

@@ -17,7 +17,7 @@
 //! from the DOM without a DevTools client.
 
 use super::format_p;
-use super::terminal::{grid, mark, outcome_line, short, source_short};
+use super::terminal::{grid, looked_sources, mark, outcome_line, short, source_short};
 use super::{write_atomically, Report, Sink};
 use crate::second_level::{p_value_bin, CellSummary, SourceSummary, Verdict, ALPHA, WEAK_BELOW};
 use crate::Error;
@@ -378,9 +378,21 @@ fn provenance(out: &mut String, report: &Report) {
          a family-wise error rate of {}, and cells it keeps with a p-value below {WEAK_BELOW} \
          are <code>WEAK</code>; a source fails if any of its cells fails, and the controls \
          (known-bad generators) are expected to. <code>provenance.json</code> holds the same \
-         provenance for programs.</p>\n</section>",
+         provenance for programs.</p>",
         report.family_alpha
     );
+    let looked = looked_sources(report);
+    if !looked.is_empty() {
+        let _ = writeln!(
+            out,
+            "<p>Here each source's one stream was judged at every doubling of its length (look \
+             k by Holm at α / (k (k + 1)) over the source's own cells, so that its looks \
+             together spend at most {}); a source's verdict is its last look's: {}.</p>",
+            crate::second_level::FAMILY_ALPHA,
+            escape(&looked.join("; "))
+        );
+    }
+    out.push_str("</section>\n");
 }
 
 fn verdict_grid(

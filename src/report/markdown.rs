@@ -8,7 +8,7 @@
 use super::csv::SUMMARY_HEADER;
 use super::format_p;
 use super::terminal::{caught_controls, flagged_cells, grid, mark, outcome_line, short};
-use super::terminal::{proportion_text, source_short, uniformity_text};
+use super::terminal::{looked_sources, proportion_text, source_short, uniformity_text};
 use super::{Report, Sink};
 use crate::provenance::Provenance;
 use crate::second_level::{ALPHA, WEAK_BELOW};
@@ -136,6 +136,17 @@ pub fn render(report: &Report) -> String {
          to. The project README explains the rule in detail.\n",
         report.family_alpha
     );
+    let looked = looked_sources(report);
+    if !looked.is_empty() {
+        let _ = writeln!(
+            out,
+            "Here each source's one stream was judged at every doubling of its length (look k by \
+             Holm at α / (k (k + 1)) over the source's own cells, so that its looks together \
+             spend at most {}); a source's verdict is its last look's: {}.\n",
+            crate::second_level::FAMILY_ALPHA,
+            looked.join("; ")
+        );
+    }
 
     out.push_str("## Sources\n\n");
     out.push_str("| source | kind | verdict | expected | as expected? |\n");
