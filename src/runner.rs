@@ -644,7 +644,7 @@ pub(crate) fn thread_pool(threads: usize) -> Result<rayon::ThreadPool, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::battery::DEFAULT;
+    use crate::battery::{exact, DEFAULT};
 
     /// Bytes in memory read forward, in reads of uneven lengths (as a pipe gives them).
     struct Uneven {
@@ -664,27 +664,6 @@ mod tests {
             self.at += take;
             Ok(take)
         }
-    }
-
-    /// Outcomes as bits: statistics, p-values and figures by `to_bits`.
-    fn exact(outcomes: &[Outcome]) -> Vec<String> {
-        outcomes
-            .iter()
-            .map(|o| match &o.result {
-                Ok(m) => format!(
-                    "{} [{}] {:016x} {:016x} {:?}",
-                    o.test,
-                    o.label,
-                    m.statistic.to_bits(),
-                    m.p_value.to_bits(),
-                    m.figures
-                        .iter()
-                        .map(|f| (f.name, f.value.to_bits()))
-                        .collect::<Vec<_>>()
-                ),
-                Err(reason) => format!("{} [{}] skipped: {reason}", o.test, o.label),
-            })
-            .collect()
     }
 
     /// Every look (length and outcomes as bits), the symbols read, the final outcomes as bits

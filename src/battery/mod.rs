@@ -405,6 +405,29 @@ pub fn any_alphabet(_alphabet: u16) -> Result<(), String> {
     Ok(())
 }
 
+/// Outcomes as bits, for unit tests that demand bit-identical results: p-values, statistics and
+/// figures compared by `to_bits`, so that -0.0, NaN and the last digit all count.
+#[cfg(test)]
+pub(crate) fn exact(outcomes: &[Outcome]) -> Vec<String> {
+    outcomes
+        .iter()
+        .map(|outcome| match &outcome.result {
+            Ok(m) => format!(
+                "{} [{}] {:016x} {:016x} {:?}",
+                outcome.test,
+                outcome.label,
+                m.statistic.to_bits(),
+                m.p_value.to_bits(),
+                m.figures
+                    .iter()
+                    .map(|f| (f.name, f.value.to_bits()))
+                    .collect::<Vec<_>>()
+            ),
+            Err(reason) => format!("{} [{}] skipped: {reason}", outcome.test, outcome.label),
+        })
+        .collect()
+}
+
 /// Runs one test over `symbols` fed in chunks of `chunk` symbols; a helper for unit tests.
 #[cfg(test)]
 pub(crate) fn run_chunked(
@@ -536,28 +559,6 @@ mod tests {
             let bits = 8 * bytes.len() as u64 - trim_bits;
             (nist::setup(bits, &Params::default()), bytes.to_vec())
         }
-    }
-
-    /// Outcomes as bits: p-values, statistics and figures compared by `to_bits`, so that -0.0,
-    /// NaN and the last digit all count.
-    fn exact(outcomes: &[Outcome]) -> Vec<String> {
-        outcomes
-            .iter()
-            .map(|outcome| match &outcome.result {
-                Ok(m) => format!(
-                    "{} [{}] {:016x} {:016x} {:?}",
-                    outcome.test,
-                    outcome.label,
-                    m.statistic.to_bits(),
-                    m.p_value.to_bits(),
-                    m.figures
-                        .iter()
-                        .map(|f| (f.name, f.value.to_bits()))
-                        .collect::<Vec<_>>()
-                ),
-                Err(reason) => format!("{} [{}] skipped: {reason}", outcome.test, outcome.label),
-            })
-            .collect()
     }
 
     /// Feeds `symbols` to `state` in random chunks (empty ones included), each made with the
