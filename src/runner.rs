@@ -14,7 +14,7 @@ use crate::battery::{Chunk, Outcome, Params, Setup, Test, TestState, Views, Work
 use crate::second_level::checkpoints::next_checkpoint;
 use crate::seeds::stream_seed;
 use crate::source::external::ExternalInput;
-use crate::source::{Kind, Source, SymbolStream};
+use crate::source::{Kind, PositionedSymbols, Source, SymbolStream};
 use crate::Error;
 use rayon::prelude::*;
 
@@ -236,36 +236,95 @@ fn analyse_serial(
     Ok((read, finish(tests, states)))
 }
 
-/// A segment analysed by a worker: its index in the stream, its length, its states (or the
-/// panic of a test, raised again on the reading thread), and its buffer to be read into again.
-type Analysed = (u64, u64, std::thread::Result<States>, Vec<u8>);
+/// A segment analysed by a worker: its index in the stream, the symbols it was to hold and those
+/// it held, its states (or the panic of a test, raised again on the reading thread, or the error
+/// of a positioned read), and its buffer to be read into again (none when the worker read the
+/// segment itself).
+type Analysed = (
+    u64,
+    (u64, u64),
+    std::thread::Result<std::io::Result<States>>,
+    Option<Vec<u8>>,
+);
+
+/// Symbols a worker reads at a time from a positioned stream: the buffer each worker keeps.
+const POSITIONED_READ_SYMBOLS: usize = 1 << 20;
+
+/// Symbols per segment when the workers read their segments themselves: no segment is held in
+/// memory, so segments can be long, which makes starting and merging states rarer. Results do
+/// not depend on it.
+const POSITIONED_SEGMENT_SYMBOLS: u64 = 16 << 20;
+
+thread_local! {
+    /// A worker's read buffer and chunk workspace, kept from one segment to the next.
+    static WORKER_MEMORY: std::cell::RefCell<(Vec<u8>, Workspace)> =
+        std::cell::RefCell::new((Vec::new(), Workspace::new()));
+}
+
+/// Reads `length` symbols of `symbols` from `offset` on into fresh states, on a worker; returns
+/// the symbols read (short only at the end of the stream) and the states.
+fn analyse_positioned(
+    symbols: &dyn PositionedSymbols,
+    (offset, length): (u64, u64),
+    tests: &[&'static Test],
+    setup: &Setup,
+) -> std::io::Result<(u64, States)> {
+    let mut states = start_states(tests, setup);
+    WORKER_MEMORY.with(|memory| {
+        let (buffer, workspace) = &mut *memory.borrow_mut();
+        buffer.resize(POSITIONED_READ_SYMBOLS, 0);
+        let mut read = 0;
+        while read < length {
+            let want = (length - read).min(POSITIONED_READ_SYMBOLS as u64) as usize;
+            let got = symbols.read_at(offset + read, &mut buffer[..want])?;
+            feed(&mut states, &buffer[..got], workspace);
+            read += got as u64;
+            if got < want {
+                break;
+            }
+        }
+        Ok((read, states))
+    })
+}
 
 /// One stream cut into segments analysed on `pool` and merged in order on this thread (see
-/// [`analyse_looking`]).
+/// [`analyse_looking`]). A stream that can be read at any position ([`PositionedSymbols`], a
+/// regular file) is read by the workers, each its own segment; any other is read in order by
+/// this thread and its segments handed to the workers.
 fn analyse_segments(
     pool: &rayon::ThreadPool,
     stream: &mut dyn SymbolStream,
     setup: &Setup,
     tests: &[&'static Test],
-    limit: u64,
+    mut limit: u64,
     mut look: Option<Look<'_>>,
     progress: &(dyn Fn(u64) + Sync),
 ) -> std::io::Result<(u64, Vec<Outcome>)> {
+    let positioned = stream.positioned();
+    let longest_segment = match &positioned {
+        Some(symbols) => {
+            limit = limit.min(symbols.length());
+            POSITIONED_SEGMENT_SYMBOLS
+        }
+        None => SEGMENT_SYMBOLS as u64,
+    };
     let threads = pool.current_num_threads();
     let most_in_flight = 2 * threads;
     let mut merged_states = start_states(tests, setup);
     let (done, finished) = std::sync::mpsc::channel::<Analysed>();
     let mut buffers: Vec<Vec<u8>> = Vec::new();
-    let mut waiting: std::collections::BTreeMap<u64, (u64, States)> = Default::default();
+    // Segments analysed but not yet merged: (length asked for, length read, states).
+    let mut waiting: std::collections::BTreeMap<u64, (u64, u64, States)> = Default::default();
     let (mut next_index, mut next_to_merge, mut in_flight) = (0u64, 0u64, 0usize);
     // Symbols handed to the pool, and merged into the stream's states.
     let (mut read, mut merged) = (0u64, 0u64);
     let (mut ended, mut stopped) = (false, false);
     let mut look_at = next_checkpoint(0);
+    let mut failure: Option<std::io::Error> = None;
     pool.in_place_scope(|scope| -> std::io::Result<()> {
         loop {
             // Merge what is ready, in stream order, looking at every checkpoint reached.
-            while let Some((length, states)) = waiting.remove(&next_to_merge) {
+            while let Some((asked, length, states)) = waiting.remove(&next_to_merge) {
                 next_to_merge += 1;
                 if stopped {
                     continue;
@@ -279,75 +338,123 @@ fn analyse_segments(
                 }
                 merged += length;
                 progress(length);
+                // A positioned stream that ends early (a file cut short while it is read) ends
+                // here: the segments after it, read or not, are not merged.
+                if length < asked {
+                    (ended, stopped) = (true, true);
+                }
                 if merged == look_at {
                     look_at = next_checkpoint(merged);
                     if let Some(look) = look.as_mut() {
-                        stopped = look(merged, snapshot(tests, &merged_states));
+                        stopped |= look(merged, snapshot(tests, &merged_states));
                     }
                 }
             }
-            if !ended && !stopped && read < limit && in_flight < most_in_flight {
-                let want = segment_length(read, limit, threads);
-                let mut buffer = buffers
-                    .pop()
-                    .unwrap_or_else(|| Vec::with_capacity(SEGMENT_SYMBOLS));
-                buffer.resize(want as usize, 0);
-                let got = fill_all(stream, &mut buffer)?;
-                if got < buffer.len() {
-                    ended = true;
-                }
-                if got == 0 {
-                    buffers.push(buffer);
-                    continue;
-                }
-                buffer.truncate(got);
+            if failure.is_none() && !ended && !stopped && read < limit && in_flight < most_in_flight
+            {
+                let want = segment_length(read, limit, threads, longest_segment);
                 let segment_setup = Setup {
                     offset: read,
                     ..setup.clone()
                 };
                 let (index, done) = (next_index, done.clone());
-                scope.spawn(move |_| {
-                    // A test that panics must not leave the reading thread waiting for it.
-                    let states = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        let mut states = start_states(tests, &segment_setup);
-                        feed(&mut states, &buffer, &mut Workspace::new());
-                        states
-                    }));
-                    let _ = done.send((index, buffer.len() as u64, states, buffer));
-                });
+                let handed = match &positioned {
+                    Some(symbols) => {
+                        if symbols.stop_requested() {
+                            ended = true;
+                            continue;
+                        }
+                        let (symbols, offset) = (std::sync::Arc::clone(symbols), read);
+                        scope.spawn(move |_| {
+                            let analysed =
+                                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                                    analyse_positioned(
+                                        symbols.as_ref(),
+                                        (offset, want),
+                                        tests,
+                                        &segment_setup,
+                                    )
+                                }));
+                            let length = match &analysed {
+                                Ok(Ok((length, _))) => *length,
+                                _ => 0,
+                            };
+                            let states = analysed.map(|result| result.map(|(_, states)| states));
+                            let _ = done.send((index, (want, length), states, None));
+                        });
+                        want
+                    }
+                    None => {
+                        let mut buffer = buffers
+                            .pop()
+                            .unwrap_or_else(|| Vec::with_capacity(SEGMENT_SYMBOLS));
+                        buffer.resize(want as usize, 0);
+                        let got = fill_all(stream, &mut buffer)?;
+                        if got < buffer.len() {
+                            ended = true;
+                        }
+                        if got == 0 {
+                            buffers.push(buffer);
+                            continue;
+                        }
+                        buffer.truncate(got);
+                        let got = got as u64;
+                        scope.spawn(move |_| {
+                            // A test that panics must not leave the reading thread waiting.
+                            let states =
+                                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                                    let mut states = start_states(tests, &segment_setup);
+                                    feed(&mut states, &buffer, &mut Workspace::new());
+                                    Ok(states)
+                                }));
+                            let _ = done.send((index, (got, got), states, Some(buffer)));
+                        });
+                        got
+                    }
+                };
                 next_index += 1;
                 in_flight += 1;
-                read += got as u64;
+                read += handed;
                 continue;
             }
             if in_flight == 0 {
                 return Ok(());
             }
-            let (index, length, states, buffer) = finished
+            let (index, (asked, length), states, buffer) = finished
                 .recv()
                 .unwrap_or_else(|_| unreachable!("a worker holds a sender until it sends"));
             in_flight -= 1;
-            buffers.push(buffer);
-            let states = states.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            waiting.insert(index, (length, states));
+            buffers.extend(buffer);
+            match states.unwrap_or_else(|panic| std::panic::resume_unwind(panic)) {
+                Ok(states) => {
+                    waiting.insert(index, (asked, length, states));
+                }
+                // The first error is reported once every worker has finished.
+                Err(error) => {
+                    failure.get_or_insert(error);
+                }
+            }
         }
     })?;
+    if let Some(error) = failure {
+        return Err(error);
+    }
     Ok((merged, finish(tests, merged_states)))
 }
 
 /// The length of the segment starting at `read`: it ends at the next checkpoint (so that a look
-/// sees exactly 2^k symbols) and at the limit, holds at most [`SEGMENT_SYMBOLS`], and the
-/// stretch up to a short checkpoint is shared among the threads. Apart from the limit, segments
-/// end at checkpoints or at multiples of [`CHUNK_SYMBOLS`], multiples of 2^10 as one thread's
-/// requests are: a generator whose `fill` drops the rest of a word at the end of a request
-/// (rand's `fill_bytes` for 64-bit generators) gives the same bytes at any thread count.
-fn segment_length(read: u64, limit: u64, threads: usize) -> u64 {
+/// sees exactly 2^k symbols) and at the limit, holds at most `longest`, and the stretch up to a
+/// short checkpoint is shared among the threads. Apart from the limit, segments end at
+/// checkpoints or at multiples of [`CHUNK_SYMBOLS`], multiples of 2^10 as one thread's requests
+/// are: a generator whose `fill` drops the rest of a word at the end of a request (rand's
+/// `fill_bytes` for 64-bit generators) gives the same bytes at any thread count.
+fn segment_length(read: u64, limit: u64, threads: usize, longest: u64) -> u64 {
     let checkpoint = next_checkpoint(read);
     let chunk = CHUNK_SYMBOLS as u64;
     let shared = (checkpoint / 2 / threads as u64 / chunk * chunk).max(MIN_SEGMENT_SYMBOLS);
     (checkpoint - read)
         .min(limit - read)
-        .min(SEGMENT_SYMBOLS as u64)
+        .min(longest)
         .min(shared)
 }
 
@@ -646,11 +753,62 @@ mod tests {
     use super::*;
     use crate::battery::{exact, DEFAULT};
 
-    /// Bytes in memory read forward, in reads of uneven lengths (as a pipe gives them).
+    /// Bytes in memory read forward, in reads of uneven lengths (as a pipe gives them), and,
+    /// when `positioned` is given, also at any position, as a regular file is.
     struct Uneven {
         bytes: Vec<u8>,
         at: usize,
         reads: usize,
+        positioned: Option<std::sync::Arc<InMemory>>,
+    }
+
+    /// Bytes read at any position by the workers: `length` may claim more than there is (a
+    /// file cut short while it is read), a read from `fail_from` on fails, and a stop is asked
+    /// for once `stop_after` reads have been made.
+    struct InMemory {
+        bytes: Vec<u8>,
+        length: u64,
+        fail_from: Option<u64>,
+        stop_after: Option<usize>,
+        reads: std::sync::atomic::AtomicUsize,
+    }
+
+    impl InMemory {
+        fn new(bytes: &[u8]) -> Self {
+            InMemory {
+                bytes: bytes.to_vec(),
+                length: bytes.len() as u64,
+                fail_from: None,
+                stop_after: None,
+                reads: Default::default(),
+            }
+        }
+    }
+
+    impl PositionedSymbols for InMemory {
+        fn read_at(&self, offset: u64, out: &mut [u8]) -> std::io::Result<usize> {
+            self.reads
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if self
+                .fail_from
+                .is_some_and(|from| offset + out.len() as u64 > from)
+            {
+                return Err(std::io::Error::other("the disk is gone"));
+            }
+            let start = (offset as usize).min(self.bytes.len());
+            let take = out.len().min(self.bytes.len() - start);
+            out[..take].copy_from_slice(&self.bytes[start..start + take]);
+            Ok(take)
+        }
+
+        fn length(&self) -> u64 {
+            self.length
+        }
+
+        fn stop_requested(&self) -> bool {
+            self.stop_after
+                .is_some_and(|after| self.reads.load(std::sync::atomic::Ordering::Relaxed) >= after)
+        }
     }
 
     impl SymbolStream for Uneven {
@@ -663,6 +821,12 @@ mod tests {
             out[..take].copy_from_slice(&self.bytes[self.at..self.at + take]);
             self.at += take;
             Ok(take)
+        }
+
+        fn positioned(&mut self) -> Option<std::sync::Arc<dyn PositionedSymbols>> {
+            self.positioned
+                .clone()
+                .map(|symbols| symbols as std::sync::Arc<dyn PositionedSymbols>)
         }
     }
 
@@ -678,11 +842,24 @@ mod tests {
         limit: u64,
         stop_at: Option<u64>,
     ) -> Looked {
+        looked_from(bytes, None, alphabet, threads, limit, stop_at).unwrap()
+    }
+
+    /// [`looked`], the workers reading `positioned` when given.
+    fn looked_from(
+        bytes: &[u8],
+        positioned: Option<InMemory>,
+        alphabet: u16,
+        threads: usize,
+        limit: u64,
+        stop_at: Option<u64>,
+    ) -> Result<Looked, Error> {
         let tests: Vec<&'static Test> = DEFAULT.iter().collect();
         let mut stream = Uneven {
             bytes: bytes.to_vec(),
             at: 0,
             reads: 0,
+            positioned: positioned.map(std::sync::Arc::new),
         };
         let mut looks = Vec::new();
         let mut look = |read: u64, outcomes: Vec<Outcome>| {
@@ -701,9 +878,8 @@ mod tests {
             threads,
             Some(&mut look),
             &progress,
-        )
-        .unwrap();
-        (looks, read, exact(&outcomes), told.into_inner())
+        )?;
+        Ok((looks, read, exact(&outcomes), told.into_inner()))
     }
 
     /// Issue #11 §3: one stream cut into segments analysed on 2 or 3 threads and merged gives
@@ -732,8 +908,61 @@ mod tests {
                     many, one,
                     "{threads} threads, alphabet {alphabet}, limit {limit}"
                 );
+                // The same when the workers read their segments themselves (a regular file).
+                let read_by_workers = looked_from(
+                    &[],
+                    Some(InMemory::new(data)),
+                    alphabet,
+                    threads,
+                    limit,
+                    stop_at,
+                )
+                .unwrap();
+                assert_eq!(
+                    read_by_workers, one,
+                    "{threads} threads reading at positions, alphabet {alphabet}, limit {limit}"
+                );
             }
         }
+    }
+
+    /// A positioned stream that holds less than it claimed (a file cut short while it is read)
+    /// ends where its data ends, with the outcomes of one thread on what there was; a failed
+    /// read is the run's error; a stop asked for ends the reading early.
+    #[test]
+    fn workers_reading_at_positions_stop_at_a_short_read_an_error_or_a_stop() {
+        let mut bytes = vec![0u8; (6 << 20) + 4321];
+        let mut generator = (crate::source::find("chacha20").unwrap().open)(8);
+        generator.fill(&mut bytes).unwrap();
+        let one = looked(&bytes, 256, 1, u64::MAX, None);
+        let cut_short = InMemory {
+            length: 40 << 20,
+            ..InMemory::new(&bytes)
+        };
+        let read = looked_from(&[], Some(cut_short), 256, 2, u64::MAX, None).unwrap();
+        assert_eq!(read, one);
+
+        let failing = InMemory {
+            fail_from: Some(3 << 20),
+            ..InMemory::new(&bytes)
+        };
+        let error = looked_from(&[], Some(failing), 256, 2, u64::MAX, None).unwrap_err();
+        match error {
+            Error::Read { source, .. } => assert_eq!(source.to_string(), "the disk is gone"),
+            other => panic!("not a read error: {other}"),
+        }
+
+        let stopping = InMemory {
+            stop_after: Some(3),
+            ..InMemory::new(&bytes)
+        };
+        let (looks, read, _, _) = looked_from(&[], Some(stopping), 256, 2, u64::MAX, None).unwrap();
+        assert!(read < bytes.len() as u64, "stopped after {read} symbols");
+        assert_eq!(
+            looks,
+            one.0[..looks.len()].to_vec(),
+            "the looks before the stop"
+        );
     }
 
     /// A stream with fewer streams than threads is cut into segments; its outcomes are those of

@@ -7,8 +7,9 @@
 //! that needs more than there is says so and is skipped.
 
 use crate::battery::nist::sequences::Ascii01Packer;
-use crate::source::SymbolStream;
+use crate::source::{PositionedSymbols, SymbolStream};
 use crate::Error;
+use std::fs::File;
 use std::io::Read;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -32,6 +33,10 @@ pub struct ExternalInput {
     /// known before reading it).
     pub file_bytes: Option<u64>,
     reader: Box<dyn Read + Send>,
+    /// The same file as `reader`, for reads at any position; only for a regular file.
+    file: Option<Arc<File>>,
+    /// Whether anything has been read forward: positioned reads count from the start.
+    started: bool,
     format: Format,
     packer: Ascii01Packer,
     raw: Vec<u8>,
@@ -48,6 +53,7 @@ pub struct ExternalInput {
 impl ExternalInput {
     /// Opens `path` (`-` for stdin) and checks that it can be read.
     pub fn open(path: &str, format: Format) -> Result<Self, Error> {
+        let mut shared_file = None;
         let (name, file_bytes, reader): (String, Option<u64>, Box<dyn Read + Send>) = if path == "-"
         {
             ("stdin".to_string(), None, Box::new(std::io::stdin()))
@@ -66,10 +72,15 @@ impl ExternalInput {
             // Files in /proc and /sys report a size of 0 yet have contents: a zero size is no
             // size at all, and the input is read to its end like a pipe.
             let size = (metadata.is_file() && metadata.len() > 0).then_some(metadata.len());
+            let file = Arc::new(file);
+            if size.is_some() {
+                shared_file = Some(Arc::clone(&file));
+            }
             (path.to_string(), size, Box::new(file))
         };
         let mut input = ExternalInput::from_reader(name, reader, format);
         input.file_bytes = file_bytes;
+        input.file = shared_file;
         Ok(input)
     }
 
@@ -84,6 +95,8 @@ impl ExternalInput {
             name: name.into(),
             file_bytes: None,
             reader: Box::new(reader),
+            file: None,
+            started: false,
             format,
             packer: Ascii01Packer::new(),
             raw: vec![0u8; READ_CHUNK],
@@ -153,6 +166,7 @@ impl ExternalInput {
     /// Appends the next packed bits to `out` and returns how many bits were appended; 0 means
     /// the input has ended. Only the very last call may end on a partial byte.
     pub fn next_bits(&mut self, out: &mut Vec<u8>) -> std::io::Result<u64> {
+        self.started = true;
         if self.position < self.ready.len() {
             out.extend_from_slice(&self.ready[self.position..]);
             let bits = 8 * (self.ready.len() - self.position) as u64;
@@ -170,6 +184,7 @@ impl SymbolStream for ExternalInput {
     /// Whole bytes only: for `ascii01` input, a last group of fewer than 8 digits is dropped
     /// (byte-level tests cannot use it).
     fn fill(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        self.started = true;
         let mut written = 0;
         while written < out.len() {
             let direct = self.format == Format::Bin && out.len() - written >= READ_CHUNK;
@@ -212,6 +227,68 @@ impl SymbolStream for ExternalInput {
             written += take;
         }
         Ok(written)
+    }
+
+    /// Raw bytes of a regular file, before anything was read forward.
+    fn positioned(&mut self) -> Option<Arc<dyn PositionedSymbols>> {
+        if self.started || self.format != Format::Bin {
+            return None;
+        }
+        let file = Arc::clone(self.file.as_ref()?);
+        let length = self.file_bytes?;
+        #[cfg(unix)]
+        {
+            Some(Arc::new(PositionedFile {
+                file,
+                length,
+                stop: self.stop.clone(),
+            }))
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = (file, length);
+            None
+        }
+    }
+}
+
+/// A regular file read at any position (`pread`), which threads can do at once.
+#[cfg(unix)]
+struct PositionedFile {
+    file: Arc<File>,
+    /// The file's size when it was opened: a file that grows is read to that size only.
+    length: u64,
+    stop: Option<Arc<AtomicBool>>,
+}
+
+#[cfg(unix)]
+impl PositionedSymbols for PositionedFile {
+    fn read_at(&self, offset: u64, out: &mut [u8]) -> std::io::Result<usize> {
+        use std::os::unix::fs::FileExt;
+        let wanted = self.length.saturating_sub(offset).min(out.len() as u64) as usize;
+        let mut filled = 0;
+        while filled < wanted {
+            match self
+                .file
+                .read_at(&mut out[filled..wanted], offset + filled as u64)
+            {
+                Ok(0) => break,
+                Ok(got) => filled += got,
+                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(filled)
+    }
+
+    fn length(&self) -> u64 {
+        self.length
+    }
+
+    fn stop_requested(&self) -> bool {
+        self.stop
+            .as_ref()
+            .is_some_and(|flag| flag.load(Ordering::Relaxed))
     }
 }
 

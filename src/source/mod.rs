@@ -21,6 +21,29 @@ pub trait SymbolStream {
     /// the whole buffer; only finite input (a file, stdin) returns less, and 0 means the end.
     /// An error is a failure to read (a file, the OS generator), never a statistical finding.
     fn fill(&mut self, out: &mut [u8]) -> std::io::Result<usize>;
+
+    /// The same symbols, readable from any position, when the stream allows it (a regular
+    /// file not yet read from): the runner's workers then read their own segments of one long
+    /// stream at once, instead of one thread reading for all. `None` (the default) for streams
+    /// that can only be read forward: pipes, generators.
+    fn positioned(&mut self) -> Option<std::sync::Arc<dyn PositionedSymbols>> {
+        None
+    }
+}
+
+/// A stream's symbols read at any position, from any thread ([`SymbolStream::positioned`]).
+pub trait PositionedSymbols: Send + Sync {
+    /// Fills `out` with the symbols from `offset` on (counted from where the stream stood) and
+    /// returns how many it wrote: short only at the end of the stream.
+    fn read_at(&self, offset: u64, out: &mut [u8]) -> std::io::Result<usize>;
+
+    /// How many symbols the stream holds from where it stood.
+    fn length(&self) -> u64;
+
+    /// Whether reading should stop early (a SIGINT): no further segment is read.
+    fn stop_requested(&self) -> bool {
+        false
+    }
 }
 
 /// What kind of generator a source is; decides what the reports expect of it.
