@@ -343,16 +343,18 @@ impl LongBlocks {
                 let words: [u64; 4] = std::array::from_fn(|i| {
                     u64::from_be_bytes(group[8 * i..8 * i + 8].try_into().expect("8 bytes"))
                 });
-                // A run of 11 inside the group lies inside one word, or has at most 10 ones on
-                // either side of a boundary between two words and so lies inside the 64 bits
-                // around it. Without one, only the run coming in can reach 11 (with the group's
-                // leading ones), and `longest` is only needed from 11 on.
-                let around = [1, 2, 3].map(|i| words[i - 1] << 32 | words[i] >> 32);
-                let elevens = words
+                // A run of 11 inside the group lies inside one word, or crosses a boundary
+                // between two words, where it is the trailing ones of one and the leading ones
+                // of the next (a run through a whole word has 11 inside it). Without one, only
+                // the run coming in can reach 11 (with the group's leading ones), and `longest`
+                // is only needed from 11 on.
+                let inside = words
                     .iter()
-                    .chain(&around)
                     .fold(0, |found, &word| found | run_of_eleven_ends(word));
-                if elevens == 0 {
+                let across = [0, 1, 2].iter().fold(false, |found, &i| {
+                    found | (words[i].trailing_ones() + words[i + 1].leading_ones() >= 11)
+                });
+                if inside == 0 && !across {
                     longest = longest.max(run + words[0].leading_ones());
                     run = words[3].trailing_ones();
                 } else {
@@ -695,14 +697,16 @@ mod tests {
 
     #[test]
     fn word_tricks_agree_with_the_definition_at_every_block_size() {
-        // Random bytes, with long runs of ones planted so the rare exact path is taken, at
+        // Random bytes, with long runs of ones planted so the rare exact path is taken (runs
+        // that cross words among them, whose ones on each side add up to the run), at
         // lengths that end mid-unit and mid-block, fed in awkward chunk sizes. The short
         // counts are checked on streams short enough to use them.
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
         let mut data = vec![0u8; 250_003];
         rng.fill_bytes(&mut data);
         for start in (0..data.len() - 8).step_by(997) {
-            let length = 1 + start % 5;
+            // Some runs cover a whole 64-bit word and cross both of its boundaries.
+            let length = if start % 7 == 0 { 17 } else { 1 + start % 5 };
             data[start..start + length].fill(0xFF);
         }
         for length in [783, 93_749, 250_003] {
