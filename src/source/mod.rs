@@ -11,6 +11,7 @@ pub mod external;
 pub mod secure;
 pub mod seeded;
 pub mod tokens;
+pub mod weak;
 
 use crate::Error;
 
