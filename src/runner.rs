@@ -847,7 +847,7 @@ mod tests {
         looked_from(bytes, None, alphabet, threads, limit, stop_at).unwrap()
     }
 
-    /// [`looked`], the workers reading `positioned` when given.
+    /// [`looked_from`] with the default battery's tests.
     fn looked_from(
         bytes: &[u8],
         positioned: Option<InMemory>,
@@ -857,6 +857,25 @@ mod tests {
         stop_at: Option<u64>,
     ) -> Result<Looked, Error> {
         let tests: Vec<&'static Test> = DEFAULT.iter().collect();
+        looked_with(
+            &tests,
+            bytes,
+            positioned,
+            alphabet,
+            threads,
+            (limit, stop_at),
+        )
+    }
+
+    /// [`looked`] with `tests`, the workers reading `positioned` when given.
+    fn looked_with(
+        tests: &[&'static Test],
+        bytes: &[u8],
+        positioned: Option<InMemory>,
+        alphabet: u16,
+        threads: usize,
+        (limit, stop_at): (u64, Option<u64>),
+    ) -> Result<Looked, Error> {
         let mut stream = Uneven {
             bytes: bytes.to_vec(),
             at: 0,
@@ -875,7 +894,7 @@ mod tests {
         let (read, outcomes) = analyse_looking(
             &mut stream,
             &Setup::new(alphabet, None),
-            &tests,
+            tests,
             limit,
             threads,
             Some(&mut look),
@@ -926,6 +945,26 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// The deep battery's tests keep unfinished matrices and spans across segments whose
+    /// alignment (2 MiB for brank's largest matrices) is longer than the early segments: the
+    /// stream's first segment ends inside them and is merged into an empty state. One thread,
+    /// several, and several reading at positions give the same looks and outcomes.
+    #[test]
+    fn deep_battery_on_several_threads_equals_one_thread_bit_for_bit() {
+        let mut bytes = vec![0u8; (5 << 20) + 777];
+        let mut generator = (crate::source::find("chacha20").unwrap().open)(9);
+        generator.fill(&mut bytes).unwrap();
+        let tests: Vec<&'static Test> = crate::battery::DEEP.iter().collect();
+        let whole = (u64::MAX, None);
+        let one = looked_with(&tests, &bytes, None, 256, 1, whole).unwrap();
+        assert_eq!(one.1, bytes.len() as u64);
+        let two = looked_with(&tests, &bytes, None, 256, 2, whole).unwrap();
+        assert_eq!(two, one, "2 threads reading in order");
+        let positioned = Some(InMemory::new(&bytes));
+        let three = looked_with(&tests, &[], positioned, 256, 3, whole).unwrap();
+        assert_eq!(three, one, "3 threads reading at positions");
     }
 
     /// A positioned stream that holds less than it claimed (a file cut short while it is read)

@@ -176,11 +176,14 @@ impl Segment for BinaryRank {
 
     fn absorb(&mut self, next: Self) {
         for (size, next) in self.sizes.iter_mut().zip(next.sizes) {
-            debug_assert!(size.pending.is_empty() && next.pending.is_empty());
+            // This state ends at an aligned position, between matrices; next may end inside
+            // one, whose bytes so far are now this state's unfinished matrix.
+            debug_assert!(size.pending.is_empty());
             for (deficiency, count) in next.deficiencies {
                 *size.deficiencies.entry(deficiency).or_default() += count;
             }
             size.hash ^= next.hash;
+            size.pending = next.pending;
         }
     }
 }

@@ -694,6 +694,12 @@ mod tests {
                         }
                         segments.push(segment);
                     }
+                    // Half the time the segments are merged into an empty state started at
+                    // the beginning, as the runner does: it then takes in a first segment
+                    // that starts at an aligned position and ends inside a block.
+                    if trial % 4 < 2 {
+                        segments.insert(0, (test.start)(&setup));
+                    }
                     // Even trials merge left to right; odd ones merge random neighbours, so
                     // that later segments are also merged with each other before the first
                     // takes them in.
