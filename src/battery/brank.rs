@@ -43,11 +43,15 @@
 //! known, doubling on up to the largest size that gets at least one matrix, at most
 //! [`LARGEST`]; on a stream of unknown length (a pipe) every size up to [`LARGEST`], the ones
 //! that get no matrix skipped. Elimination costs about n³/384 word operations per matrix, so
-//! n/48 per byte, and every size reads the whole stream. Measured on 16 MiB (one core, the
-//! ignored test `timing::seconds_per_size`): 32×32 255 MiB/s, 64×64 575, 128×128 to 512×512
-//! about 50 (row visits, not XORs, dominate there), 1024×1024 37, 2048×2048 31, 4096×4096 20;
-//! all eight together about 5.7 MiB/s. 8192×8192 (8 MiB a matrix) would add about as much
-//! again as 4096×4096 and make every segment keep a head of up to 8 MiB, so 4096 is the top.
+//! n/48 per byte: ranking every matrix of every size ran at 5.7 MiB/s (one core; 32×32 at 255
+//! MiB/s, 64×64 575, 128×128 to 512×512 about 50, 1024×1024 37, 2048×2048 31, 4096×4096 20).
+//! So every matrix that ends in the first MiB is ranked, at every size, and past it one matrix
+//! in a stride chosen by size (4 for 32×32 up to 128 for the largest), by its index from the
+//! start of the stream. The ranked matrices are disjoint pieces of the stream, so the law is the
+//! same whichever are ranked; a generator linear over GF(2) with a state smaller than n bits
+//! fails every n×n matrix, the first ones included, so little power is lost. On 16 MiB the test
+//! runs at about 23 MiB/s (the first MiB and the one 4096×4096 matrix dominate), on long
+//! streams at a few nanoseconds per byte.
 //!
 //! Merging: the matrices of every size end at multiples of the largest size's N²/8 bytes (the
 //! sizes are powers of two, so the byte counts are powers of four), so that is the alignment; at
@@ -90,6 +94,30 @@ const EXACT_BELOW: u64 = 64;
 /// within that) while a matrix of absurd deficiency fails the size whatever the classes say.
 const OVERRIDE_BELOW: f64 = 1e-6;
 
+/// Every matrix that ends within this many bytes of the start of the stream is ranked, at every
+/// size; later ones are ranked one in [`stride`].
+const EVERY_MATRIX_UNTIL_BYTES: u64 = 1 << 20;
+
+/// Of the matrices past the first MiB, one in this many is ranked: enough that each size costs
+/// a few nanoseconds per byte at most (ranking every matrix ran at 255 MiB/s for 32×32, 575 for
+/// 64×64, about 50 for 128×128 to 512×512, 37, 31 and 20 for 1024×1024 to 4096×4096).
+fn stride(n: u32) -> u64 {
+    match n {
+        ..=32 => 4,
+        64 => 2,
+        128..=256 => 32,
+        512..=1024 => 64,
+        _ => 128,
+    }
+}
+
+/// Whether the matrix with this index (from the start of the stream) of size n is ranked: a
+/// choice by position alone, so that every segment of a stream makes the same one.
+fn ranked(n: u32, matrix: u64) -> bool {
+    let every_until = (EVERY_MATRIX_UNTIL_BYTES / matrix_bytes(n)).max(1);
+    matrix < every_until || matrix.is_multiple_of(stride(n))
+}
+
 /// Rows of up to this many words are combined under a mask rather than a branch ([`rank`]).
 const MASKED_UP_TO_WORDS: usize = 16;
 
@@ -124,6 +152,11 @@ struct BinaryRank {
 #[derive(Clone, serde::Serialize, serde::Deserialize)]
 struct SizeState {
     n: u32,
+    /// The index, from the start of the stream, of the matrix being filled.
+    matrix: u64,
+    /// Bytes of that matrix seen so far.
+    filled: u64,
+    /// Those bytes, when the matrix is one that is ranked ([`ranked`]); empty otherwise.
     pending: Vec<u8>,
     /// Deficiency n − rank → matrices.
     deficiencies: BTreeMap<u32, u64>,
@@ -142,6 +175,9 @@ impl BinaryRank {
                 .into_iter()
                 .map(|n| SizeState {
                     n,
+                    // A segment starts at a multiple of the largest matrix, so of every one.
+                    matrix: setup.offset / matrix_bytes(n),
+                    filled: 0,
                     pending: Vec::new(),
                     deficiencies: BTreeMap::new(),
                     hash: 0,
@@ -154,7 +190,7 @@ impl BinaryRank {
 
 impl Segment for BinaryRank {
     const NAME: &'static str = "brank";
-    const VERSION: u32 = 1;
+    const VERSION: u32 = 2;
 
     fn alignment(&self) -> u64 {
         self.sizes
@@ -178,11 +214,13 @@ impl Segment for BinaryRank {
         for (size, next) in self.sizes.iter_mut().zip(next.sizes) {
             // This state ends at an aligned position, between matrices; next may end inside
             // one, whose bytes so far are now this state's unfinished matrix.
-            debug_assert!(size.pending.is_empty());
+            debug_assert_eq!(size.filled, 0);
             for (deficiency, count) in next.deficiencies {
                 *size.deficiencies.entry(deficiency).or_default() += count;
             }
             size.hash ^= next.hash;
+            size.matrix = next.matrix;
+            size.filled = next.filled;
             size.pending = next.pending;
         }
     }
@@ -190,26 +228,42 @@ impl Segment for BinaryRank {
 
 impl SizeState {
     fn update(&mut self, symbols: &[u8]) {
-        let whole = matrix_bytes(self.n) as usize;
+        let whole = matrix_bytes(self.n);
         let mut rest = symbols;
-        if !self.pending.is_empty() {
-            let take = (whole - self.pending.len()).min(rest.len());
-            self.pending.extend_from_slice(&rest[..take]);
+        if self.filled > 0 {
+            let take = (whole - self.filled).min(rest.len() as u64) as usize;
+            if ranked(self.n, self.matrix) {
+                self.pending.extend_from_slice(&rest[..take]);
+            }
+            self.filled += take as u64;
             rest = &rest[take..];
-            if self.pending.len() < whole {
+            if self.filled < whole {
                 return;
             }
-            let pending = std::mem::take(&mut self.pending);
-            self.count(&pending);
-            // Keep the allocation for the next matrix.
-            self.pending = pending;
-            self.pending.clear();
+            if ranked(self.n, self.matrix) {
+                let pending = std::mem::take(&mut self.pending);
+                self.count(&pending);
+                // Keep the allocation for the next matrix.
+                self.pending = pending;
+                self.pending.clear();
+            }
+            self.matrix += 1;
+            self.filled = 0;
         }
-        let mut matrices = rest.chunks_exact(whole);
+        let mut matrices = rest.chunks_exact(whole as usize);
         for matrix in &mut matrices {
-            self.count(matrix);
+            if ranked(self.n, self.matrix) {
+                self.count(matrix);
+            }
+            self.matrix += 1;
         }
-        self.pending.extend_from_slice(matrices.remainder());
+        let tail = matrices.remainder();
+        if !tail.is_empty() {
+            if ranked(self.n, self.matrix) {
+                self.pending.extend_from_slice(tail);
+            }
+            self.filled = tail.len() as u64;
+        }
     }
 
     /// Ranks one matrix's bytes and counts its deficiency.
@@ -259,7 +313,7 @@ impl SizeState {
                 format!(
                     "needs {} bytes for one {label} matrix, got {}",
                     matrix_bytes(self.n),
-                    self.pending.len()
+                    self.filled
                 ),
             )
             .with_label(label);
@@ -657,6 +711,34 @@ mod tests {
             .unwrap_or_else(|| panic!("{label}: {outcomes:?}"))
     }
 
+    /// Every matrix of the first MiB is ranked, then one in `stride(n)` by its index from the
+    /// start of the stream: the count of ranked matrices follows from the stream's length alone.
+    #[test]
+    fn matrices_past_the_first_mib_are_ranked_one_in_stride() {
+        let bytes = (3 << 20) + 5000;
+        let mut data = vec![0u8; bytes];
+        rand_chacha::ChaCha20Rng::seed_from_u64(5).fill_bytes(&mut data);
+        let mut state = (TEST.start)(&Setup::new(256, None));
+        state.update(&data);
+        let outcomes = state.finish();
+        for n in [32u32, 64, 128, 512, 1024] {
+            let complete = bytes as u64 / matrix_bytes(n);
+            let expected = (0..complete).filter(|&index| ranked(n, index)).count() as f64;
+            let every_until = (1u64 << 20) / matrix_bytes(n);
+            let by_hand = every_until
+                + (every_until..complete)
+                    .filter(|i| i % stride(n) == 0)
+                    .count() as u64;
+            assert_eq!(expected, by_hand as f64);
+            let label = format!("{n}x{n}");
+            let outcome = outcomes.iter().find(|o| o.label == label).expect("a size");
+            let figures = &outcome.result.as_ref().expect("measured").figures;
+            assert_eq!(figures[0].name, "matrices");
+            assert_eq!(figures[0].value, expected, "{label}");
+        }
+        assert!(ranked(4096, 0) && !ranked(4096, 1) && ranked(4096, 128));
+    }
+
     /// xorshift32's state is one 32-bit word and every output a linear image of it: 32
     /// consecutive outputs are always independent (its recurrence has degree 32), so every
     /// 32×32 matrix is invertible, and a 64×64 one has rank at most 32. Four KiB (32 matrices)
@@ -728,6 +810,8 @@ mod timing {
         for n in sizes(Some(data.len() as u64)) {
             let mut size = SizeState {
                 n,
+                matrix: 0,
+                filled: 0,
                 pending: Vec::new(),
                 deficiencies: BTreeMap::new(),
                 hash: 0,

@@ -18,7 +18,7 @@ trait WordGenerator {
     fn next_word(&mut self) -> u32;
 }
 
-/// A [`WordGenerator`] as a byte stream: a request that ends inside a word keeps the rest of it
+/// A word generator as a byte stream: a request that ends inside a word keeps the rest of it
 /// for the next request, so the bytes never depend on how the stream is read.
 pub struct WordStream<G> {
     generator: G,
@@ -121,8 +121,8 @@ impl WordGenerator for JavaRandom {
     }
 }
 
-/// glibc's `random()` with its default TYPE_3 state: r[i] = r[i−3] + r[i−31] mod 2^32, output
-/// r[i] >> 1, seeded by `srandom` (a Lehmer generator fills the table, then 310 outputs are
+/// glibc's `random()` with its default TYPE_3 state: `r[i] = r[i−3] + r[i−31] mod 2^32`, output
+/// `r[i] >> 1`, seeded by `srandom` (a Lehmer generator fills the table, then 310 outputs are
 /// discarded). Keeps the low 16 bits of each output.
 pub struct GlibcRandomLow16 {
     table: [u32; 34],
@@ -156,7 +156,7 @@ impl GlibcRandomLow16 {
         generator
     }
 
-    /// The next r[i] >> 1, keeping the last 34 values of r in a ring.
+    /// The next `r[i] >> 1`, keeping the last 34 values of r in a ring.
     fn next_output(&mut self) -> u32 {
         let slot = self.at % 34;
         let value = self.table[(self.at + 31) % 34].wrapping_add(self.table[(self.at + 3) % 34]);
