@@ -1,5 +1,6 @@
-//! The battery's own cost: MB/s of each test of the default battery, and of the whole battery
-//! in one pass through [`runner::analyse`], on bytes generated beforehand.
+//! The batteries' own cost: MB/s of each test of the default battery, and of the whole battery
+//! in one pass through [`runner::analyse`], then of each test of the deep battery, on bytes
+//! generated beforehand, so the cost of each defect class is visible.
 //!
 //! Pre-generated data (ChaCha8 from a fixed seed) keeps the generator's cost out of the
 //! figure, so a test's row says what analysing a megabyte costs whatever the source; the
@@ -9,7 +10,7 @@
 
 use super::timing::{self, Budget};
 use super::types::BatteryRow;
-use crate::battery::{Chunk, Setup, Test, Workspace, DEFAULT};
+use crate::battery::{Chunk, Setup, Test, Workspace, DEEP, DEFAULT};
 use crate::runner::{self, CHUNK_SYMBOLS};
 use crate::source::SymbolStream;
 use rand::{Rng, SeedableRng};
@@ -23,7 +24,15 @@ const SEED: u64 = 0x5EED;
 /// The row of the whole battery in one pass.
 pub const ONE_PASS: &str = "default_battery_one_pass";
 
-/// One row per test of the default battery, then the one-pass row.
+/// Timed runs of a deep test: one run over 16 MiB takes about a second, so three give a median
+/// without making `report` (which runs the bench) much longer.
+const DEEP_BUDGET: Budget = Budget {
+    runs: 3,
+    run_time: std::time::Duration::ZERO,
+};
+
+/// One row per test of the default battery, then the one-pass row, then one row per test of
+/// the deep battery.
 pub fn measure(quick: bool) -> io::Result<Vec<BatteryRow>> {
     let budget = Budget::new(quick);
     let bytes = chacha8_bytes(if quick { QUICK_DATA_BYTES } else { DATA_BYTES });
@@ -52,6 +61,14 @@ pub fn measure(quick: bool) -> io::Result<Vec<BatteryRow>> {
         Ok::<u64, io::Error>(read)
     })?;
     rows.push(BatteryRow::new(ONE_PASS, stats));
+    let deep_budget = if quick { Budget::QUICK } else { DEEP_BUDGET };
+    for test in DEEP {
+        let stats = timing::rate(deep_budget, 1e6, || {
+            run_test(test, 256, &bytes);
+            Ok::<u64, io::Error>(bytes.len() as u64)
+        })?;
+        rows.push(BatteryRow::new(test.name, stats));
+    }
     Ok(rows)
 }
 
@@ -105,6 +122,7 @@ mod tests {
         let names: Vec<&str> = rows.iter().map(|row| row.test.as_str()).collect();
         let mut expected: Vec<&str> = DEFAULT.iter().map(|test| test.name).collect();
         expected.push(ONE_PASS);
+        expected.extend(DEEP.iter().map(|test| test.name));
         assert_eq!(names, expected);
         for row in &rows {
             assert_eq!(row.runs, Budget::QUICK.runs);
