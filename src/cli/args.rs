@@ -170,6 +170,9 @@ pub struct CalibrateArgs {
     /// The good generator: any source but a control, or chacha20_62 (62 symbols).
     #[arg(long, default_value = "chacha20")]
     pub source: String,
+    /// The battery calibrated: default or deep.
+    #[arg(long, default_value = "default")]
+    pub battery: String,
     /// Symbols per stream (default: a report's, 1M).
     #[arg(long, value_parser = parse_size_arg, allow_hyphen_values = true)]
     pub bytes: Option<u64>,

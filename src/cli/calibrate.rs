@@ -1,4 +1,4 @@
-//! `rngaudit calibrate`: the default battery on many streams of a good generator, to measure
+//! `rngaudit calibrate`: a battery (`--battery`, the default one unless told) on many streams of a good generator, to measure
 //! each test's rejection rate and p-value uniformity and the verdict rule's false-fail rate
 //! (the library part is `rngaudit::verify::calibration`). Exit code 1 when a test is
 //! miscalibrated or the rule fails good sources more often than 1%.
@@ -23,7 +23,16 @@ pub fn run(args: CalibrateArgs) -> Result<ExitCode> {
     } else {
         (calibration::DEFAULT_STREAMS, calibration::DEFAULT_REPORTS)
     };
+    let battery = rngaudit::battery::find_battery(&args.battery)?;
+    if battery.consumes != rngaudit::battery::Consumes::Streams {
+        return Err(rngaudit::Error::Usage(format!(
+            "calibrate runs batteries of streaming tests (default, deep); {} is not one",
+            battery.name
+        ))
+        .into());
+    }
     let plan = CalibrationPlan {
+        battery,
         source,
         streams: args.streams.unwrap_or(default_streams),
         bytes,

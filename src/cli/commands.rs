@@ -144,6 +144,7 @@ fn report_command(args: ReportArgs) -> Result<ExitCode> {
             (CALIBRATION_STREAMS, CALIBRATION_REPORTS)
         };
         let plan = CalibrationPlan {
+            battery: rngaudit::battery::find_battery("default")?,
             source: calibration::find_source("chacha20")?,
             streams,
             bytes: calibration::REPORT_STREAM_BYTES,

@@ -35,7 +35,7 @@ pub use super::types::{
     Calibrated, Calibration, RuleCalibration, TestCalibration, BAND_CONFIDENCE, KS_FLAG_BELOW,
     RULE_CONFIDENCE,
 };
-use crate::battery::{Params, DEFAULT};
+use crate::battery::{Battery, Params};
 use crate::report::csv::exact;
 use crate::report::{format_p, write_atomically};
 use crate::runner::{self, Plan, StreamReport};
@@ -160,6 +160,8 @@ pub fn find_source(name: &str) -> Result<&'static Source, Error> {
 /// What to calibrate.
 #[derive(Debug, Clone)]
 pub struct CalibrationPlan {
+    /// The battery calibrated: one that reads streams (`default`, `deep`).
+    pub battery: &'static Battery,
     /// The good generator to calibrate on; controls are refused.
     pub source: &'static Source,
     /// Streams per test for the rates and KS tests.
@@ -319,7 +321,7 @@ pub fn calibrate(
         let count = (total - done).min(u64::from(BATCH_STREAMS)) as u32;
         let batch_plan = Plan {
             sources: vec![plan.source],
-            tests: DEFAULT.iter().collect(),
+            tests: plan.battery.tests.iter().collect(),
             bytes: plan.bytes,
             streams: count,
             master_seed: batch_seed(plan.master_seed, batch),
@@ -347,6 +349,7 @@ pub fn calibrate(
         .map(|(test, label, p_values, reason)| judge_test(test, label, p_values, reason))
         .collect();
     Ok(Calibration {
+        battery: plan.battery.name,
         source: plan.source.name,
         alphabet: plan.source.alphabet,
         bytes: plan.bytes,
@@ -405,9 +408,10 @@ pub fn write_files(calibration: &Calibration, dir: &Path) -> Result<(), Error> {
 /// The calibration as text for the terminal: one row per test, then the verdict rule.
 pub fn render(calibration: &Calibration) -> String {
     let mut out = format!(
-        "Calibration of the default battery on {} ({} symbols), {} bytes per stream, master seed {}\n\
+        "Calibration of the {} battery on {} ({} symbols), {} bytes per stream, master seed {}\n\
          Per test: streams rejected at α = {ALPHA} with the exact (Clopper–Pearson) {}% band of the \
          rate, and the Kolmogorov–Smirnov test of the p-values' uniformity.\n\n",
+        calibration.battery,
         calibration.source,
         calibration.alphabet,
         format_size(calibration.bytes),
@@ -654,6 +658,7 @@ pub fn json_document(
         })
         .collect();
     let body = json!({
+        "battery": calibration.battery,
         "source": calibration.source,
         "alphabet": calibration.alphabet,
         "bytes": calibration.bytes,
@@ -746,12 +751,44 @@ mod tests {
         assert_eq!(row.verdict, Calibrated::Skipped);
     }
 
+    /// `calibrate --battery deep` runs the deep battery's tests through the same plan: every
+    /// one of its outcomes gets a row, and the rendering names the battery.
+    #[test]
+    fn the_deep_battery_calibrates_through_the_same_plan() {
+        let plan = CalibrationPlan {
+            battery: crate::battery::find_battery("deep").unwrap(),
+            source: find_source("chacha20").unwrap(),
+            streams: 12,
+            bytes: 64 * 1024,
+            reports: 0,
+            master_seed: 3,
+            threads: 0,
+        };
+        let calibration = calibrate(&plan, &|_| {}).unwrap();
+        assert_eq!(calibration.battery, "deep");
+        for test in crate::battery::DEEP {
+            assert!(
+                calibration.tests.iter().any(|row| row.test == test.name),
+                "{} has no row",
+                test.name
+            );
+        }
+        let brank = calibration
+            .tests
+            .iter()
+            .find(|row| row.test == "brank" && row.label == "32x32")
+            .expect("brank's 32x32 row");
+        assert_eq!(brank.streams, 12);
+        assert!(render(&calibration).starts_with("Calibration of the deep battery on chacha20"));
+    }
+
     /// A small calibration end to end: chacha20, 200 streams of 64 KiB, two mini-reports.
     /// Alpha: each row is flagged with probability at most 0.002 when the test is calibrated;
     /// the seed is fixed, so the outcome is deterministic and was checked once.
     #[test]
     fn small_calibration_runs_and_writes_its_files() {
         let plan = CalibrationPlan {
+            battery: crate::battery::find_battery("default").unwrap(),
             source: find_source("chacha20").unwrap(),
             streams: 200,
             bytes: 64 * 1024,
@@ -803,6 +840,7 @@ mod tests {
         let even: Vec<f64> = (0..1000).map(|i| (i as f64 + 0.5) / 1000.0).collect();
         let quartered: Vec<f64> = even.iter().map(|p| p / 4.0).collect();
         let calibration = Calibration {
+            battery: "default",
             source: "chacha20",
             alphabet: 256,
             bytes: 1 << 20,
@@ -859,6 +897,7 @@ mod tests {
     fn json_rows_use_the_csv_column_names() {
         let even: Vec<f64> = (0..1000).map(|i| (i as f64 + 0.5) / 1000.0).collect();
         let calibration = Calibration {
+            battery: "default",
             source: "chacha20",
             alphabet: 256,
             bytes: 1 << 20,
@@ -913,6 +952,7 @@ mod tests {
     #[test]
     fn no_streams_is_an_invalid_setting() {
         let plan = CalibrationPlan {
+            battery: crate::battery::find_battery("default").unwrap(),
             source: &CHACHA20_62,
             streams: 0,
             bytes: 1024,

@@ -113,6 +113,8 @@ impl RuleCalibration {
 /// Everything a calibration measured.
 #[derive(Clone, Debug)]
 pub struct Calibration {
+    /// The battery calibrated.
+    pub battery: &'static str,
     /// The source calibrated on.
     pub source: &'static str,
     /// Its number of distinct symbol values.
