@@ -315,6 +315,7 @@ fn hand_made_calibration_document() -> Value {
     map.remove("detections");
     map.insert("kind".into(), json!("calibration"));
     let body = json!({
+        "battery": "default",
         "source": "chacha20",
         "alphabet": 256,
         "bytes": 4096,
