@@ -18,7 +18,7 @@
 //! linear map sends the uniform distribution on GF(2)^n to the uniform one on GF(2)^{n−D}: every
 //! output has exactly 2^D preimages. So for independent uniform bits the y_i are independent
 //! uniform bits, and the count of zeros is exactly Binomial(n − D, 1/2), whatever the lags.
-//! Its p-value is two-sided: an exact binomial tail up to 2^16 trials, and the normal
+//! Its p-value is two-sided: an exact binomial tail up to 2^12 trials, and the normal
 //! approximation with a continuity correction (`erfc`) above.
 //!
 //! Two different tests are different linear forms; distinct non-zero forms in uniform bits are
@@ -28,14 +28,20 @@
 //! for three-term, 0 for two-term). A test runs from [`MIN_TRIALS`] trials on; a lane with no
 //! such test is skipped with the length it needs.
 //!
-//! What it catches: java.util.Random writes bits 16–47 of a 48-bit LCG, and bit k of an LCG
-//! modulo a power of two has period 2^{k+1}, so bit 0 of each 32-bit output repeats after 2^17
-//! outputs (2^16 in the 64-bit lane): total agreement at that lag, from 1 MiB of stream on.
+//! What it catches: java.util.Random writes bits 16–47 of a 48-bit LCG, so bit 0 of each 32-bit
+//! output is bit 16 of the state, and the state's low 17 bits are an LCG modulo 2^17 on their
+//! own: a lag of 2^{17−j} outputs adds a fixed odd multiple of 2^{17−j} to them, so bit 16
+//! agrees with itself at that lag with a probability far from 1/2 that only j carries decide
+//! (total at the period 2^17). Bit0/64 sees every other output, and at its lag 2^13 (2^14
+//! outputs) agrees 3/4 of the time: java.util.Random (seed 42) fails there at 128 KiB
+//! (PractRand: 512 KiB); RANDU's top byte fails bit0/64 at lag 2^14 at 256 KiB.
 //! glibc's `random()` is the additive lagged Fibonacci r_i = r_{i−3} + r_{i−31} (mod 2^32), and
 //! the stream writes the low 16 bits of r_i / 2: bit 0 of each 16-bit word is bit 1 of r_i,
 //! which is bit 1 of r_{i−3} ⊕ bit 1 of r_{i−31} ⊕ the carry out of bit 0 — a carry that is 1
-//! one time in four. The three-term test (3, 31) of `bit0/16` sees the agreement 3/4, not 1/2,
-//! from a few KiB on.
+//! one time in four. The three-term test (3, 31) of `bit0/16` sees the agreement 3/4, not 1/2:
+//! glibc (seed 1) fails at 4 KiB (PractRand: 1 MiB). xorshift32 and the MMIX LCG's top 32 bits
+//! pass 64 MiB (their lanes have no short or doubling-lag relation; brank and lane_complexity
+//! see xorshift32).
 //!
 //! Implementation: each lane's bits are packed 64 to a word (the first bit at bit 0). A word of
 //! the lane shifted back by d bits is two neighbouring words shifted together, so a test over 64
@@ -79,7 +85,7 @@ const SHORT: usize = 32;
 pub const MIN_TRIALS: u64 = 1024;
 
 /// Up to this many trials the p-value is the exact binomial tail; above, the normal one.
-const EXACT_UP_TO: u64 = 1 << 16;
+const EXACT_UP_TO: u64 = 1 << 12;
 
 /// Segments start at multiples of this many bytes: 64 words of 8 bytes, where the slowest lanes
 /// (one bit per 8 bytes) finish a word.
@@ -710,7 +716,7 @@ mod tests {
                     .collect();
                 // Merge from the back and from the front alternately.
                 while segments.len() > 1 {
-                    if segments.len() % 2 == 0 {
+                    if segments.len().is_multiple_of(2) {
                         let next = segments.pop().expect("two");
                         segments
                             .last_mut()
@@ -739,7 +745,7 @@ mod tests {
         assert!((z - 120.0 / 1000f64.sqrt()).abs() < 1e-12);
         assert_eq!(binomial_p(560, 1000).0, p);
         let (p, _) = binomial_p(50_600, 100_000);
-        assert!((p / 1.496_719_109_143_730_05e-4 - 1.0).abs() < 2e-4, "{p}");
+        assert!((p / 1.496_719_109_143_73e-4 - 1.0).abs() < 2e-4, "{p}");
         assert_eq!(binomial_p(500, 1000).0, 1.0);
         assert_eq!(binomial_p(0, 1 << 20).0, 0.0);
     }
@@ -761,9 +767,9 @@ mod tests {
         None
     }
 
-    /// java.util.Random (seed 42) fails within 1 MiB on bit 0 of its words at the period of
-    /// that bit (PractRand: 512 KiB), glibc random()'s low 16 bits (seed 1) within 2 MiB on
-    /// x_i ⊕ x_{i−3} ⊕ x_{i−31} of bit0/16 (PractRand: 1 MiB).
+    /// java.util.Random (seed 42) fails within 1 MiB on bit 0 of its words at a doubling lag
+    /// (at 128 KiB, bit0/64 at lag 2^13; PractRand: 512 KiB), glibc random()'s low 16 bits
+    /// (seed 1) within 2 MiB on x_i ⊕ x_{i−3} ⊕ x_{i−31} of bit0/16 (at 4 KiB; PractRand: 1 MiB).
     #[test]
     fn catches_java_random_and_glibc_random() {
         let (length, outcome) =
@@ -791,8 +797,10 @@ mod tests {
         }
     }
 
-    /// The first failing power of two for each weak generator, and ChaCha20's rejection rate
-    /// at 1% over 200 seeds at 1 MiB: `cargo test --release --lib
+    /// The first failing power of two for each weak generator (p < 1e-10), and how many of
+    /// ChaCha20's outcomes over 200 seeds at 1 MiB fall below 0.01, 0.05, 0.1 and 0.5 (the six
+    /// lanes of a stream overlap, so their outcomes are not independent of one another; each is
+    /// uniform): `cargo test --release --lib
     /// lane_lags::tests::power_and_size -- --ignored --nocapture`.
     #[test]
     #[ignore]
@@ -810,20 +818,22 @@ mod tests {
                 None => println!("{name}: passes 64 MiB"),
             }
         }
-        let (mut rejected, mut outcomes, mut lanes_rejected) = (0, 0, 0);
         let seeds = 200;
+        let mut ps = Vec::new();
         for seed in 0..seeds {
-            let ps: Vec<f64> =
-                run_chunked(&TEST, 256, &chacha20_bytes(1000 + seed, 1 << 20), 65_536)
+            let data = chacha20_bytes(1000 + seed, 1 << 20);
+            ps.extend(
+                run_chunked(&TEST, 256, &data, 65_536)
                     .iter()
-                    .map(|o| o.p_value().expect("measured"))
-                    .collect();
-            outcomes += ps.len();
-            lanes_rejected += ps.iter().filter(|&&p| p < 0.01).count();
-            rejected += usize::from(ps.iter().any(|&p| p < 0.01));
+                    .map(|o| o.p_value().expect("measured")),
+            );
         }
-        println!(
-            "chacha20, {seeds} seeds at 1 MiB: {lanes_rejected} of {outcomes} outcomes below 0.01, {rejected} streams with one"
-        );
+        for alpha in [0.01, 0.05, 0.1, 0.5] {
+            let below = ps.iter().filter(|&&p| p < alpha).count();
+            println!(
+                "chacha20, {seeds} seeds at 1 MiB: {below} of {} outcomes below {alpha}",
+                ps.len()
+            );
+        }
     }
 }
