@@ -23,6 +23,7 @@ pub mod ent;
 pub mod entropy;
 pub mod frequency;
 pub mod lane_complexity;
+pub mod lane_lags;
 pub mod longest_run;
 pub mod monobit;
 pub mod nist;
@@ -298,7 +299,7 @@ pub static DEFAULT: &[Test] = &[
 
 /// The deep battery (issue #12): tests that need long streams and catch generators that are
 /// linear over GF(2), which the default battery passes.
-pub static DEEP: &[Test] = &[brank::TEST, lane_complexity::TEST];
+pub static DEEP: &[Test] = &[brank::TEST, lane_complexity::TEST, lane_lags::TEST];
 
 /// Every battery `--battery` accepts.
 pub static BATTERIES: &[Battery] = &[

@@ -1,0 +1,839 @@
+//! Agreements of a bit lane with itself at fixed lags: two-term x_i ⊕ x_{i−L} over doubling lags,
+//! and three-term x_i ⊕ x_{i−c} ⊕ x_{i−b} over short lag pairs (PractRand folds the lowest bit of
+//! each 8- to 64-bit word into its own stream, `Low1/8` … `Low1/64`, for the same reason: the low
+//! bits of LCGs and lagged-Fibonacci generators are the weakest).
+//!
+//! What the test sees: six lanes of bits, each in stream order: bit 0 of every little-endian 8-,
+//! 16-, 32- and 64-bit word (`bit0/8` … `bit0/64`; a user does not say which word size the
+//! generator writes, so all four), and the top bit of every 32- and 64-bit word (`bit31/32`,
+//! `bit63/64`). Of a lane x_1, …, x_n it counts, for every *test*:
+//!
+//! - two-term, lag L = 1, 2, 4, …, 2^20: the zeros of y_i = x_i ⊕ x_{i−L}, i = L+1 … n;
+//! - three-term, lags 1 ≤ c < b ≤ 32 (496 pairs): the zeros of y_i = x_i ⊕ x_{i−c} ⊕ x_{i−b},
+//!   i = b+1 … n.
+//!
+//! The law is exact. Over GF(2) the map from (x_1 … x_n) to (y_{D+1} … y_n) (D the test's
+//! largest lag) is linear, and y_i contains x_i, the highest index it touches, while y_j for
+//! j < i does not: the rows are in echelon form, so the map has full rank n − D. A full-rank
+//! linear map sends the uniform distribution on GF(2)^n to the uniform one on GF(2)^{n−D}: every
+//! output has exactly 2^D preimages. So for independent uniform bits the y_i are independent
+//! uniform bits, and the count of zeros is exactly Binomial(n − D, 1/2), whatever the lags.
+//! Its p-value is two-sided: an exact binomial tail up to 2^12 trials, and the normal
+//! approximation with a continuity correction (`erfc`) above.
+//!
+//! Two different tests are different linear forms; distinct non-zero forms in uniform bits are
+//! pairwise independent, so their counts are uncorrelated and, in the normal limit, independent.
+//! Each lane gives one outcome: its smallest p-value over the m tests that have data, with
+//! Šidák's correction 1 − (1 − p_min)^m; the figures say which test that was (`lag`, and `lag2`
+//! for three-term, 0 for two-term). A test runs from [`MIN_TRIALS`] trials on; a lane with no
+//! such test is skipped with the length it needs.
+//!
+//! What it catches: java.util.Random writes bits 16–47 of a 48-bit LCG, so bit 0 of each 32-bit
+//! output is bit 16 of the state, and the state's low 17 bits are an LCG modulo 2^17 on their
+//! own: a lag of 2^{17−j} outputs adds a fixed odd multiple of 2^{17−j} to them, so bit 16
+//! agrees with itself at that lag with a probability far from 1/2 that only j carries decide
+//! (total at the period 2^17). Bit0/64 sees every other output, and at its lag 2^13 (2^14
+//! outputs) agrees 3/4 of the time: java.util.Random (seed 42) fails there at 128 KiB
+//! (PractRand: 512 KiB); RANDU's top byte fails bit0/64 at lag 2^14 at 256 KiB.
+//! glibc's `random()` is the additive lagged Fibonacci r_i = r_{i−3} + r_{i−31} (mod 2^32), and
+//! the stream writes the low 16 bits of r_i / 2: bit 0 of each 16-bit word is bit 1 of r_i,
+//! which is bit 1 of r_{i−3} ⊕ bit 1 of r_{i−31} ⊕ the carry out of bit 0 — a carry that is 1
+//! one time in four. The three-term test (3, 31) of `bit0/16` sees the agreement 3/4, not 1/2:
+//! glibc (seed 1) fails at 4 KiB (PractRand: 1 MiB). xorshift32 and the MMIX LCG's top 32 bits
+//! pass 64 MiB (their lanes have no short or doubling-lag relation; brank and lane_complexity
+//! see xorshift32).
+//!
+//! Implementation: each lane's bits are packed 64 to a word (the first bit at bit 0). A word of
+//! the lane shifted back by d bits is two neighbouring words shifted together, so a test over 64
+//! positions is a few shifts, XORs and one popcount; the 496 three-term tests run from the 32
+//! shifted copies of each word, compiled twice (baseline and AVX2 + popcnt, chosen at run time
+//! as in [`super::chunk`]). Lags from 64 on are whole words back, so each is one XOR and
+//! popcount per word.
+//!
+//! Merging: segments start at multiples of 512 bytes (the alignment), where every lane is at a
+//! word boundary. A segment counts the tests whose positions all lie inside it, and keeps its
+//! first 2^20 lane bits (`front`) and its last 2^20 + 64 (`history`); merging A with the B after
+//! it counts the tests that cross the boundary (largest position in B, smallest in A) from A's
+//! history and B's front. Bits of a lane's unfinished word are counted when the outcomes are
+//! made; bytes of an unfinished 64-bit word of stream at the end are dropped.
+
+use super::chunk::{dispatch, fast_x86, kernel};
+use super::state::{Segment, Segmented};
+use super::{needs_bytes, Chunk, Outcome, Setup, Test};
+use crate::stats::{binomial, normal};
+
+/// The `lane_lags` test's entry in the deep battery.
+pub const TEST: Test = Test {
+    name: "lane_lags",
+    summary: "agreement of bit lanes (bit 0 of 8/16/32/64-bit words, top bit of 32/64-bit words) with themselves at lags 1..2^20 and lag pairs up to 32",
+    reference: "PractRand Low1/8..Low1/64 lanes; exact Binomial(n - lag, 1/2) law of XORs of iid bits",
+    params: &[],
+    applies_to: needs_bytes,
+    start: |setup| Segmented::start(setup, |setup| LaneLags::new(setup, LOG_LAG)),
+    restore: Segmented::<LaneLags>::restore,
+};
+
+/// The largest two-term lag is 2^LOG_LAG lane bits: past java.util.Random's 2^17 with room for
+/// generators of longer low-bit periods, and 128 KiB of history per lane.
+const LOG_LAG: u32 = 20;
+
+/// The largest lag of the three-term tests: glibc's 31 with a margin.
+const SHORT: usize = 32;
+
+/// A test runs once it has this many trials: enough that one lane's first result comes at 1 KiB
+/// (bit0/8) to 8 KiB (bit63/64) of stream, and that its discrete p-values are fine-grained.
+pub const MIN_TRIALS: u64 = 1024;
+
+/// Up to this many trials the p-value is the exact binomial tail; above, the normal one.
+const EXACT_UP_TO: u64 = 1 << 12;
+
+/// Segments start at multiples of this many bytes: 64 words of 8 bytes, where the slowest lanes
+/// (one bit per 8 bytes) finish a word.
+const ALIGNMENT: u64 = 512;
+
+/// The lanes, in the order of the outcomes: label, and lane bits per 8 bytes of stream.
+const LANES: [(&str, u32); 6] = [
+    ("bit0/8", 8),
+    ("bit0/16", 4),
+    ("bit0/32", 2),
+    ("bit0/64", 1),
+    ("bit31/32", 2),
+    ("bit63/64", 1),
+];
+
+/// The lane bits of one little-endian 64-bit word of stream, the first in stream order at bit 0.
+fn gather(word: u64) -> [u64; 6] {
+    [
+        // Bit 0 of each byte: the multiplier moves byte j's bit 8j to bit 56 + j, no carries.
+        (word & 0x0101_0101_0101_0101).wrapping_mul(0x0102_0408_1020_4080) >> 56,
+        // Bit 0 of each 16-bit word to bit 48 + j likewise.
+        (word & 0x0001_0001_0001_0001).wrapping_mul(0x0001_0002_0004_0008) >> 48,
+        (word & 1) | ((word >> 31) & 2),
+        word & 1,
+        ((word >> 31) & 1) | ((word >> 62) & 2),
+        word >> 63,
+    ]
+}
+
+/// The tests of a lane, in the order of its counts: (lag, second lag or 0). Two-term lags
+/// 2^0 … 2^log_lag first, then the three-term pairs (c, b), c < b ≤ [`SHORT`], by c then b.
+fn tests(log_lag: u32) -> Vec<(u64, u64)> {
+    let mut tests: Vec<(u64, u64)> = (0..=log_lag).map(|j| (1u64 << j, 0)).collect();
+    for c in 1..SHORT as u64 {
+        for b in c + 1..=SHORT as u64 {
+            tests.push((c, b));
+        }
+    }
+    tests
+}
+
+/// The largest lag of a test: the distance from its first position to its last.
+fn span((lag, lag2): (u64, u64)) -> u64 {
+    lag.max(lag2)
+}
+
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
+struct LaneLags {
+    log_lag: u32,
+    /// The bytes of an unfinished 64-bit word of stream.
+    pending: Vec<u8>,
+    lanes: Vec<Lane>,
+}
+
+/// One lane of one segment.
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
+struct Lane {
+    /// The lane's word index (from the start of the stream) of the segment's first word.
+    start_word: u64,
+    /// Complete words of the segment.
+    words: u64,
+    /// The segment's first words, for the tests that cross into it from the segment before.
+    front: Vec<u64>,
+    /// The segment's last words (at least `history_words`, when it has that many).
+    history: Vec<u64>,
+    /// The unfinished word's bits, and how many.
+    partial: u64,
+    fill: u32,
+    /// Per test ([`tests`]): the ones of y over the positions counted so far.
+    ones: Vec<u64>,
+}
+
+impl LaneLags {
+    fn new(setup: &Setup, log_lag: u32) -> Self {
+        debug_assert!((6..=40).contains(&log_lag));
+        let count = tests(log_lag).len();
+        let lanes = LANES
+            .iter()
+            .map(|&(_, per_word)| Lane {
+                start_word: setup.offset / ALIGNMENT * u64::from(per_word),
+                words: 0,
+                front: Vec::new(),
+                history: Vec::new(),
+                partial: 0,
+                fill: 0,
+                ones: vec![0; count],
+            })
+            .collect();
+        LaneLags {
+            log_lag,
+            pending: Vec::new(),
+            lanes,
+        }
+    }
+
+    /// Words of a segment's front: the largest lag in words.
+    fn front_words(&self) -> usize {
+        1 << (self.log_lag - 6)
+    }
+
+    /// Words of history: the largest lag back from a word, and that word.
+    fn history_words(&self) -> usize {
+        self.front_words() + 1
+    }
+
+    /// Takes whole 64-bit words of stream (a multiple of 8 bytes) and counts the lane words they
+    /// complete.
+    fn words(&mut self, bytes: &[u8]) {
+        let front_words = self.front_words();
+        let before: Vec<usize> = self.lanes.iter().map(|l| l.history.len()).collect();
+        for word in bytes.chunks_exact(8) {
+            let bits = gather(u64::from_le_bytes(word.try_into().expect("chunks of 8")));
+            for ((lane, &(_, per_word)), bits) in self.lanes.iter_mut().zip(&LANES).zip(bits) {
+                lane.partial |= bits << lane.fill;
+                lane.fill += per_word;
+                if lane.fill == 64 {
+                    lane.history.push(lane.partial);
+                    if lane.front.len() < front_words {
+                        lane.front.push(lane.partial);
+                    }
+                    lane.words += 1;
+                    lane.partial = 0;
+                    lane.fill = 0;
+                }
+            }
+        }
+        let (log_lag, keep) = (self.log_lag, self.history_words());
+        let fast = fast_x86();
+        for (lane, from) in self.lanes.iter_mut().zip(before) {
+            lane.count_new(from, log_lag, fast);
+            // Drop old words in batches, so the copy is rare.
+            if lane.history.len() > 2 * keep {
+                lane.history.drain(..lane.history.len() - keep);
+            }
+        }
+    }
+
+    /// Per lane: its bits, and the ones of every test ([`tests`]) over everything seen, the
+    /// unfinished word's filled positions included.
+    fn counts(self) -> Vec<(u64, Vec<u64>)> {
+        let tests = tests(self.log_lag);
+        self.lanes
+            .into_iter()
+            .map(|mut lane| {
+                let bits = 64 * lane.words + u64::from(lane.fill);
+                if lane.fill > 0 {
+                    let (first, start_bit) = (lane.history_first(), 64 * lane.start_word);
+                    let mut words = std::mem::take(&mut lane.history);
+                    words.push(lane.partial);
+                    for (index, &test) in tests.iter().enumerate() {
+                        lane.ones[index] += masked_ones(
+                            &words,
+                            first,
+                            lane.start_word + lane.words,
+                            test,
+                            start_bit,
+                            u64::MAX,
+                            start_bit + bits,
+                        );
+                    }
+                }
+                (bits, lane.ones)
+            })
+            .collect()
+    }
+}
+
+impl Lane {
+    /// The lane's word index of `history[0]`.
+    fn history_first(&self) -> u64 {
+        self.start_word + self.words - self.history.len() as u64
+    }
+
+    /// Counts every test whose last position lies in `history[from..]`, the words just
+    /// completed, over the positions inside the segment.
+    fn count_new(&mut self, from: usize, log_lag: u32, fast: bool) {
+        let len = self.history.len();
+        if from >= len {
+            return;
+        }
+        let first = self.history_first();
+        // The segment's first word reads nothing before it: counted with masks.
+        let mut steady = from;
+        if first + from as u64 == self.start_word {
+            let start_bit = 64 * self.start_word;
+            for (index, test) in tests(log_lag).into_iter().enumerate() {
+                self.ones[index] += masked_ones(
+                    &self.history,
+                    first,
+                    self.start_word,
+                    test,
+                    start_bit,
+                    u64::MAX,
+                    u64::MAX,
+                );
+            }
+            steady += 1;
+        }
+        // Every later word has its word before it in the segment, so every lag below 64 reads
+        // whole positions of the segment.
+        if steady < len {
+            let mut two = [0u64; 6];
+            let mut three = [[0u64; SHORT + 1]; SHORT + 1];
+            dispatch!(
+                fast,
+                short_lags(&self.history, steady, &mut two, &mut three)
+            );
+            for (j, count) in two.iter().enumerate() {
+                self.ones[j] += count;
+            }
+            let mut index = log_lag as usize + 1;
+            for (c, row) in three.iter().enumerate().take(SHORT).skip(1) {
+                for &count in &row[c + 1..] {
+                    self.ones[index] += count;
+                    index += 1;
+                }
+            }
+        }
+        // Lags of whole words: word g pairs with word g − back once that is in the segment.
+        for j in 6..=log_lag as usize {
+            let back = 1u64 << (j - 6);
+            let valid_from = (self.start_word + back).saturating_sub(first) as usize;
+            let start = from.max(valid_from);
+            if start < len {
+                self.ones[j] += dispatch!(fast, whole_lag(&self.history, start, back as usize));
+            }
+        }
+    }
+}
+
+kernel! {
+    /// Ones of the two-term lags 1 … 32 (powers of two) and of every three-term pair c < b ≤ 32
+    /// over the words `words[from..]` (from ≥ 1), each read with the word before it.
+    short_lags(
+        words: &[u64],
+        from: usize,
+        two: &mut [u64; 6],
+        three: &mut [[u64; SHORT + 1]; SHORT + 1]
+    ) {
+        for h in from..words.len() {
+            let (word, before) = (words[h], words[h - 1]);
+            // shifted[d]: the lane's bits d positions back, at the positions of `word`.
+            let mut shifted = [0u64; SHORT + 1];
+            for (d, slot) in shifted.iter_mut().enumerate().skip(1) {
+                *slot = (word << d) | (before >> (64 - d));
+            }
+            for (j, count) in two.iter_mut().enumerate() {
+                *count += u64::from((word ^ shifted[1 << j]).count_ones());
+            }
+            for c in 1..SHORT {
+                let partial = word ^ shifted[c];
+                for (count, &back) in three[c][c + 1..].iter_mut().zip(&shifted[c + 1..]) {
+                    *count += u64::from((partial ^ back).count_ones());
+                }
+            }
+        }
+    }
+}
+
+kernel! {
+    /// Ones of x_i ⊕ x_{i−64·back} over the words `words[from..]` (from ≥ back).
+    whole_lag(words: &[u64], from: usize, back: usize) -> u64 {
+        words[from..]
+            .iter()
+            .zip(&words[from - back..])
+            .map(|(&now, &then)| u64::from((now ^ then).count_ones()))
+            .sum()
+    }
+}
+
+/// 64 lane bits from bit `position` on (lane numbering), from the words `words` whose first
+/// has word index `first`; bits outside them read 0.
+fn bits_at(words: &[u64], first: u64, position: i128) -> u64 {
+    let word = |index: i128| -> u64 {
+        let at = index - i128::from(first);
+        if at >= 0 && (at as usize) < words.len() {
+            words[at as usize]
+        } else {
+            0
+        }
+    };
+    let (index, shift) = (position.div_euclid(64), position.rem_euclid(64) as u32);
+    if shift == 0 {
+        word(index)
+    } else {
+        (word(index) >> shift) | (word(index + 1) << (64 - shift))
+    }
+}
+
+/// Ones of one test's y_i over the positions i of lane word `g` whose first position i − span
+/// lies in [lo, hi) and with i < end, read from `words` (first at word index `first`), which
+/// must hold every position so chosen.
+fn masked_ones(
+    words: &[u64],
+    first: u64,
+    g: u64,
+    test: (u64, u64),
+    lo: u64,
+    hi: u64,
+    end: u64,
+) -> u64 {
+    let base = 64 * i128::from(g);
+    let reach = i128::from(span(test));
+    let low = (i128::from(lo) + reach - base).max(0);
+    let high = (i128::from(hi) + reach - base)
+        .min(i128::from(end) - base)
+        .min(64);
+    if low >= high {
+        return 0;
+    }
+    let width = (high - low) as u32;
+    let mask = if width == 64 {
+        u64::MAX
+    } else {
+        ((1u64 << width) - 1) << low
+    };
+    let (lag, lag2) = test;
+    let mut y = bits_at(words, first, base) ^ bits_at(words, first, base - i128::from(lag));
+    if lag2 > 0 {
+        y ^= bits_at(words, first, base - i128::from(lag2));
+    }
+    u64::from((y & mask).count_ones())
+}
+
+/// The two-sided p-value of `ones` zeros (or ones: the law is symmetric) in `trials` fair bits,
+/// and its z-score.
+fn binomial_p(ones: u64, trials: u64) -> (f64, f64) {
+    let z = (trials as f64 - 2.0 * ones as f64) / (trials as f64).sqrt();
+    let far = ones.max(trials - ones);
+    let p = if trials <= EXACT_UP_TO {
+        (2.0 * binomial::upper_tail(far, trials, 0.5)).min(1.0)
+    } else {
+        // P(X ≥ far) ≈ P(Z ≥ (far − 1/2 − n/2) / (√n / 2)), twice for both sides.
+        let corrected = (2.0 * far as f64 - trials as f64 - 1.0) / (trials as f64).sqrt();
+        normal::two_sided(corrected.max(0.0))
+    };
+    (p, z)
+}
+
+impl Segment for LaneLags {
+    const NAME: &'static str = "lane_lags";
+    const VERSION: u32 = 1;
+
+    fn alignment(&self) -> u64 {
+        ALIGNMENT
+    }
+
+    fn update(&mut self, chunk: &Chunk<'_>) {
+        let mut rest = chunk.symbols();
+        if !self.pending.is_empty() {
+            let take = (8 - self.pending.len()).min(rest.len());
+            self.pending.extend_from_slice(&rest[..take]);
+            rest = &rest[take..];
+            if self.pending.len() < 8 {
+                return;
+            }
+            let word = std::mem::take(&mut self.pending);
+            self.words(&word);
+        }
+        let whole = rest.len() / 8 * 8;
+        self.words(&rest[..whole]);
+        self.pending.extend_from_slice(&rest[whole..]);
+    }
+
+    fn outcomes(self) -> Vec<Outcome> {
+        let tests = tests(self.log_lag);
+        self.counts()
+            .into_iter()
+            .zip(LANES)
+            .map(|((bits, ones), (label, per_word))| {
+                let mut worst: Option<(f64, f64, usize, u64)> = None;
+                let mut tested = 0u64;
+                for (index, &test) in tests.iter().enumerate() {
+                    let trials = bits.saturating_sub(span(test));
+                    if trials < MIN_TRIALS {
+                        continue;
+                    }
+                    tested += 1;
+                    let (p, z) = binomial_p(ones[index], trials);
+                    if worst.is_none_or(|(worst_p, ..)| p < worst_p) {
+                        worst = Some((p, z, index, trials));
+                    }
+                }
+                let Some((p_min, z, index, trials)) = worst else {
+                    let words = (MIN_TRIALS + 1).div_ceil(u64::from(per_word));
+                    return Outcome::skipped(
+                        TEST.name,
+                        format!(
+                            "needs {} bytes for {} pairs at lag 1 in this lane",
+                            8 * words,
+                            MIN_TRIALS
+                        ),
+                    )
+                    .with_label(label);
+                };
+                // Šidák over the tests run: 1 − (1 − p_min)^m, kept accurate for tiny p.
+                let p = -(tested as f64 * (-p_min).ln_1p()).exp_m1();
+                let (lag, lag2) = tests[index];
+                Outcome::measured(TEST.name, z, p)
+                    .with_figure("lag", lag as f64)
+                    .with_figure("lag2", lag2 as f64)
+                    .with_figure("trials", trials as f64)
+                    .with_figure("tests", tested as f64)
+                    .with_label(label)
+            })
+            .collect()
+    }
+
+    fn absorb(&mut self, next: Self) {
+        debug_assert!(self.pending.is_empty());
+        let tests = tests(self.log_lag);
+        let (front_words, keep) = (self.front_words(), self.history_words());
+        for (lane, next) in self.lanes.iter_mut().zip(next.lanes) {
+            debug_assert_eq!(lane.fill, 0, "merged at a word boundary of every lane");
+            debug_assert_eq!(lane.start_word + lane.words, next.start_word);
+            // The tests whose last position is in next's first words and whose first is here.
+            let first = lane.history_first();
+            let mut joined = lane.history.clone();
+            joined.extend_from_slice(&next.front);
+            let (lo, hi) = (64 * lane.start_word, 64 * next.start_word);
+            for (index, &test) in tests.iter().enumerate() {
+                let reach = span(test).div_ceil(64).min(next.front.len() as u64);
+                for q in 0..reach {
+                    lane.ones[index] +=
+                        masked_ones(&joined, first, next.start_word + q, test, lo, hi, u64::MAX);
+                }
+            }
+            for (ones, more) in lane.ones.iter_mut().zip(&next.ones) {
+                *ones += more;
+            }
+            lane.words += next.words;
+            let room = front_words.saturating_sub(lane.front.len());
+            lane.front
+                .extend_from_slice(&next.front[..room.min(next.front.len())]);
+            lane.history.extend_from_slice(&next.history);
+            if lane.history.len() > keep {
+                lane.history.drain(..lane.history.len() - keep);
+            }
+            lane.partial = next.partial;
+            lane.fill = next.fill;
+        }
+        self.pending = next.pending;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::battery::{exact, run_chunked, TestState};
+    use crate::source::{weak, SymbolStream};
+    use crate::stats::tolerance::MPMATH;
+    use rand::{Rng, RngExt, SeedableRng};
+
+    fn chacha20_bytes(seed: u64, len: usize) -> Vec<u8> {
+        let mut data = vec![0u8; len];
+        rand_chacha::ChaCha20Rng::seed_from_u64(seed).fill_bytes(&mut data);
+        data
+    }
+
+    fn read(mut stream: Box<dyn SymbolStream>, len: usize) -> Vec<u8> {
+        let mut data = vec![0u8; len];
+        let mut at = 0;
+        while at < len {
+            let n = stream.fill(&mut data[at..]).expect("a generator fills");
+            assert!(n > 0);
+            at += n;
+        }
+        data
+    }
+
+    /// The lane bits of `data` one by one (whole 8-byte words only), as the module doc defines
+    /// them.
+    fn lane_bits(data: &[u8]) -> Vec<Vec<u8>> {
+        let spec: [(u32, u32); 6] = [(8, 0), (16, 0), (32, 0), (64, 0), (32, 31), (64, 63)];
+        let whole = &data[..data.len() / 8 * 8];
+        spec.iter()
+            .map(|&(size, bit)| {
+                let bytes = (size / 8) as usize;
+                whole
+                    .chunks_exact(bytes)
+                    .map(|word| {
+                        let value = word
+                            .iter()
+                            .rev()
+                            .fold(0u128, |v, &b| (v << 8) | u128::from(b));
+                        ((value >> bit) & 1) as u8
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// Ones of every test over one lane, position by position.
+    fn naive_ones(bits: &[u8], log_lag: u32) -> Vec<u64> {
+        tests(log_lag)
+            .into_iter()
+            .map(|(lag, lag2)| {
+                let reach = span((lag, lag2)) as usize;
+                (reach..bits.len())
+                    .filter(|&i| {
+                        let mut y = bits[i] ^ bits[i - lag as usize];
+                        if lag2 > 0 {
+                            y ^= bits[i - lag2 as usize];
+                        }
+                        y == 1
+                    })
+                    .count() as u64
+            })
+            .collect()
+    }
+
+    #[test]
+    fn gather_matches_bit_by_bit() {
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(4);
+        let words = (0..256u64)
+            .map(|k| k * 0x0101_0101_0101_0101)
+            .chain((0..1000).map(|_| rng.next_u64()))
+            .chain([u64::MAX, 0, 1 << 63]);
+        for word in words {
+            let lanes = lane_bits(&word.to_le_bytes());
+            for (lane, (got, &(_, per_word))) in lanes.iter().zip(gather(word).iter().zip(&LANES)) {
+                let expected = lane
+                    .iter()
+                    .enumerate()
+                    .fold(0u64, |v, (j, &b)| v | (u64::from(b) << j));
+                assert_eq!(*got, expected, "{word:#x}");
+                assert!(*got < 1 << per_word);
+            }
+        }
+    }
+
+    /// Lanes counted by hand: bytes 01 00 01 00 … make bit0/8 the lane 1, 0, 1, 0, … (16 bits)
+    /// and bit0/16 all ones (8 bits). For the alternating lane x_1 … x_16: lag 1 disagrees at all 15
+    /// positions, lag 2 and 4 at none; (1, 2): y_i = x_{i−1} for i = 3 … 16, seven ones; (1, 3):
+    /// y_i = x_i (x_{i−1} = x_{i−3}) for i = 4 … 16, the odd i among them, six ones.
+    #[test]
+    fn known_lane() {
+        let data: Vec<u8> = (0..16).map(|i| u8::from(i % 2 == 0)).collect();
+        let mut state = LaneLags::new(&Setup::new(256, Some(16)), 8);
+        state.update_symbols(&data);
+        let counts = state.counts();
+        let (bits, ones) = &counts[0];
+        assert_eq!(*bits, 16);
+        let index = |test: (u64, u64)| tests(8).iter().position(|&t| t == test).expect("a test");
+        assert_eq!(ones[index((1, 0))], 15);
+        assert_eq!(ones[index((2, 0))], 0);
+        assert_eq!(ones[index((4, 0))], 0);
+        assert_eq!(ones[index((1, 2))], 7);
+        assert_eq!(ones[index((1, 3))], 6);
+        // All ones: every two-term y is 0, every three-term y is 1 (at the 8 − b positions).
+        assert_eq!(counts[1].0, 8);
+        for (&(lag, lag2), &ones) in tests(8).iter().zip(&counts[1].1) {
+            let expected = if lag2 == 0 {
+                0
+            } else {
+                8u64.saturating_sub(lag2)
+            };
+            assert_eq!(ones, expected, "({lag}, {lag2})");
+        }
+        // Too short for any test: every lane is skipped with its need.
+        let outcomes = run_chunked(&TEST, 256, &data, 5);
+        assert_eq!(outcomes.len(), 6);
+        assert!(outcomes.iter().all(|o| o.result.is_err()));
+        assert!(outcomes[0]
+            .result
+            .as_ref()
+            .unwrap_err()
+            .contains("needs 1032 bytes"));
+    }
+
+    /// Word-level counts equal position-by-position ones on every lane, at a small largest lag
+    /// (so old words are dropped often) and at the real one, with an unfinished lane word and
+    /// unfinished stream word at the end.
+    #[test]
+    fn counts_match_naive() {
+        let data = chacha20_bytes(7, 50_003);
+        for log_lag in [7, 8, LOG_LAG] {
+            let mut state = LaneLags::new(&Setup::new(256, None), log_lag);
+            for piece in data.chunks(3001) {
+                state.update_symbols(piece);
+            }
+            for (lane, ((bits, ones), expected)) in
+                state.counts().into_iter().zip(lane_bits(&data)).enumerate()
+            {
+                assert_eq!(bits, expected.len() as u64, "lane {lane}");
+                assert_eq!(
+                    ones,
+                    naive_ones(&expected, log_lag),
+                    "lane {lane}, 2^{log_lag}"
+                );
+            }
+        }
+    }
+
+    fn started(log_lag: u32, offset: u64) -> Box<dyn TestState> {
+        let setup = Setup {
+            offset,
+            ..Setup::new(256, None)
+        };
+        Segmented::start(&setup, |setup| LaneLags::new(setup, log_lag))
+    }
+
+    /// Segments merged at a small largest lag, so that lags cross many segments and segments
+    /// shorter than the history, give one pass's outcomes.
+    #[test]
+    fn merges_across_short_segments() {
+        let data = chacha20_bytes(9, 60_001);
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(10);
+        for log_lag in [7, 9] {
+            let one_pass = {
+                let mut state = started(log_lag, 0);
+                state.update(&data);
+                exact(&state.finish())
+            };
+            for round in 0..6 {
+                let mut cuts: Vec<usize> = (0..round * 4)
+                    .map(|_| rng.random_range(0..=data.len()))
+                    .collect();
+                cuts.extend([0, data.len(), 512, 513, 1024]);
+                cuts.sort_unstable();
+                let mut segments: Vec<Box<dyn TestState>> = cuts
+                    .windows(2)
+                    .map(|pair| {
+                        let mut segment = started(log_lag, pair[0] as u64);
+                        segment.update(&data[pair[0]..pair[1]]);
+                        segment
+                    })
+                    .collect();
+                // Merge from the back and from the front alternately.
+                while segments.len() > 1 {
+                    if segments.len().is_multiple_of(2) {
+                        let next = segments.pop().expect("two");
+                        segments
+                            .last_mut()
+                            .expect("one")
+                            .merge(next)
+                            .expect("merges");
+                    } else {
+                        let next = segments.remove(1);
+                        segments[0].merge(next).expect("merges");
+                    }
+                }
+                let merged = segments.pop().expect("one");
+                assert_eq!(exact(&merged.finish()), one_pass, "2^{log_lag}, {cuts:?}");
+            }
+        }
+    }
+
+    /// The p-value against mpmath (50 digits), summing the binomial terms:
+    /// 2·P(X ≥ 560), X ~ Bin(1000, 1/2) = 1.6504987055045303616e-4 (the exact branch), and
+    /// 2·P(X ≥ 50,600), X ~ Bin(100,000, 1/2) = 1.4967191091437300479e-4, which the normal
+    /// branch approximates (erfc with a continuity correction gives 1.4969739e-4).
+    #[test]
+    fn binomial_p_values() {
+        let (p, z) = binomial_p(440, 1000);
+        assert!((p / 1.650_498_705_504_530_4e-4 - 1.0).abs() < MPMATH, "{p}");
+        assert!((z - 120.0 / 1000f64.sqrt()).abs() < 1e-12);
+        assert_eq!(binomial_p(560, 1000).0, p);
+        let (p, _) = binomial_p(50_600, 100_000);
+        assert!((p / 1.496_719_109_143_73e-4 - 1.0).abs() < 2e-4, "{p}");
+        assert_eq!(binomial_p(500, 1000).0, 1.0);
+        assert_eq!(binomial_p(0, 1 << 20).0, 0.0);
+    }
+
+    /// Stream from a weak generator, and the first power-of-two length (from 1 KiB) at which a
+    /// lane's p-value is below 1e-10, with that lane's outcome.
+    fn first_failure(data: &[u8]) -> Option<(usize, Outcome)> {
+        let mut length = 1 << 10;
+        while length <= data.len() {
+            let outcomes = run_chunked(&TEST, 256, &data[..length], 65_536);
+            if let Some(outcome) = outcomes
+                .into_iter()
+                .find(|o| o.p_value().is_some_and(|p| p < 1e-10))
+            {
+                return Some((length, outcome));
+            }
+            length *= 2;
+        }
+        None
+    }
+
+    /// java.util.Random (seed 42) fails within 1 MiB on bit 0 of its words at a doubling lag
+    /// (at 128 KiB, bit0/64 at lag 2^13; PractRand: 512 KiB), glibc random()'s low 16 bits
+    /// (seed 1) within 2 MiB on x_i ⊕ x_{i−3} ⊕ x_{i−31} of bit0/16 (at 4 KiB; PractRand: 1 MiB).
+    #[test]
+    fn catches_java_random_and_glibc_random() {
+        let (length, outcome) =
+            first_failure(&read(weak::java_random(42), 1 << 20)).expect("java fails");
+        assert!(length <= 1 << 20);
+        let figures = &outcome.result.as_ref().expect("measured").figures;
+        assert!(figures[0].value >= 1024.0, "{outcome:?}");
+        let (length, outcome) =
+            first_failure(&read(weak::glibc_random_lo16(1), 2 << 20)).expect("glibc fails");
+        assert!(length <= 2 << 20);
+        assert_eq!(outcome.label, "bit0/16");
+        let figures = &outcome.result.as_ref().expect("measured").figures;
+        assert_eq!(
+            (figures[0].value, figures[1].value),
+            (3.0, 31.0),
+            "{outcome:?}"
+        );
+    }
+
+    #[test]
+    fn chacha20_passes() {
+        for outcome in run_chunked(&TEST, 256, &chacha20_bytes(20, 1 << 20), 65_536) {
+            let p = outcome.p_value().expect("measured");
+            assert!(p > 1e-3, "{}: p = {p}", outcome.label);
+        }
+    }
+
+    /// The first failing power of two for each weak generator (p < 1e-10), and how many of
+    /// ChaCha20's outcomes over 200 seeds at 1 MiB fall below 0.01, 0.05, 0.1 and 0.5 (the six
+    /// lanes of a stream overlap, so their outcomes are not independent of one another; each is
+    /// uniform): `cargo test --release --lib
+    /// lane_lags::tests::power_and_size -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn power_and_size() {
+        let weak: [(&str, Box<dyn SymbolStream>); 5] = [
+            ("xorshift32", weak::xorshift32(2_463_534_242)),
+            ("java_random", weak::java_random(42)),
+            ("glibc_random_lo16", weak::glibc_random_lo16(1)),
+            ("lcg64_top32", weak::lcg64_top32(1)),
+            ("randu_top", weak::randu_top(1)),
+        ];
+        for (name, stream) in weak {
+            match first_failure(&read(stream, 64 << 20)) {
+                Some((length, outcome)) => println!("{name}: fails at {length} bytes: {outcome:?}"),
+                None => println!("{name}: passes 64 MiB"),
+            }
+        }
+        let seeds = 200;
+        let mut ps = Vec::new();
+        for seed in 0..seeds {
+            let data = chacha20_bytes(1000 + seed, 1 << 20);
+            ps.extend(
+                run_chunked(&TEST, 256, &data, 65_536)
+                    .iter()
+                    .map(|o| o.p_value().expect("measured")),
+            );
+        }
+        for alpha in [0.01, 0.05, 0.1, 0.5] {
+            let below = ps.iter().filter(|&&p| p < alpha).count();
+            println!(
+                "chacha20, {seeds} seeds at 1 MiB: {below} of {} outcomes below {alpha}",
+                ps.len()
+            );
+        }
+    }
+}
