@@ -44,7 +44,7 @@
 //! positions in every segment. The tail and front are saved as hex text, 4 MiB each at most.
 
 use super::state::{Segment, Segmented};
-use super::{needs_bytes, Chunk, Outcome, Setup, Test};
+use super::{needs_bytes, Chunk, Outcome, Test};
 
 /// The `lag_differences` test's entry in the deep battery.
 pub const TEST: Test = Test {
@@ -141,13 +141,15 @@ impl LagDifferences {
                 let middle = &bytes[start - lag..end - lag];
                 let oldest = &bytes[start - 2 * lag..end - 2 * lag];
                 let hist: &mut [u64; 256] = hist.as_mut_slice().try_into().expect("256 cells");
-                for ((&a, &b), &c) in newest
-                    .iter()
-                    .step_by(size)
-                    .zip(middle.iter().step_by(size))
-                    .zip(oldest.iter().step_by(size))
+                // Whole words: `start` and `end` are on the word grid. Only a word's first
+                // byte counts (its low byte, little-endian).
+                for ((a, b), c) in newest
+                    .chunks_exact(size)
+                    .zip(middle.chunks_exact(size))
+                    .zip(oldest.chunks_exact(size))
                 {
-                    hist[usize::from(a.wrapping_sub(b.wrapping_mul(2)).wrapping_add(c))] += 1;
+                    let cell = a[0].wrapping_sub(b[0].wrapping_mul(2)).wrapping_add(c[0]);
+                    hist[usize::from(cell)] += 1;
                 }
             }
         }
@@ -348,7 +350,7 @@ mod hex_bytes {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::battery::{run_chunked, TestState};
+    use crate::battery::{run_chunked, Setup, TestState};
     use crate::source::{weak, SymbolStream};
     use rand::{Rng, RngExt, SeedableRng};
 
