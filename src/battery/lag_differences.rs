@@ -15,7 +15,8 @@
 //! (a^L − 1)²: its low 2k + 4 bits are one constant for every i. A generator that outputs the
 //! top bits x >> s keeps that constant in the low 2k + 4 − s bits of the words' second
 //! difference, up to the borrows from the dropped low bits (a few values). The MMIX LCG's top
-//! 32 bits (s = 32) fail from k = 15 on (4 of 256 cells hit at k = 16); java.util.Random
+//! 32 bits (s = 32) fail from k = 15 on (at k = 16 the low 4 bits take
+//! at most 4 of their 16 values: a quarter of the cells); java.util.Random
 //! (m = 48, s = 16) from k = 7 on. First differences have a coefficient divisible by 2^{k+2}
 //! only, so they need lags 2^{k} with k ≥ 30 for the same generator and add nothing here.
 //!
