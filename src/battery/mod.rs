@@ -22,6 +22,7 @@ pub mod chunk;
 pub mod ent;
 pub mod entropy;
 pub mod frequency;
+pub mod lag_differences;
 pub mod lane_complexity;
 pub mod lane_lags;
 pub mod longest_run;
@@ -299,7 +300,12 @@ pub static DEFAULT: &[Test] = &[
 
 /// The deep battery (issue #12): tests that need long streams and catch generators that are
 /// linear over GF(2), which the default battery passes.
-pub static DEEP: &[Test] = &[brank::TEST, lane_complexity::TEST, lane_lags::TEST];
+pub static DEEP: &[Test] = &[
+    brank::TEST,
+    lane_complexity::TEST,
+    lane_lags::TEST,
+    lag_differences::TEST,
+];
 
 /// Every battery `--battery` accepts.
 pub static BATTERIES: &[Battery] = &[
