@@ -31,6 +31,7 @@ pub mod serial;
 pub mod serial_correlation;
 pub mod state;
 pub mod symbol_runs;
+pub mod triple_collisions;
 
 pub use chunk::{Chunk, Views, Workspace};
 pub use state::{SavedState, StateError};
@@ -298,7 +299,7 @@ pub static DEFAULT: &[Test] = &[
 
 /// The deep battery (issue #12): tests that need long streams and catch generators that are
 /// linear over GF(2), which the default battery passes.
-pub static DEEP: &[Test] = &[brank::TEST, lane_complexity::TEST];
+pub static DEEP: &[Test] = &[brank::TEST, lane_complexity::TEST, triple_collisions::TEST];
 
 /// Every battery `--battery` accepts.
 pub static BATTERIES: &[Battery] = &[
