@@ -182,7 +182,10 @@ impl Segment for TripleCollisions {
     }
 
     fn absorb(&mut self, next: Self) {
-        debug_assert!(self.pending.is_empty() && next.pending.is_empty());
+        // At the aligned position this state has no block in progress; `next` may have one
+        // (a segment that ends inside a block), and the merged state reads on from there.
+        debug_assert!(self.pending.is_empty());
+        self.pending = next.pending;
         self.blocks += next.blocks;
         self.collisions += next.collisions;
         self.hash ^= next.hash;
@@ -542,6 +545,31 @@ mod tests {
         for (bin, &count) in bins.iter().enumerate() {
             assert!((6..=36).contains(&count), "bin {bin}: {count}: {bins:?}");
         }
+    }
+
+    /// A fresh state that absorbs a segment ending inside a block reads on from that
+    /// segment's partial block, as the runner merges segments into the stream's state and
+    /// reads on (a segment of 1 KiB, then one of 47 KiB: one whole block).
+    #[test]
+    fn absorbed_partial_blocks_are_kept() {
+        let mut data = vec![0u8; 49_152];
+        rand_chacha::ChaCha20Rng::seed_from_u64(4).fill_bytes(&mut data);
+        let setup = Setup::new(256, None);
+        let mut merged = (TEST.start)(&setup);
+        let mut offset = 0;
+        for piece in data.chunks(1024).take(1).chain([&data[1024..]]) {
+            let mut state = (TEST.start)(&Setup {
+                offset,
+                ..setup.clone()
+            });
+            state.update(piece);
+            merged.merge(state).expect("consecutive segments merge");
+            offset += piece.len() as u64;
+        }
+        let merged = merged.finish();
+        let one_pass = run_chunked(&TEST, 256, &data, 1000);
+        assert!(merged[0].p_value().is_some(), "{merged:?}");
+        assert_eq!(merged[0].p_value(), one_pass[0].p_value());
     }
 
     #[test]
