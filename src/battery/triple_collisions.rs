@@ -415,8 +415,8 @@ mod tests {
             let total = k.pow(n as u32) as f64;
             // A law truncated below n keeps the rest as its one bucket.
             let law = block_law(n, k, 2);
-            for c in 0..=2 {
-                assert!((law.pmf[c] - counts[c] as f64 / total).abs() < 1e-14);
+            for (&p, &count) in law.pmf.iter().zip(&counts[..=2]) {
+                assert!((p - count as f64 / total).abs() < 1e-14, "{n} in {k}");
             }
             let beyond: u64 = counts[3..].iter().sum();
             assert!(
