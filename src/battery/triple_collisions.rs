@@ -22,7 +22,7 @@
 //! The law of one block: n balls into k urns, the ball after i balls of which c collided lands
 //! in an occupied urn with probability (i − c)/k, which gives P(C = c) exactly by dynamic
 //! programming over the balls (Knuth's algorithm in §3.3.2 I, written in collisions rather than
-//! occupied urns), computed once for [0, [`LAW_TOP`]] with the mass beyond kept as one bucket
+//! occupied urns), computed once for [0, `LAW_TOP` (255)] with the mass beyond kept as one bucket
 //! (it is below 1e-100). Its mean is n − k + k(1 − 1/k)^n.
 //!
 //! The law of the total over B blocks (blocks are independent under randomness): for up to
