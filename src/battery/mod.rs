@@ -33,6 +33,7 @@ pub mod serial;
 pub mod serial_correlation;
 pub mod state;
 pub mod symbol_runs;
+pub mod triple_collisions;
 
 pub use chunk::{Chunk, Views, Workspace};
 pub use state::{SavedState, StateError};
@@ -305,6 +306,7 @@ pub static DEEP: &[Test] = &[
     lane_complexity::TEST,
     lane_lags::TEST,
     lag_differences::TEST,
+    triple_collisions::TEST,
 ];
 
 /// Every battery `--battery` accepts.
