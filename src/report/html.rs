@@ -17,7 +17,9 @@
 //! from the DOM without a DevTools client.
 
 use super::format_p;
-use super::terminal::{grid, looked_sources, mark, outcome_line, short, source_short};
+use super::terminal::{
+    expected_text, grid, looked_sources, mark, outcome_line, short, source_short,
+};
 use super::{write_atomically, Report, Sink};
 use crate::second_level::{p_value_bin, CellSummary, SourceSummary, Verdict, ALPHA, WEAK_BELOW};
 use crate::Error;
@@ -432,7 +434,7 @@ fn verdict_grid(
             source.kind.as_str(),
             verdict_class(verdict),
             escape(verdict),
-            escape(source.expected),
+            escape(&expected_text(source)),
             mark(source)
         );
         for verdict in verdicts {
@@ -464,7 +466,7 @@ fn source_section(out: &mut String, report: &Report, index: usize, source: &Sour
         source.kind.as_str(),
         verdict_class(verdict),
         escape(verdict),
-        escape(source.expected)
+        escape(&expected_text(source))
     );
     let p_values: Vec<f64> = report
         .results

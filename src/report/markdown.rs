@@ -7,7 +7,9 @@
 
 use super::csv::SUMMARY_HEADER;
 use super::format_p;
-use super::terminal::{caught_controls, flagged_cells, grid, mark, outcome_line, short};
+use super::terminal::{
+    caught_controls, expected_text, flagged_cells, grid, mark, outcome_line, short,
+};
 use super::terminal::{looked_sources, proportion_text, source_short, uniformity_text};
 use super::{Report, Sink};
 use crate::provenance::Provenance;
@@ -159,7 +161,7 @@ pub fn render(report: &Report) -> String {
             escape(&source.source),
             source.kind.as_str(),
             emphasised(source_short(source)),
-            source.expected,
+            expected_text(source),
             mark(source)
         );
     }
@@ -216,7 +218,7 @@ pub fn render(report: &Report) -> String {
     }
     let caught = caught_controls(report);
     if !caught.is_empty() {
-        out.push_str("Controls caught, as they should be (failing cells by test):\n\n");
+        out.push_str("Caught where expected, as they should be (failing cells by test):\n\n");
         for (source, cells, tests) in caught {
             let _ = writeln!(
                 out,
