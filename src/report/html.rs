@@ -379,7 +379,8 @@ fn provenance(out: &mut String, report: &Report) {
          than 10). Holm's procedure over every cell of the run marks cells <code>FAIL</code> at \
          a family-wise error rate of {}, and cells it keeps with a p-value below {WEAK_BELOW} \
          are <code>WEAK</code>; a source fails if any of its cells fails, and the controls \
-         (known-bad generators) are expected to. <code>provenance.json</code> holds the same \
+         (known-bad generators) are expected to, or, for those caught only by named tests, to \
+         fail those (not judged in a battery without them). <code>provenance.json</code> holds the same \
          provenance for programs.</p>",
         report.family_alpha
     );
@@ -405,7 +406,8 @@ fn verdict_grid(
     out.push_str(
         "<section id=\"verdicts\">\n<h2>Verdict per source and test</h2>\n\
          <p>The worst verdict over a test's labels; <code>-</code> means skipped. \
-         ✓: the source came out as its kind expects (controls are expected to fail).</p>\n",
+         ✓: the source came out as expected (controls are expected to fail); \
+         <code>-</code> in that column: not judged.</p>\n",
     );
     let _ = writeln!(
         out,

@@ -135,7 +135,8 @@ pub fn render(report: &Report) -> String {
          Holm's procedure over every cell of the run marks cells `fail` at a family-wise error \
          rate of {}, and cells it keeps with a p-value below {WEAK_BELOW} are `weak`; a source \
          fails if any of its cells fails, and the controls (known-bad generators) are expected \
-         to. The project README explains the rule in detail.\n",
+         to, or, for those caught only by named tests, to fail those (not judged in a battery \
+         without them). The project README explains the rule in detail.\n",
         report.family_alpha
     );
     let looked = looked_sources(report);

@@ -138,7 +138,8 @@ pub(crate) fn outcome_line(report: &Report) -> String {
         .filter(|s| s.verdict != Verdict::Skipped)
         .filter_map(|s| {
             let needs = s.not_judged()?;
-            Some(format!("{} ({})", s.source, needs))
+            let needs = needs.strip_prefix("not judged: ").unwrap_or(&needs);
+            Some(format!("{} ({needs})", s.source))
         })
         .collect();
     let incomplete = names(&|s| s.verdict != Verdict::Skipped && !s.complete());
@@ -151,9 +152,11 @@ pub(crate) fn outcome_line(report: &Report) -> String {
                 only.source,
                 untested_reason(report, only)
             ));
-        } else if let Some(needs) = only.not_judged() {
+        } else if only.not_judged().is_some() {
+            let needs = crate::source::caught_by(&only.source, only.kind).join(" or ");
             sentences.push(format!(
-                "{} is {needs}: this battery holds no test expected to catch it.",
+                "{} is not judged: this battery holds none of the tests expected to catch it \
+                 (it needs {needs}).",
                 only.source
             ));
         } else if unexpected.is_empty() {
@@ -1023,7 +1026,15 @@ mod tests {
         // Too many cells to list: the flagged ones only, and the reasons for every `-`.
         assert!(text.contains("the run's 285 cells (every cell is in summary.csv)"));
         assert!(text.contains("  monobit: works on bits (choice62, ctl_modulo62)\n"));
-        assert!(text.contains("ctl_randu          7 cells: blockfrequency, runs, serial ×2"));
+        // The name column is as wide as the longest name, ctl_glibc_random_lo16's 21 characters.
+        assert!(text.contains(&format!(
+            "{:<21}    7 cells: blockfrequency, runs, serial ×2",
+            "ctl_randu"
+        )));
+        assert!(text.contains("ctl_xorshift32         control  pass     not judged: needs brank"));
+        assert!(
+            text.contains("5 of 27 sources are not judged by this battery: ctl_xorshift32 (needs")
+        );
         assert_eq!(render(&report), text);
     }
 

@@ -531,10 +531,10 @@ mod tests {
             "{table}"
         );
         assert!(
-            lines[1].contains("8 KiB") && lines[1].contains("2x"),
+            lines[1].contains("8K") && lines[1].contains("2x"),
             "{table}"
         );
-        assert!(lines[2].contains("> 1 GiB"), "{table}");
+        assert!(lines[2].contains("> 1G"), "{table}");
         assert!(lines[3].contains("not caught"), "{table}");
         let document = to_json(&rows, &crate::provenance::fixture());
         assert_eq!(
