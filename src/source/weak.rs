@@ -71,7 +71,7 @@ trait WordGenerator {
     fn next_word(&mut self) -> u32;
 }
 
-/// A [`WordGenerator`] as a byte stream: a request that ends inside a word keeps the rest of it
+/// A word generator (a private trait: fixed-width outputs) as a byte stream: a request that ends inside a word keeps the rest of it
 /// for the next request, so the bytes never depend on how the stream is read.
 pub struct WordStream<G> {
     generator: G,
@@ -174,8 +174,8 @@ impl WordGenerator for JavaRandom {
     }
 }
 
-/// glibc's `random()` with its default TYPE_3 state: r[i] = r[i−3] + r[i−31] mod 2^32, output
-/// r[i] >> 1, seeded by `srandom` (a Lehmer generator fills the table, then 310 outputs are
+/// glibc's `random()` with its default TYPE_3 state: `r[i] = r[i−3] + r[i−31] mod 2^32`, output
+/// `r[i] >> 1`, seeded by `srandom` (a Lehmer generator fills the table, then 310 outputs are
 /// discarded). Keeps the low 16 bits of each output.
 pub struct GlibcRandomLow16 {
     table: [u32; 34],
