@@ -972,3 +972,74 @@ fn run_with_several_streams_has_no_checkpoints() {
     assert!(help.contains("--keep-going"), "{help}");
     assert!(help.contains("second level across the streams"), "{help}");
 }
+
+#[test]
+fn weak_controls_are_judged_only_by_the_tests_that_see_them() {
+    // The default battery cannot see java.util.Random: it is not judged, and not a miss.
+    let output = rngaudit()
+        .args(["run", "ctl_java_random", "--battery", "default"])
+        .args(["--bytes", "64K", "--streams", "10"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(text.contains("not judged: needs lane_lags"), "{text}");
+    // The deep battery holds brank, which must catch xorshift32; it does.
+    let output = rngaudit()
+        .args(["run", "ctl_xorshift32", "--battery", "deep"])
+        .args(["--bytes", "64K", "--streams", "10"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("ctl_xorshift32 came out as expected"),
+        "{text}"
+    );
+    let json = rngaudit()
+        .args(["run", "ctl_xorshift32", "--battery", "deep", "--json"])
+        .args(["--bytes", "64K", "--streams", "10"])
+        .output()
+        .unwrap();
+    let document: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(document["sources"][0]["expected"], "fail");
+    assert_eq!(document["sources"][0]["verdict"], "fail");
+}
+
+#[test]
+fn power_with_the_deep_battery_catches_xorshift32_beside_practrand() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = rngaudit()
+        .args([
+            "power",
+            "--battery",
+            "deep",
+            "ctl_xorshift32",
+            "--max",
+            "1M",
+        ])
+        .arg("--out")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(text.contains("PractRand") && text.contains("8K"), "{text}");
+    let csv = std::fs::read_to_string(dir.path().join("detection.csv")).unwrap();
+    let row: Vec<&str> = csv.lines().nth(1).unwrap().split(',').collect();
+    assert_eq!(row[0], "ctl_xorshift32");
+    let fails_at: u64 = row[1].parse().unwrap();
+    assert!(fails_at <= 16 * 1024, "{csv}");
+    assert_eq!(row[4], "8192");
+    // With the default battery a weak control is shown not caught, and that is no failure.
+    let output = rngaudit()
+        .args(["power", "ctl_java_random", "--max", "64K"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("not caught") && text.contains("512K"),
+        "{text}"
+    );
+}

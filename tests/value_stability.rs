@@ -30,6 +30,12 @@ const FIRST_BYTES: &[(&str, &str)] = &[
     ("ctl_bias52", "5b4dac5f83fd71fae8e6094cf0403218"),
     ("ctl_modulo62", "350d2810300e09292d120e041e061814"),
     ("ctl_nibble", "11dd44ccaacc9977bbeeeecc88664444"),
+    // The weak controls: words of their own width, little-endian (recorded the same way).
+    ("ctl_xorshift32", "2120040001060804c5a8cc9d4f995512"),
+    ("ctl_java_random", "73d51abbd89cb8196f0efb6892f94d68"),
+    ("ctl_glibc_random_lo16", "6745c6236998734851dcff5c4a94ec58"),
+    ("ctl_lcg64_top32", "ac6f576cb386688299e1faa5cd550362"),
+    ("ctl_randu_top", "00000000030b2788cd01d2dfd62b7952"),
 ];
 
 fn hex(bytes: &[u8]) -> String {

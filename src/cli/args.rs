@@ -200,6 +200,9 @@ pub struct CalibrateArgs {
 pub struct PowerArgs {
     /// Sources to search (default: every control); a file, or - for stdin, searches that input.
     pub sources: Vec<String>,
+    /// The battery to search with: one of stream tests (default, deep).
+    #[arg(long, default_value = "default")]
+    pub battery: String,
     /// The longest length tried, rounded down to a power of two.
     #[arg(long, default_value = "1G", value_parser = parse_size_arg, allow_hyphen_values = true)]
     pub max: u64,

@@ -51,10 +51,15 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
 
 fn list() -> Result<ExitCode> {
     let mut out = String::new();
-    out.push_str("SOURCES (name, kind, alphabet, what it is)\n");
+    out.push_str("SOURCES (name, kind, alphabet, what it is; the tests expected to catch it)\n");
+    let name_width = SOURCES.iter().map(|s| s.name.len()).max().unwrap_or(0);
     for source in SOURCES {
+        let caught = match source.caught_by {
+            [] => String::new(),
+            tests => format!(" [caught by {}]", tests.join(", ")),
+        };
         out.push_str(&format!(
-            "  {:<16} {:<8} {:>4}  {}\n",
+            "  {:<name_width$} {:<8} {:>4}  {}{caught}\n",
             source.name,
             source.kind.as_str(),
             source.alphabet,
@@ -133,8 +138,14 @@ fn report_command(args: ReportArgs) -> Result<ExitCode> {
     let mut report = execute(audit, LookLines::Quiet)?;
     report.command = Some(report::markdown::REGENERATE.to_string());
     publish(&args.out, |staging| {
-        let detections =
-            power::detect(&power::controls(), POWER_MAX_BYTES, args.seed, args.threads)?;
+        let default = power::stream_battery("default")?;
+        let detections = power::detect(
+            default,
+            &power::controls_judged_by(default),
+            POWER_MAX_BYTES,
+            args.seed,
+            args.threads,
+        )?;
         power::write_csv(&detections, staging)?;
         report.appendix.push(power_section(&detections));
         eprintln!("rngaudit: calibrating the battery on chacha20 for calibration.csv");

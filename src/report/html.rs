@@ -17,7 +17,9 @@
 //! from the DOM without a DevTools client.
 
 use super::format_p;
-use super::terminal::{grid, looked_sources, mark, outcome_line, short, source_short};
+use super::terminal::{
+    expected_text, grid, looked_sources, mark, outcome_line, short, source_short,
+};
 use super::{write_atomically, Report, Sink};
 use crate::second_level::{p_value_bin, CellSummary, SourceSummary, Verdict, ALPHA, WEAK_BELOW};
 use crate::Error;
@@ -377,7 +379,8 @@ fn provenance(out: &mut String, report: &Report) {
          than 10). Holm's procedure over every cell of the run marks cells <code>FAIL</code> at \
          a family-wise error rate of {}, and cells it keeps with a p-value below {WEAK_BELOW} \
          are <code>WEAK</code>; a source fails if any of its cells fails, and the controls \
-         (known-bad generators) are expected to. <code>provenance.json</code> holds the same \
+         (known-bad generators) are expected to, or, for those caught only by named tests, to \
+         fail those (not judged in a battery without them). <code>provenance.json</code> holds the same \
          provenance for programs.</p>",
         report.family_alpha
     );
@@ -403,7 +406,8 @@ fn verdict_grid(
     out.push_str(
         "<section id=\"verdicts\">\n<h2>Verdict per source and test</h2>\n\
          <p>The worst verdict over a test's labels; <code>-</code> means skipped. \
-         ✓: the source came out as its kind expects (controls are expected to fail).</p>\n",
+         ✓: the source came out as expected (controls are expected to fail); \
+         <code>-</code> in that column: not judged.</p>\n",
     );
     let _ = writeln!(
         out,
@@ -432,7 +436,7 @@ fn verdict_grid(
             source.kind.as_str(),
             verdict_class(verdict),
             escape(verdict),
-            escape(source.expected),
+            escape(&expected_text(source)),
             mark(source)
         );
         for verdict in verdicts {
@@ -464,7 +468,7 @@ fn source_section(out: &mut String, report: &Report, index: usize, source: &Sour
         source.kind.as_str(),
         verdict_class(verdict),
         escape(verdict),
-        escape(source.expected)
+        escape(&expected_text(source))
     );
     let p_values: Vec<f64> = report
         .results

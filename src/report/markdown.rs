@@ -7,7 +7,9 @@
 
 use super::csv::SUMMARY_HEADER;
 use super::format_p;
-use super::terminal::{caught_controls, flagged_cells, grid, mark, outcome_line, short};
+use super::terminal::{
+    caught_controls, expected_text, flagged_cells, grid, mark, outcome_line, short,
+};
 use super::terminal::{looked_sources, proportion_text, source_short, uniformity_text};
 use super::{Report, Sink};
 use crate::provenance::Provenance;
@@ -133,7 +135,8 @@ pub fn render(report: &Report) -> String {
          Holm's procedure over every cell of the run marks cells `fail` at a family-wise error \
          rate of {}, and cells it keeps with a p-value below {WEAK_BELOW} are `weak`; a source \
          fails if any of its cells fails, and the controls (known-bad generators) are expected \
-         to. The project README explains the rule in detail.\n",
+         to, or, for those caught only by named tests, to fail those (not judged in a battery \
+         without them). The project README explains the rule in detail.\n",
         report.family_alpha
     );
     let looked = looked_sources(report);
@@ -159,7 +162,7 @@ pub fn render(report: &Report) -> String {
             escape(&source.source),
             source.kind.as_str(),
             emphasised(source_short(source)),
-            source.expected,
+            expected_text(source),
             mark(source)
         );
     }
@@ -216,7 +219,7 @@ pub fn render(report: &Report) -> String {
     }
     let caught = caught_controls(report);
     if !caught.is_empty() {
-        out.push_str("Controls caught, as they should be (failing cells by test):\n\n");
+        out.push_str("Caught where expected, as they should be (failing cells by test):\n\n");
         for (source, cells, tests) in caught {
             let _ = writeln!(
                 out,

@@ -50,16 +50,24 @@ pub(crate) fn short(verdict: Verdict) -> &'static str {
     }
 }
 
-/// ✓ when the source came out as its kind expects, ✗ otherwise, `-` when nothing was measured
-/// (there is nothing to judge).
+/// ✓ when the source came out as expected, ✗ otherwise, `-` when nothing was measured or the
+/// battery holds none of the tests its verdict is judged by (there is nothing to judge).
 pub(crate) fn mark(source: &SourceSummary) -> &'static str {
-    if source.verdict == Verdict::Skipped {
+    if source.verdict == Verdict::Skipped || source.not_judged().is_some() {
         "-"
     } else if source.as_expected() {
         "✓"
     } else {
         "✗"
     }
+}
+
+/// What the tables show as a source's expected verdict: `pass`, `fail`, or why it is not
+/// judged ("not judged: needs brank").
+pub(crate) fn expected_text(source: &SourceSummary) -> String {
+    source
+        .not_judged()
+        .unwrap_or_else(|| source.expected.to_string())
 }
 
 /// A source's verdict as the tables show it: never `pass` for data that was only partly tested
@@ -124,6 +132,16 @@ pub(crate) fn outcome_line(report: &Report) -> String {
     };
     let untested = names(&|s| s.verdict == Verdict::Skipped);
     let unexpected = names(&|s| s.verdict != Verdict::Skipped && !s.as_expected());
+    let unjudged: Vec<String> = report
+        .sources
+        .iter()
+        .filter(|s| s.verdict != Verdict::Skipped)
+        .filter_map(|s| {
+            let needs = s.not_judged()?;
+            let needs = needs.strip_prefix("not judged: ").unwrap_or(&needs);
+            Some(format!("{} ({needs})", s.source))
+        })
+        .collect();
     let incomplete = names(&|s| s.verdict != Verdict::Skipped && !s.complete());
     let total = report.sources.len();
     let mut sentences = Vec::new();
@@ -134,6 +152,13 @@ pub(crate) fn outcome_line(report: &Report) -> String {
                 only.source,
                 untested_reason(report, only)
             ));
+        } else if only.not_judged().is_some() {
+            let needs = crate::source::caught_by(&only.source, only.kind).join(" or ");
+            sentences.push(format!(
+                "{} is not judged: this battery holds none of the tests expected to catch it \
+                 (it needs {needs}).",
+                only.source
+            ));
         } else if unexpected.is_empty() {
             sentences.push(format!("{} came out as expected.", only.source));
         } else {
@@ -141,7 +166,21 @@ pub(crate) fn outcome_line(report: &Report) -> String {
         }
     } else {
         if unexpected.is_empty() && untested.is_empty() {
-            sentences.push(format!("All {total} sources came out as expected."));
+            if unjudged.is_empty() {
+                sentences.push(format!("All {total} sources came out as expected."));
+            } else {
+                sentences.push(format!(
+                    "All {} judged sources came out as expected.",
+                    total - unjudged.len()
+                ));
+            }
+        }
+        if !unjudged.is_empty() {
+            sentences.push(format!(
+                "{} of {total} sources are not judged by this battery: {}.",
+                unjudged.len(),
+                unjudged.join(", ")
+            ));
         }
         if !unexpected.is_empty() {
             sentences.push(format!(
@@ -237,9 +276,10 @@ pub(crate) fn bytes_text(bytes: u64) -> String {
     format!("{bytes} bytes")
 }
 
-/// Whether a cell's verdict is the expected catch of a control, not news.
+/// Whether a cell's verdict is an expected catch (a control's, or MT19937's linearity), not
+/// news.
 fn expected_catch(cell: &CellSummary) -> bool {
-    cell.kind == Kind::Control && cell.verdict == Verdict::Fail
+    cell.expected == "fail" && cell.verdict == Verdict::Fail
 }
 
 /// Cells worth a look, in grid order: `fail` and `weak` cells, except controls' failures
@@ -289,7 +329,7 @@ pub(crate) fn caught_controls(report: &Report) -> Vec<(&str, usize, String)> {
     report
         .sources
         .iter()
-        .filter(|s| s.kind == Kind::Control)
+        .filter(|s| s.expected == "fail")
         .filter_map(|source| {
             let mut tests: Vec<(&str, usize)> = Vec::new();
             for cell in &report.cells {
@@ -771,20 +811,22 @@ fn render_sources(report: &Report) -> String {
 
     let kind_width = width_of("kind", grid.rows.iter().map(|(s, _)| s.kind.as_str()));
     let verdict_width = width_of("verdict", grid.rows.iter().map(|(s, _)| source_short(s)));
-    let widths = [name_width, kind_width, verdict_width, 8, 11];
+    let expected: Vec<String> = grid.rows.iter().map(|(s, _)| expected_text(s)).collect();
+    let expected_width = width_of("expected", expected.iter().map(String::as_str));
+    let widths = [name_width, kind_width, verdict_width, expected_width, 11];
     row(
         &mut out,
         &["source", "kind", "verdict", "expected", "as expected"],
         &widths,
     );
-    for (source, _) in &grid.rows {
+    for ((source, _), expected) in grid.rows.iter().zip(&expected) {
         row(
             &mut out,
             &[
                 &source.source,
                 source.kind.as_str(),
                 source_short(source),
-                source.expected,
+                expected,
                 mark(source),
             ],
             &widths,
@@ -826,7 +868,7 @@ fn render_sources(report: &Report) -> String {
     }
     let caught = caught_controls(report);
     if !caught.is_empty() {
-        out.push_str("\nControls caught, as they should be (failing cells by test):\n");
+        out.push_str("\nCaught where expected, as they should be (failing cells by test):\n");
         for (source, cells, tests) in caught {
             let head = format!("{source:<name_width$}  {cells:>3} cells: ");
             wrap(&mut out, &head, &tests);
@@ -982,9 +1024,17 @@ mod tests {
             "{text}"
         );
         // Too many cells to list: the flagged ones only, and the reasons for every `-`.
-        assert!(text.contains("the run's 230 cells (every cell is in summary.csv)"));
+        assert!(text.contains("the run's 285 cells (every cell is in summary.csv)"));
         assert!(text.contains("  monobit: works on bits (choice62, ctl_modulo62)\n"));
-        assert!(text.contains("ctl_randu          7 cells: blockfrequency, runs, serial ×2"));
+        // The name column is as wide as the longest name, ctl_glibc_random_lo16's 21 characters.
+        assert!(text.contains(&format!(
+            "{:<21}    7 cells: blockfrequency, runs, serial ×2",
+            "ctl_randu"
+        )));
+        assert!(text.contains("ctl_xorshift32         control  pass     not judged: needs brank"));
+        assert!(
+            text.contains("5 of 27 sources are not judged by this battery: ctl_xorshift32 (needs")
+        );
         assert_eq!(render(&report), text);
     }
 

@@ -112,7 +112,9 @@ pub struct CellSummary {
     pub holm_p: Option<f64>,
     /// The cell's verdict.
     pub verdict: Verdict,
-    /// The verdict the source's kind expects (`pass`, or `fail` for controls).
+    /// The verdict expected of the cell: `pass`, `fail`, or `either` (not judged), by
+    /// [`crate::source::expected_of_cell`] from the source's kind and the tests expected to
+    /// catch it.
     pub expected: &'static str,
     /// Why the test did not run, when it never did.
     pub skip_reason: Option<String>,
@@ -138,7 +140,9 @@ pub struct SourceSummary {
     pub kind: Kind,
     /// The worst verdict over its cells; see also [`SourceSummary::verdict_name`].
     pub verdict: Verdict,
-    /// The verdict the source's kind expects (`pass`, or `fail` for controls).
+    /// The verdict expected of the source: `pass`, `fail`, or `either` for a control whose
+    /// catching tests ([`crate::source::Source::caught_by`]) are none of the run's (see
+    /// [`SourceSummary::not_judged`]). Without such a list, the kind's rule (controls `fail`).
     pub expected: &'static str,
     /// Cells that failed, by display name.
     pub failing: Vec<String>,
@@ -153,12 +157,36 @@ impl SourceSummary {
     /// Whether the source came out as the report expects (controls caught, the rest not
     /// failed). A source with no measured test meets no expectation: untested data is neither
     /// a pass nor a caught control.
+    ///
+    /// A source not judged (`either`, see [`SourceSummary::not_judged`]) counts as expected, so
+    /// that a weak control the battery was not built to see does not fail a report. A seeded
+    /// source expected to fail some tests (MT19937 and its linearity) must fail there and
+    /// nowhere else.
     pub fn as_expected(&self) -> bool {
-        match (self.kind, self.verdict) {
+        match (self.expected, self.verdict) {
             (_, Verdict::Skipped) => false,
-            (Kind::Control, verdict) => verdict == Verdict::Fail,
+            ("either", _) => true,
+            ("fail", Verdict::Fail) if self.kind == Kind::Control => true,
+            ("fail", Verdict::Fail) => {
+                let catching = crate::source::caught_by(&self.source, self.kind);
+                self.failing.iter().all(|cell| {
+                    // `test[label]` names a cell of `test`.
+                    let test = cell.split('[').next().unwrap_or(cell);
+                    catching.contains(&test)
+                })
+            }
+            ("fail", _) => false,
             (_, verdict) => verdict != Verdict::Fail,
         }
+    }
+
+    /// Why a source's verdict is not judged, when it is not: "not judged: needs brank" for a
+    /// control whose catching tests are none of the run's.
+    pub fn not_judged(&self) -> Option<String> {
+        (self.expected == "either").then(|| {
+            let needs = crate::source::caught_by(&self.source, self.kind).join(" or ");
+            format!("not judged: needs {needs}")
+        })
     }
 
     /// Whether every test that applies to the source was measured.
@@ -307,7 +335,11 @@ fn empty_cell(report: &StreamReport, outcome: &Outcome) -> CellSummary {
         cell_p: None,
         holm_p: None,
         verdict: Verdict::Skipped,
-        expected: report.kind.expected_verdict(),
+        expected: crate::source::expected_of_cell(
+            report.kind,
+            crate::source::caught_by(&report.source, report.kind),
+            outcome.test,
+        ),
         skip_reason: None,
     }
 }
@@ -315,6 +347,10 @@ fn empty_cell(report: &StreamReport, outcome: &Outcome) -> CellSummary {
 /// One verdict per source: `fail` if any cell failed, else `weak` if any was weak, else `pass`
 /// (`skipped` when nothing ran), with the cells that lacked data named. Sources keep their
 /// first-seen order.
+///
+/// The source's expectation follows its cells': `fail` when any cell is expected to fail (a
+/// test that catches it ran); otherwise `pass`, or `either` (not judged) when no cell is judged
+/// at all, as for a weak control in a battery without the tests that see it.
 pub fn by_source(cells: &[CellSummary]) -> Vec<SourceSummary> {
     let mut sources: Vec<SourceSummary> = Vec::new();
     for cell in cells {
@@ -334,6 +370,11 @@ pub fn by_source(cells: &[CellSummary]) -> Vec<SourceSummary> {
             }
         };
         let source = &mut sources[index];
+        source.expected = match (source.expected, cell.expected) {
+            ("fail", _) | (_, "fail") => "fail",
+            ("pass", _) | (_, "pass") => "pass",
+            _ => "either",
+        };
         source.verdict = match (source.verdict, cell.verdict) {
             (_, Verdict::Fail) | (Verdict::Fail, _) => Verdict::Fail,
             (_, Verdict::Weak) | (Verdict::Weak, _) => Verdict::Weak,
@@ -448,6 +489,84 @@ mod tests {
         // judged on what ran.
         let expected: Vec<bool> = sources.iter().map(SourceSummary::as_expected).collect();
         assert_eq!(expected, [true, true, false, false]);
+    }
+
+    #[test]
+    fn expectations_follow_the_tests_expected_to_catch_a_source() {
+        // Hand-built outcomes under real names: ctl_xorshift32 is caught by brank alone,
+        // mt19937 by lane_complexity alone, ctl_counter (no list) by every battery.
+        let run = |source: &str, kind: Kind, outcomes: &[(&'static str, f64)]| {
+            let outcomes = outcomes
+                .iter()
+                .map(|&(test, p)| Outcome::measured(test, 1.0, p))
+                .collect();
+            let cells = summarize(&[stream(source, kind, outcomes)], FAMILY_ALPHA);
+            let expected: Vec<&str> = cells.iter().map(|c| c.expected).collect();
+            (expected, by_source(&cells).remove(0))
+        };
+        let (bad, good) = (1e-12, 0.5);
+
+        // A weak control in a battery without its test: cells and source not judged, whatever
+        // the verdict, and it counts as expected (so `report` does not exit 1 on it).
+        for p in [good, bad] {
+            let (cells, source) = run("ctl_xorshift32", Kind::Control, &[("runs", p)]);
+            assert_eq!(cells, ["either"]);
+            assert_eq!(source.expected, "either");
+            assert!(source.as_expected());
+            assert_eq!(source.not_judged().unwrap(), "not judged: needs brank");
+        }
+        // With its test: expected to fail, and a miss is a miss.
+        let (cells, source) = run(
+            "ctl_xorshift32",
+            Kind::Control,
+            &[("brank", bad), ("lane_complexity", good)],
+        );
+        assert_eq!(cells, ["fail", "either"]);
+        assert_eq!((source.expected, source.as_expected()), ("fail", true));
+        assert_eq!(source.not_judged(), None);
+        let (_, missed) = run(
+            "ctl_xorshift32",
+            Kind::Control,
+            &[("brank", good), ("lane_complexity", good)],
+        );
+        assert_eq!((missed.expected, missed.as_expected()), ("fail", false));
+
+        // MT19937: fails its linearity test and nothing else.
+        let (cells, source) = run(
+            "mt19937",
+            Kind::Seeded,
+            &[("brank", good), ("lane_complexity", bad)],
+        );
+        assert_eq!(cells, ["pass", "fail"]);
+        assert_eq!((source.expected, source.as_expected()), ("fail", true));
+        let (_, elsewhere) = run(
+            "mt19937",
+            Kind::Seeded,
+            &[("brank", bad), ("lane_complexity", bad)],
+        );
+        assert!(!elsewhere.as_expected());
+        let (_, uncaught) = run(
+            "mt19937",
+            Kind::Seeded,
+            &[("brank", good), ("lane_complexity", good)],
+        );
+        assert!(!uncaught.as_expected());
+        // In a battery without lane_complexity it is expected to pass, as before.
+        let (cells, source) = run("mt19937", Kind::Seeded, &[("runs", good)]);
+        assert_eq!(
+            (cells[0], source.expected, source.as_expected()),
+            ("pass", "pass", true)
+        );
+        let (_, source) = run("mt19937", Kind::Seeded, &[("runs", bad)]);
+        assert!(!source.as_expected());
+
+        // Controls without a list keep today's rule: every battery must catch them.
+        let (cells, source) = run("ctl_counter", Kind::Control, &[("runs", good)]);
+        assert_eq!((cells[0], source.expected), ("fail", "fail"));
+        assert!(!source.as_expected());
+        // A file named like a built-in borrows nothing: external data is expected to pass.
+        let (cells, _) = run("mt19937", Kind::External, &[("lane_complexity", bad)]);
+        assert_eq!(cells, ["pass"]);
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub const RANDU: Source = Source {
     kind: Kind::Control,
     alphabet: 256,
     summary: "IBM's RANDU, x <- 65539·x mod 2^31, low byte of each output",
+    caught_by: &[],
     open: |seed| Box::new(Randu::new(seed)),
 };
 
@@ -23,6 +24,7 @@ pub const COUNTER: Source = Source {
     kind: Kind::Control,
     alphabet: 256,
     summary: "an incrementing 32-bit counter, little-endian",
+    caught_by: &[],
     open: |seed| Box::new(Counter::new(seed as u32)),
 };
 
@@ -33,6 +35,7 @@ pub const BIAS52: Source = Source {
     kind: Kind::Control,
     alphabet: 256,
     summary: "independent bits that are 1 with probability 0.52",
+    caught_by: &[],
     open: |seed| Box::new(Biased::new(seed)),
 };
 
@@ -42,6 +45,7 @@ pub const MODULO62: Source = Source {
     kind: Kind::Control,
     alphabet: 62,
     summary: "alphabet[byte % 62]: modulo-biased choice of 62 characters",
+    caught_by: &[],
     open: |seed| Box::new(Modulo62(ChaCha8Rng::seed_from_u64(seed))),
 };
 
@@ -53,6 +57,7 @@ pub const NIBBLE: Source = Source {
     alphabet: 256,
     summary:
         "bytes drawn from only 16 values (0x00, 0x11, ..., 0xFF): balanced bits, 4 bits of entropy",
+    caught_by: &[],
     open: |seed| Box::new(Nibble(ChaCha8Rng::seed_from_u64(seed))),
 };
 

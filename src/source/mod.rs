@@ -57,7 +57,8 @@ pub enum Kind {
     Secure,
     /// Tokens with Python's `secrets`/`uuid` semantics; the battery sees their random payload.
     Token,
-    /// A known-bad generator that every report must catch.
+    /// A known-bad generator: every battery must catch it, or, when its source names the tests
+    /// that see its defect ([`Source::caught_by`]), every battery holding one of them.
     Control,
     /// Bytes from outside: a file or stdin.
     External,
@@ -80,7 +81,8 @@ impl Kind {
         matches!(self, Kind::Seeded | Kind::Control)
     }
 
-    /// The verdict a report expects: controls must be caught, everything else must pass.
+    /// The verdict a report expects of a source with no [`Source::caught_by`] list: controls
+    /// must be caught, everything else must pass. See [`expected_of_cell`] for the rest.
     pub fn expected_verdict(self) -> &'static str {
         match self {
             Kind::Control => "fail",
@@ -99,6 +101,11 @@ pub struct Source {
     pub alphabet: u16,
     /// One line for `rngaudit list`: what it generates and how.
     pub summary: &'static str,
+    /// The tests expected to catch it, by name, when only some can: a weak control that the
+    /// default battery cannot see, or a seeded generator with one known defect (MT19937's
+    /// linearity). Empty: the kind's rule alone ([`Kind::expected_verdict`]). See
+    /// [`expected_of_cell`] for how the list sets each cell's expectation.
+    pub caught_by: &'static [&'static str],
     /// Opens a stream; non-reproducible kinds ignore the seed.
     pub open: fn(seed: u64) -> Box<dyn SymbolStream>,
 }
@@ -133,7 +140,42 @@ pub static SOURCES: &[Source] = &[
     controls::BIAS52,
     controls::MODULO62,
     controls::NIBBLE,
+    weak::XORSHIFT32,
+    weak::JAVA_RANDOM,
+    weak::GLIBC_RANDOM_LO16,
+    weak::LCG64_TOP32,
+    weak::RANDU_TOP,
 ];
+
+/// What a report expects of a cell where `test` met `source`: `fail` where the test is among
+/// those expected to catch it; for a source with such a list, its other cells `pass` when it is
+/// seeded (MT19937 is sound but for its linearity) and `either` when it is a control (a weak
+/// generator may or may not trip a test aimed elsewhere, so nothing is judged there); without a
+/// list, the kind's rule.
+pub fn expected_of_cell(kind: Kind, caught_by: &[&str], test: &str) -> &'static str {
+    if caught_by.is_empty() {
+        kind.expected_verdict()
+    } else if caught_by.contains(&test) {
+        "fail"
+    } else if kind == Kind::Control {
+        "either"
+    } else {
+        "pass"
+    }
+}
+
+/// The tests expected to catch a built-in source, by its name and kind, for reports that carry
+/// only those: empty for anything not built in (a file may be named like a source, but its kind
+/// is `external`, so it never borrows a built-in's list).
+pub fn caught_by(name: &str, kind: Kind) -> &'static [&'static str] {
+    if !kind.is_reproducible() {
+        return &[];
+    }
+    SOURCES
+        .iter()
+        .find(|source| source.name == name && source.kind == kind)
+        .map_or(&[], |source| source.caught_by)
+}
 
 /// Looks a source up by name.
 pub fn find(name: &str) -> Result<&'static Source, Error> {
@@ -171,6 +213,39 @@ mod tests {
             assert_eq!(find(source.name).unwrap().name, source.name);
         }
         assert!(find("nope").is_err());
+    }
+
+    #[test]
+    fn lists_of_catching_tests_name_real_tests_and_set_each_cell() {
+        // Names of deep tests still being written are allowed here: they are fixed by issue #12.
+        let planned = ["lane_lags", "lag_differences", "triple_collisions"];
+        let known: Vec<&str> = crate::battery::BATTERIES
+            .iter()
+            .flat_map(|b| b.tests.iter().map(|t| t.name))
+            .chain(planned)
+            .collect();
+        for source in SOURCES {
+            for test in source.caught_by {
+                assert!(known.contains(test), "{}: {test}", source.name);
+            }
+        }
+        assert_eq!(caught_by("ctl_xorshift32", Kind::Control), ["brank"]);
+        assert_eq!(caught_by("mt19937", Kind::Seeded), ["lane_complexity"]);
+        assert!(caught_by("mt19937", Kind::External).is_empty());
+        assert!(caught_by("ctl_counter", Kind::Control).is_empty());
+        let mt = ["lane_complexity"];
+        assert_eq!(
+            expected_of_cell(Kind::Seeded, &mt, "lane_complexity"),
+            "fail"
+        );
+        assert_eq!(expected_of_cell(Kind::Seeded, &mt, "brank"), "pass");
+        assert_eq!(expected_of_cell(Kind::Control, &["brank"], "brank"), "fail");
+        assert_eq!(
+            expected_of_cell(Kind::Control, &["brank"], "runs"),
+            "either"
+        );
+        assert_eq!(expected_of_cell(Kind::Control, &[], "runs"), "fail");
+        assert_eq!(expected_of_cell(Kind::Seeded, &[], "runs"), "pass");
     }
 
     #[test]

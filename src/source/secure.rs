@@ -11,6 +11,7 @@ pub const OS: Source = Source {
     kind: Kind::Secure,
     alphabet: 256,
     summary: "the OS generator via getrandom (Python's os.urandom, secrets, SystemRandom)",
+    caught_by: &[],
     open: |_| Box::new(OsBytes),
 };
 
@@ -20,6 +21,7 @@ pub const THREADRNG: Source = Source {
     kind: Kind::Secure,
     alphabet: 256,
     summary: "rand's ThreadRng (ChaCha12, reseeded from the OS)",
+    caught_by: &[],
     open: |_| Box::new(RngBytes(rand::rng())),
 };
 

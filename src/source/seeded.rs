@@ -17,6 +17,7 @@ macro_rules! rand_source {
             kind: Kind::Seeded,
             alphabet: 256,
             summary: $summary,
+            caught_by: &[],
             open: |seed| Box::new(RngBytes(<$rng>::seed_from_u64(seed))),
         };
     };
@@ -83,6 +84,7 @@ pub const MT19937: Source = Source {
     kind: Kind::Seeded,
     alphabet: 256,
     summary: "Mersenne Twister seeded as Python's random.Random(seed)",
+    caught_by: &["lane_complexity"],
     open: |seed| Box::new(PythonMt::new(seed)),
 };
 

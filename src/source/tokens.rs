@@ -56,6 +56,7 @@ const fn token_source<T: TokenScheme>(
         kind: Kind::Token,
         alphabet,
         summary,
+        caught_by: &[],
         open: |_| Box::new(TokenStream::<T, _>::new(OsBuffered::default())),
     }
 }

@@ -8,7 +8,60 @@
 //! Outputs are written as little-endian words of the generator's own width (16 bits for the
 //! glibc control, which keeps the low half of each output; one byte for RANDU's top byte).
 
-use super::SymbolStream;
+use super::{Kind, Source, SymbolStream};
+
+/// `ctl_xorshift32`: linear over GF(2), so binary matrix rank sees it.
+pub const XORSHIFT32: Source = Source {
+    name: "ctl_xorshift32",
+    kind: Kind::Control,
+    alphabet: 256,
+    summary: "Marsaglia's xorshift32 (13/17/5), 32-bit words; PractRand's seed 2463534242",
+    caught_by: &["brank"],
+    open: xorshift32,
+};
+
+/// `ctl_java_random`: a 48-bit LCG whose outputs' low bits have short periods, seen in lanes at
+/// lags.
+pub const JAVA_RANDOM: Source = Source {
+    name: "ctl_java_random",
+    kind: Kind::Control,
+    alphabet: 256,
+    summary: "java.util.Random's nextInt(), 32-bit words; PractRand's seed 42 (new Random(42))",
+    caught_by: &["lane_lags"],
+    open: java_random,
+};
+
+/// `ctl_glibc_random_lo16`: an additive lagged Fibonacci generator (lags 3 and 31), whose
+/// lanes obey the recurrence at those lags.
+pub const GLIBC_RANDOM_LO16: Source = Source {
+    name: "ctl_glibc_random_lo16",
+    kind: Kind::Control,
+    alphabet: 256,
+    summary: "glibc random() (TYPE_3), low 16 bits of each output; PractRand's seed 1 (srandom(1))",
+    caught_by: &["lane_lags"],
+    open: glibc_random_lo16,
+};
+
+/// `ctl_lcg64_top32`: the top half of a 64-bit LCG, whose lattice shows in differences at lags.
+pub const LCG64_TOP32: Source = Source {
+    name: "ctl_lcg64_top32",
+    kind: Kind::Control,
+    alphabet: 256,
+    summary:
+        "64-bit LCG with Knuth's MMIX constants, top 32 bits of each state; PractRand's seed 1",
+    caught_by: &["lag_differences"],
+    open: lcg64_top32,
+};
+
+/// `ctl_randu_top`: RANDU's top byte; its outputs lie on 15 planes in three dimensions.
+pub const RANDU_TOP: Source = Source {
+    name: "ctl_randu_top",
+    kind: Kind::Control,
+    alphabet: 256,
+    summary: "IBM's RANDU, top byte of each 31-bit output; PractRand's seed 1",
+    caught_by: &["triple_collisions"],
+    open: randu_top,
+};
 
 /// A generator of fixed-width outputs, written as little-endian words.
 trait WordGenerator {
@@ -299,6 +352,20 @@ mod tests {
             })
             .collect();
         assert_eq!(words(RanduTop::new(1), 5), expected);
+    }
+
+    #[test]
+    fn registered_controls_give_practrands_reference_streams() {
+        // `rngaudit dump ctl_java_random --seed 42` must be the stream PractRand was run on.
+        let mut bytes = [0u8; 4];
+        (super::super::find("ctl_java_random").unwrap().open)(42)
+            .fill(&mut bytes)
+            .unwrap();
+        assert_eq!(u32::from_le_bytes(bytes), -1_170_105_035i32 as u32);
+        (super::super::find("ctl_xorshift32").unwrap().open)(2_463_534_242)
+            .fill(&mut bytes)
+            .unwrap();
+        assert_eq!(u32::from_le_bytes(bytes), 723_471_715);
     }
 
     #[test]

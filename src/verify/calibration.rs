@@ -107,6 +107,7 @@ pub static CHACHA20_62: Source = Source {
     kind: Kind::Seeded,
     alphabet: 62,
     summary: "ChaCha20 bytes below 248, mod 62: unbiased symbols over 62 (calibration only)",
+    caught_by: &[],
     open: |seed| {
         Box::new(Uniform62 {
             rng: rand_chacha::ChaCha20Rng::seed_from_u64(seed),
