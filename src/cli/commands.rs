@@ -25,6 +25,9 @@ pub const REPORT_STREAMS: u32 = 100;
 pub const QUICK_STREAMS: u32 = 20;
 /// The longest length at which `report` looks for a control's first failure (2^30 bytes).
 pub const POWER_MAX_BYTES: u64 = 1 << 30;
+/// The longest length the deep battery's power search reads in `report`: PractRand's latest
+/// first failure on these generators is at 32 MiB, and the deep battery's is below 1 MiB.
+pub const DEEP_POWER_MAX_BYTES: u64 = 64 << 20;
 /// The calibration every report carries (`calibration.csv`): the per-test part of a default
 /// `rngaudit calibrate` (1000 streams of chacha20) and 20 mini-reports for the verdict rule.
 /// 2000 MiB in all: 6.5 s of CPU time on the 2-core AMD EPYC VM where `report` was timed
@@ -139,13 +142,27 @@ fn report_command(args: ReportArgs) -> Result<ExitCode> {
     report.command = Some(report::markdown::REGENERATE.to_string());
     publish(&args.out, |staging| {
         let default = power::stream_battery("default")?;
-        let detections = power::detect(
+        let mut detections = power::detect(
             default,
             &power::controls_judged_by(default),
             POWER_MAX_BYTES,
             args.seed,
             args.threads,
         )?;
+        // The sources whose defect only the deep battery sees (the weak generators, MT19937's
+        // linearity), searched with it, beside PractRand's first failures.
+        let deep = power::stream_battery("deep")?;
+        let deep_sources: Vec<_> = rngaudit::source::SOURCES
+            .iter()
+            .filter(|s| !s.caught_by.is_empty() && power::expects_catch(s, deep) == Some(true))
+            .collect();
+        detections.extend(power::detect(
+            deep,
+            &deep_sources,
+            DEEP_POWER_MAX_BYTES,
+            args.seed,
+            args.threads,
+        )?);
         power::write_csv(&detections, staging)?;
         report.appendix.push(power_section(&detections));
         eprintln!("rngaudit: calibrating the battery on chacha20 for calibration.csv");
@@ -248,9 +265,13 @@ fn power_section(detections: &[power::Detection]) -> String {
          One stream per control, read once and judged at every doubling from 2^10 bytes (look k \
          by Holm at α/(k(k+1)), so that looking often keeps false alarms under α); the first \
          length at which the battery says `fail` (as `rngaudit power` prints it; \
-         `detection.csv`). For orientation, PractRand 0.95 catches a 32-bit counter and \
-         RANDU's low byte at 2^10 bytes and 0.51-biased bits at 2^14–2^16.\n\n\
-         | control | fails at | first failing tests |\n| --- | --- | --- |\n",
+         `detection.csv`). The controls the default battery is meant to catch are searched \
+         with it; the weak generators and MT19937, whose defects only the deep battery sees, \
+         with the deep battery (its tests are the ones named), beside PractRand 0.95's first \
+         failure with `-te 1 -tf 2` on the same generator (its reference seed, not this \
+         stream's). For orientation, PractRand 0.95 also catches a 32-bit counter and RANDU's \
+         low byte at 2^10 bytes and 0.51-biased bits at 2^14–2^16.\n\n\
+         | control | fails at | first failing tests | PractRand |\n| --- | --- | --- | --- |\n",
     );
     for detection in detections {
         let at = match (detection.fails_at, detection.log2()) {
@@ -261,11 +282,22 @@ fn power_section(detections: &[power::Detection]) -> String {
                 rngaudit::size::format_size(detection.tested_up_to)
             ),
         };
+        let practrand = match detection.practrand() {
+            Some(run) => match run.fails_at {
+                Some(bytes) => rngaudit::size::format_size(bytes),
+                None => format!(
+                    "no failure up to {}",
+                    rngaudit::size::format_size(run.tested_up_to)
+                ),
+            },
+            None => String::new(),
+        };
         text.push_str(&format!(
-            "| {} | {} | {} |\n",
+            "| {} | {} | {} | {} |\n",
             detection.source,
             at,
-            detection.failing_tests.join(", ")
+            detection.failing_tests.join(", "),
+            practrand
         ));
     }
     text

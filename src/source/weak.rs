@@ -27,7 +27,7 @@ pub const JAVA_RANDOM: Source = Source {
     kind: Kind::Control,
     alphabet: 256,
     summary: "java.util.Random's nextInt(), 32-bit words; PractRand's seed 42 (new Random(42))",
-    caught_by: &["lane_lags"],
+    caught_by: &["lag_differences", "lane_lags"],
     open: java_random,
 };
 
@@ -59,7 +59,7 @@ pub const RANDU_TOP: Source = Source {
     kind: Kind::Control,
     alphabet: 256,
     summary: "IBM's RANDU, top byte of each 31-bit output; PractRand's seed 1",
-    caught_by: &["triple_collisions"],
+    caught_by: &["lag_differences", "triple_collisions"],
     open: randu_top,
 };
 
