@@ -64,7 +64,10 @@ fn json_has_one_object_per_row_with_the_csv_columns() {
         assert!(stderr.contains("python3"), "stderr: {stderr}");
     }
     let battery = document["battery"].as_array().expect("battery is an array");
-    assert_eq!(battery.len(), rngaudit::battery::DEFAULT.len() + 1);
+    assert_eq!(
+        battery.len(),
+        rngaudit::battery::DEFAULT.len() + 1 + rngaudit::battery::DEEP.len()
+    );
     for row in battery {
         assert_eq!(
             keys(row),
