@@ -299,8 +299,8 @@ pub static DEFAULT: &[Test] = &[
     serial_correlation::TEST,
 ];
 
-/// The deep battery (issue #12): tests that need long streams and catch generators that are
-/// linear over GF(2), which the default battery passes.
+/// The deep battery (issue #12): tests that catch what the default battery passes: generators
+/// linear over GF(2), lagged recurrences in bit lanes, power-of-two LCG lattices, planes.
 pub static DEEP: &[Test] = &[
     brank::TEST,
     lane_complexity::TEST,
@@ -326,7 +326,7 @@ pub static BATTERIES: &[Battery] = &[
     },
     Battery {
         name: "deep",
-        summary: "long-stream tests of GF(2) structure: binary matrix rank at growing sizes, linear complexity of bit lanes",
+        summary: "structure the default battery cannot see: GF(2) rank and linear complexity, lagged bit-lane recurrences, power-of-two lattices, byte-triple collisions",
         tests: DEEP,
         consumes: Consumes::Streams,
     },
