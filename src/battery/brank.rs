@@ -520,7 +520,7 @@ fn class_chi_square(
 /// 1 − (1 − P(d ≥ worst))^m, computed so that tiny values keep their digits.
 fn max_deficiency_p(worst: u32, matrices: u64, law: &[f64]) -> f64 {
     let tail: f64 = law.iter().skip(worst as usize).sum();
-    -(matrices as f64 * (-tail).ln_1p()).exp_m1()
+    crate::stats::sidak::sidak(tail, matrices)
 }
 
 /// The exact two-sided p-value of a total deficiency `total` over `matrices` matrices, from

@@ -245,7 +245,7 @@ impl Segment for LagDifferences {
                     .with_label(label);
                 };
                 // Šidák over the measured lags: 1 − (1 − p_min)^m, accurate for tiny p.
-                let combined = -(measured as f64 * (-p).ln_1p()).exp_m1();
+                let combined = crate::stats::sidak::sidak(p, measured);
                 Outcome::measured(TEST.name, chi2, combined)
                     .with_figure("lag_words", lag as f64)
                     .with_figure("samples", samples as f64)

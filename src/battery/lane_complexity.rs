@@ -267,7 +267,7 @@ impl Segment for LaneComplexity {
                     .with_label(label);
                 };
                 // Šidák over the spans tested: 1 − (1 − p_min)^m, kept accurate for tiny p.
-                let p = -(lane.tested as f64 * (-worst.p).ln_1p()).exp_m1();
+                let p = crate::stats::sidak::sidak(worst.p, lane.tested);
                 let deviation = worst.complexity as f64 - (self.span_bits / 2) as f64;
                 Outcome::measured(TEST.name, deviation, p)
                     .with_figure("linear_complexity", worst.complexity as f64)

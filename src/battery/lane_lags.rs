@@ -482,7 +482,7 @@ impl Segment for LaneLags {
                     .with_label(label);
                 };
                 // Šidák over the tests run: 1 − (1 − p_min)^m, kept accurate for tiny p.
-                let p = -(tested as f64 * (-p_min).ln_1p()).exp_m1();
+                let p = crate::stats::sidak::sidak(p_min, tested);
                 let (lag, lag2) = tests[index];
                 Outcome::measured(TEST.name, z, p)
                     .with_figure("lag", lag as f64)

@@ -11,6 +11,7 @@ pub mod holm;
 pub mod kolmogorov;
 pub mod normal;
 pub mod proportion;
+pub mod sidak;
 pub mod uniformity;
 
 /// Clamps a computed tail probability into [0, 1]. A NaN (which only a bug can produce) becomes
