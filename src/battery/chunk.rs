@@ -488,9 +488,53 @@ fn count_symbols(symbols: &[u8]) -> [u32; 256] {
     counts
 }
 
+/// Hands `symbols` to `take` in whole units of `unit` bytes (a word, a block), across chunks:
+/// the bytes of an unfinished unit wait in `pending` (which holds fewer than `unit`) and are
+/// completed by the next symbols. `take` gets one or more whole units at a time, in order.
+pub(crate) fn whole_units(
+    pending: &mut Vec<u8>,
+    symbols: &[u8],
+    unit: usize,
+    mut take: impl FnMut(&[u8]),
+) {
+    let mut rest = symbols;
+    if !pending.is_empty() {
+        let missing = (unit - pending.len()).min(rest.len());
+        pending.extend_from_slice(&rest[..missing]);
+        rest = &rest[missing..];
+        if pending.len() < unit {
+            return;
+        }
+        take(pending);
+        pending.clear();
+    }
+    let whole = rest.len() / unit * unit;
+    if whole > 0 {
+        take(&rest[..whole]);
+    }
+    pending.extend_from_slice(&rest[whole..]);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Units are handed out whole and in order, however the symbols arrive.
+    #[test]
+    fn whole_units_across_pieces() {
+        let symbols: Vec<u8> = (0..=99).collect();
+        for piece in [1usize, 3, 8, 13, 100] {
+            let (mut pending, mut seen) = (Vec::new(), Vec::new());
+            for part in symbols.chunks(piece) {
+                whole_units(&mut pending, part, 8, |units| {
+                    assert_eq!(units.len() % 8, 0);
+                    seen.extend_from_slice(units);
+                });
+            }
+            assert_eq!(seen, symbols[..96], "pieces of {piece}");
+            assert_eq!(pending, symbols[96..]);
+        }
+    }
     use rand::{Rng, SeedableRng};
 
     fn seeded(seed: u64, len: usize) -> Vec<u8> {

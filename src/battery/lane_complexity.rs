@@ -54,6 +54,7 @@
 //! 512 KiB), which is the alignment; at such a position each lane's state is its count of spans
 //! tested and its smallest p-value, and merging takes the smaller (the earlier one on ties).
 
+use super::chunk::whole_units;
 use super::state::{Segment, Segmented};
 use super::{needs_bytes, Chunk, Outcome, Setup, Test};
 
@@ -231,23 +232,13 @@ impl Segment for LaneComplexity {
     }
 
     fn update(&mut self, chunk: &Chunk<'_>) {
-        let mut rest = chunk.symbols();
-        if !self.pending.is_empty() {
-            let take = (8 - self.pending.len()).min(rest.len());
-            self.pending.extend_from_slice(&rest[..take]);
-            rest = &rest[take..];
-            if self.pending.len() < 8 {
-                return;
+        let mut pending = std::mem::take(&mut self.pending);
+        whole_units(&mut pending, chunk.symbols(), 8, |words| {
+            for word in words.chunks_exact(8) {
+                self.word(word.try_into().expect("chunks of 8"));
             }
-            let word: [u8; 8] = self.pending[..].try_into().expect("8 bytes");
-            self.pending.clear();
-            self.word(word);
-        }
-        let mut words = rest.chunks_exact(8);
-        for word in &mut words {
-            self.word(word.try_into().expect("chunks of 8"));
-        }
-        self.pending.extend_from_slice(words.remainder());
+        });
+        self.pending = pending;
     }
 
     fn outcomes(self) -> Vec<Outcome> {

@@ -57,7 +57,7 @@
 //! history and B's front. Bits of a lane's unfinished word are counted when the outcomes are
 //! made; bytes of an unfinished 64-bit word of stream at the end are dropped.
 
-use super::chunk::{dispatch, fast_x86, kernel};
+use super::chunk::{dispatch, fast_x86, kernel, whole_units};
 use super::state::{Segment, Segmented};
 use super::{needs_bytes, Chunk, Outcome, Setup, Test};
 use crate::stats::{binomial, normal};
@@ -434,20 +434,9 @@ impl Segment for LaneLags {
     }
 
     fn update(&mut self, chunk: &Chunk<'_>) {
-        let mut rest = chunk.symbols();
-        if !self.pending.is_empty() {
-            let take = (8 - self.pending.len()).min(rest.len());
-            self.pending.extend_from_slice(&rest[..take]);
-            rest = &rest[take..];
-            if self.pending.len() < 8 {
-                return;
-            }
-            let word = std::mem::take(&mut self.pending);
-            self.words(&word);
-        }
-        let whole = rest.len() / 8 * 8;
-        self.words(&rest[..whole]);
-        self.pending.extend_from_slice(&rest[whole..]);
+        let mut pending = std::mem::take(&mut self.pending);
+        whole_units(&mut pending, chunk.symbols(), 8, |words| self.words(words));
+        self.pending = pending;
     }
 
     fn outcomes(self) -> Vec<Outcome> {

@@ -51,6 +51,7 @@
 //! Cost: two random accesses into the 2 MiB bitmap per triple (set, then clear) and a hash of
 //! the bytes.
 
+use super::chunk::whole_units;
 use super::state::{Segment, Segmented};
 use super::{needs_bytes, Chunk, Outcome, Setup, Test};
 use crate::stats::normal;
@@ -134,25 +135,13 @@ impl Segment for TripleCollisions {
 
     fn update(&mut self, chunk: &Chunk<'_>) {
         let whole = BLOCK_BYTES as usize;
-        let mut rest = chunk.symbols();
-        if !self.pending.is_empty() {
-            let take = (whole - self.pending.len()).min(rest.len());
-            self.pending.extend_from_slice(&rest[..take]);
-            rest = &rest[take..];
-            if self.pending.len() < whole {
-                return;
+        let mut pending = std::mem::take(&mut self.pending);
+        whole_units(&mut pending, chunk.symbols(), whole, |blocks| {
+            for block in blocks.chunks_exact(whole) {
+                self.count(block);
             }
-            let pending = std::mem::take(&mut self.pending);
-            self.count(&pending);
-            // Keep the allocation for the next block.
-            self.pending = pending;
-            self.pending.clear();
-        }
-        let mut blocks = rest.chunks_exact(whole);
-        for block in &mut blocks {
-            self.count(block);
-        }
-        self.pending.extend_from_slice(blocks.remainder());
+        });
+        self.pending = pending;
     }
 
     fn outcomes(self) -> Vec<Outcome> {
