@@ -207,25 +207,28 @@ impl SourceSummary {
 }
 
 /// Whether a skip reason says the stream was too short (rather than that the test does not
-/// apply to the alphabet). Every test of the crate words a shortfall as "needs at least …";
-/// `battery`'s tests hold every default-battery test to that.
+/// apply to the alphabet). Every test of the crate words a shortfall as "needs at least N
+/// symbols|bits …" or "needs N bytes …", a length first; `battery`'s tests hold every test of
+/// the stream batteries to that.
 pub fn lacks_data(reason: &str) -> bool {
-    reason.starts_with("needs at least ")
+    needed_symbols(reason).is_some()
 }
 
 /// The stream length, in symbols (one byte each), that a test skipped for lack of data asks
 /// for, read from its reason ("needs at least 1280 symbols …", "needs at least 100 bits …",
-/// NIST's "needs at least M = 128 bits …"); bits are rounded up to whole bytes, as the bit
-/// tests read bytes. `None` when the reason names no length.
+/// NIST's "needs at least M = 128 bits …", the deep tests' "needs 5128 bytes for …"); bits are
+/// rounded up to whole bytes, as the bit tests read bytes. `None` when the reason names no
+/// length.
 pub fn needed_symbols(reason: &str) -> Option<u64> {
-    let rest = reason.strip_prefix("needs at least ")?;
+    let rest = reason.strip_prefix("needs ")?;
+    let rest = rest.strip_prefix("at least ").unwrap_or(rest);
     let rest = rest.strip_prefix("M = ").unwrap_or(rest);
     let digits_end = rest.find(|c: char| !c.is_ascii_digit())?;
     let amount: u64 = rest[..digits_end].parse().ok()?;
     let unit = rest[digits_end..].trim_start();
     if unit.starts_with("bit") {
         Some(amount.div_ceil(8))
-    } else if unit.starts_with("symbol") {
+    } else if unit.starts_with("symbol") || unit.starts_with("byte") {
         Some(amount)
     } else {
         None
@@ -580,7 +583,13 @@ mod tests {
             ("needs at least 128 bits, got 0", Some(16)),
             ("needs at least M = 128 bits, got 64", Some(16)),
             ("needs at least 1 bit, got 0", Some(1)),
+            (
+                "needs 5128 bytes for 1280 second differences of 32-bit words",
+                Some(5128),
+            ),
+            ("needs 128 bytes for one 32x32 matrix, got 10", Some(128)),
             ("needs an alphabet of at least 2 symbols", None),
+            ("needs bytes", None),
             ("not applicable", None),
         ];
         for (reason, want) in cases {
@@ -590,17 +599,17 @@ mod tests {
     }
 
     #[test]
-    fn every_default_test_words_a_shortfall_so_that_it_is_recognised() {
+    fn every_stream_test_words_a_shortfall_so_that_it_is_recognised() {
         // The reports tell "too short" from "does not apply" by the wording of the skip reason;
         // a test that words a shortfall differently would be taken for one that does not apply,
         // and data it never tested could be called a pass.
-        for test in crate::battery::DEFAULT {
+        for test in crate::battery::DEFAULT.iter().chain(crate::battery::DEEP) {
             for alphabet in [256u16, 62] {
                 if let Err(reason) = (test.applies_to)(alphabet) {
                     assert!(!lacks_data(&reason), "{}: {reason}", test.name);
                     continue;
                 }
-                for length in [0usize, 1, 12, 99] {
+                for length in [0usize, 1, 12, 99, 3000] {
                     let symbols: Vec<u8> = (0..length).map(|i| (i % 62) as u8).collect();
                     for outcome in crate::battery::run_chunked(test, alphabet, &symbols, 7) {
                         if let Err(reason) = &outcome.result {
