@@ -141,7 +141,7 @@ fn short_input_is_analysed_and_each_test_says_what_it_needs() {
         );
     }
     // 1000 bytes: enough for the bit tests, not for frequency (1280) or serial (327,680).
-    let (document, _) = file_json(&[], dump("chacha20", 1, "1000"));
+    let (document, _) = file_json(&["--battery", "default"], dump("chacha20", 1, "1000"));
     let verdict = |name: &str| {
         document["summary"]
             .as_array()
@@ -435,7 +435,10 @@ fn a_full_disk_is_one_line_and_leaves_no_temporaries() {
 #[test]
 fn stdin_that_ends_early_is_analysed_as_far_as_it_goes() {
     // 150 KiB where 1 MiB was asked for: analysed, serial (which needs 320 KiB) skipped.
-    let (document, _) = file_json(&["--bytes", "1M"], dump("chacha20", 4, "150K"));
+    let (document, _) = file_json(
+        &["--bytes", "1M", "--battery", "default"],
+        dump("chacha20", 4, "150K"),
+    );
     assert_eq!(document["bytes"], 150 * 1024);
     let serial = document["summary"]
         .as_array()
@@ -447,7 +450,7 @@ fn stdin_that_ends_early_is_analysed_as_far_as_it_goes() {
     assert!(serial["skip_reason"].as_str().unwrap().contains("327680"));
     // Four 256 KiB segments asked for, 300 KiB given: one whole segment and a short one.
     let (document, _) = file_json(
-        &["--bytes", "1M", "--streams", "4"],
+        &["--bytes", "1M", "--streams", "4", "--battery", "default"],
         dump("chacha20", 4, "300K"),
     );
     assert_eq!(document["bytes_analysed"], 300 * 1024);

@@ -474,7 +474,10 @@ fn verdict_line<'a>(stdout: &'a str, name: &str) -> &'a str {
 fn a_failing_single_stream_shows_its_p_values() {
     // 512 KiB: long enough for every test of the default battery (serial needs 320 KiB). The
     // doublings fail from 2 KiB on; --keep-going reads on to the end all the same.
-    let (stdout, _, code) = file_terminal(dump("ctl_bias52", "3", "512K"), &["--keep-going"]);
+    let (stdout, _, code) = file_terminal(
+        dump("ctl_bias52", "3", "512K"),
+        &["--keep-going", "--battery", "default"],
+    );
     assert_eq!(code, 1, "{stdout}");
     assert!(stdout.starts_with("length= 2^10 bytes (1K): "), "{stdout}");
     assert!(
@@ -508,7 +511,7 @@ fn a_failing_single_stream_shows_its_p_values() {
 #[test]
 fn a_hundred_bytes_are_not_called_a_pass_and_skips_say_why() {
     let input = dump("chacha20", "1", "100");
-    let (stdout, _, code) = file_terminal(input.clone(), &[]);
+    let (stdout, _, code) = file_terminal(input.clone(), &["--battery", "default"]);
     // Four tests ran and passed; three need more data. That is reported, with exit 0, but
     // never as a pass.
     assert_eq!(code, 0, "{stdout}");
@@ -529,7 +532,7 @@ fn a_hundred_bytes_are_not_called_a_pass_and_skips_say_why() {
         assert!(skipped.contains(reason), "{reason} missing: {stdout}");
     }
     let json = rngaudit()
-        .args(["file", "-", "--json"])
+        .args(["file", "-", "--json", "--battery", "default"])
         .write_stdin(input)
         .output()
         .unwrap();
@@ -539,7 +542,8 @@ fn a_hundred_bytes_are_not_called_a_pass_and_skips_say_why() {
 
 #[test]
 fn input_too_short_for_any_test_is_exit_2_with_one_line() {
-    let (stdout, stderr, code) = file_terminal(dump("chacha20", "1", "10"), &[]);
+    let (stdout, stderr, code) =
+        file_terminal(dump("chacha20", "1", "10"), &["--battery", "default"]);
     assert_eq!(code, 2, "{stdout}{stderr}");
     assert_eq!(
         stderr.trim_end(),
@@ -550,6 +554,16 @@ fn input_too_short_for_any_test_is_exit_2_with_one_line() {
         stdout.contains("  monobit: needs at least 100 bits, got 80\n"),
         "{stdout}"
     );
+    // The deep battery (file's default) words its shortfalls as "needs N bytes": the same line.
+    let (stdout, stderr, code) = file_terminal(dump("chacha20", "1", "10"), &[]);
+    assert_eq!(code, 2, "{stdout}{stderr}");
+    assert!(
+        stderr
+            .trim_end()
+            .starts_with("rngaudit: stdin: too short to test: 10 bytes; the shortest test ("),
+        "{stderr}"
+    );
+    assert!(!stdout.contains("pass"), "{stdout}");
     // The same for built-in sources: no stream long enough for any test.
     let output = rngaudit()
         .args(["run", "pcg32", "--bytes", "10", "--streams", "2"])
@@ -1031,12 +1045,20 @@ fn power_with_the_deep_battery_catches_xorshift32_beside_practrand() {
     let csv = std::fs::read_to_string(dir.path().join("detection.csv")).unwrap();
     let row: Vec<&str> = csv.lines().nth(1).unwrap().split(',').collect();
     assert_eq!(row[0], "ctl_xorshift32");
-    let fails_at: u64 = row[1].parse().unwrap();
+    assert_eq!(row[1], "deep");
+    let fails_at: u64 = row[2].parse().unwrap();
     assert!(fails_at <= 16 * 1024, "{csv}");
-    assert_eq!(row[4], "8192");
-    // With the default battery a weak control is shown not caught, and that is no failure.
+    assert_eq!(row[6], "8192");
+    // With the quick battery a weak control is shown not caught, and that is no failure.
     let output = rngaudit()
-        .args(["power", "ctl_java_random", "--max", "64K"])
+        .args([
+            "power",
+            "ctl_java_random",
+            "--max",
+            "64K",
+            "--battery",
+            "default",
+        ])
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&output.stdout);

@@ -83,9 +83,11 @@ pub struct FileArgs {
     /// How the input encodes bits.
     #[arg(long, value_enum, default_value = "bin")]
     pub input_format: InputFormatArg,
-    /// The battery to run: default, nist, deep (long-stream GF(2) tests) or ent. `ent` prints
-    /// ENT's five figures, not a verdict: its exit status is 0 whenever the input could be read.
-    #[arg(long, default_value = "default")]
+    /// The battery to run: deep (the default: GF(2) rank and linear complexity, bit-lane
+    /// recurrences, lattices, Hamming weights), default (the quick battery of byte and bit
+    /// frequencies, runs and correlation), nist, or ent. `ent` prints ENT's five figures, not a
+    /// verdict: its exit status is 0 whenever the input could be read.
+    #[arg(long, default_value = "deep")]
     pub battery: String,
     /// Comma-separated tests of the battery (default: all).
     #[arg(long)]
@@ -200,8 +202,9 @@ pub struct CalibrateArgs {
 pub struct PowerArgs {
     /// Sources to search (default: every control); a file, or - for stdin, searches that input.
     pub sources: Vec<String>,
-    /// The battery to search with: one of stream tests (default, deep).
-    #[arg(long, default_value = "default")]
+    /// The battery to search with: one of stream tests, deep (the default) or default (the
+    /// quick battery).
+    #[arg(long, default_value = "deep")]
     pub battery: String,
     /// The longest length tried, rounded down to a power of two.
     #[arg(long, default_value = "1G", value_parser = parse_size_arg, allow_hyphen_values = true)]

@@ -6,7 +6,7 @@ use super::args::{Cli, Command, DumpArgs, ReportArgs, RunArgs};
 use super::execute::{configure, execute, exit_code, LookLines};
 use super::formats::Outputs;
 use super::output::{prepare_dir, print_stdout};
-use super::status::EXIT_OK;
+use super::status::{EXIT_OK, EXIT_STATISTICAL_FAILURE};
 use anyhow::{Context, Result};
 use rngaudit::battery::{self, Consumes};
 use rngaudit::bench;
@@ -140,6 +140,7 @@ fn report_command(args: ReportArgs) -> Result<ExitCode> {
     prepare_dir(&args.out)?;
     let mut report = execute(audit, LookLines::Quiet)?;
     report.command = Some(report::markdown::REGENERATE.to_string());
+    let mut deep_as_expected = true;
     publish(&args.out, |staging| {
         let default = power::stream_battery("default")?;
         let mut detections = power::detect(
@@ -149,22 +150,36 @@ fn report_command(args: ReportArgs) -> Result<ExitCode> {
             args.seed,
             args.threads,
         )?;
-        // The sources whose defect only the deep battery sees (the weak generators, MT19937's
-        // linearity), searched with it, beside PractRand's first failures.
+        // Every built-in source through the deep battery: its verdict and, for what it
+        // catches, the first length, beside PractRand's first failures.
         let deep = power::stream_battery("deep")?;
-        let deep_sources: Vec<_> = rngaudit::source::SOURCES
-            .iter()
-            .filter(|s| !s.caught_by.is_empty() && power::expects_catch(s, deep) == Some(true))
-            .collect();
-        detections.extend(power::detect(
+        let every_source: Vec<_> = rngaudit::source::SOURCES.iter().collect();
+        eprintln!(
+            "rngaudit: searching every source with the deep battery, up to {}",
+            rngaudit::size::format_size(DEEP_POWER_MAX_BYTES)
+        );
+        let judgements = power::judge(
             deep,
-            &deep_sources,
+            &every_source,
             DEEP_POWER_MAX_BYTES,
             args.seed,
             args.threads,
-        )?);
+        )?;
+        // The power section shows where what must be caught was caught; detection.csv has
+        // every search, the sound generators' included.
+        let mut caught_rows = detections.clone();
+        caught_rows.extend(
+            judgements
+                .iter()
+                .filter(|j| j.expected == power::Expectation::Caught)
+                .filter_map(|j| j.detection.clone()),
+        );
+        detections.extend(judgements.iter().filter_map(|j| j.detection.clone()));
+        power::write_verdicts_csv(&judgements, staging)?;
+        deep_as_expected = judgements.iter().all(power::Judgement::as_expected);
         power::write_csv(&detections, staging)?;
-        report.appendix.push(power_section(&detections));
+        report.appendix.push(power_section(&caught_rows));
+        report.appendix.push(deep_section(&judgements));
         eprintln!("rngaudit: calibrating the battery on chacha20 for calibration.csv");
         let (streams, reports) = if args.quick {
             (QUICK_CALIBRATION_STREAMS, QUICK_CALIBRATION_REPORTS)
@@ -202,6 +217,13 @@ fn report_command(args: ReportArgs) -> Result<ExitCode> {
     })?;
     print_stdout(&report::terminal::render(&report))?;
     eprintln!("rngaudit: reports written to {}", args.out.display());
+    if !deep_as_expected {
+        eprintln!(
+            "rngaudit: a source did not come out of the deep battery as expected ({})",
+            power::VERDICTS_FILE
+        );
+        return Ok(ExitCode::from(EXIT_STATISTICAL_FAILURE));
+    }
     Ok(exit_code(&report))
 }
 
@@ -298,6 +320,66 @@ fn power_section(detections: &[power::Detection]) -> String {
             at,
             detection.failing_tests.join(", "),
             practrand
+        ));
+    }
+    text
+}
+
+/// `reports/README.md`'s section on the deep battery: every built-in source's verdict, where it
+/// was first caught, and PractRand's first failure beside it (`deep_verdicts.csv`).
+fn deep_section(judgements: &[power::Judgement]) -> String {
+    let mut text = format!(
+        "## The deep battery on every source\n\n\
+         One stream per source, read once up to {} and judged at every doubling from 2^10 \
+         bytes, stopping at the first failing look (`rngaudit power --battery deep SOURCE`; \
+         `deep_verdicts.csv`). Controls must be caught; sound generators must pass. MT19937 is \
+         expected to fail its linearity test (lane_complexity) and pass the others, which are \
+         searched on their own: the README's warning that it is predictable, made measurable. \
+         A pass means only that these tests found nothing at this length.\n\n\
+         | source | expected | fails at | first failing tests | PractRand | verdict |\n\
+         | --- | --- | --- | --- | --- | --- |\n",
+        rngaudit::size::format_size(DEEP_POWER_MAX_BYTES)
+    );
+    for judgement in judgements {
+        let expected = match &judgement.expected {
+            power::Expectation::Caught => "fail",
+            power::Expectation::Passes => "pass",
+            power::Expectation::NotJudged(_) => "-",
+        };
+        let (at, tests) = match &judgement.detection {
+            Some(d) => match d.fails_at {
+                Some(bytes) => (
+                    rngaudit::size::format_size(bytes),
+                    d.failing_tests.join(", "),
+                ),
+                None => (
+                    format!("> {}", rngaudit::size::format_size(d.tested_up_to)),
+                    String::new(),
+                ),
+            },
+            None => (String::new(), String::new()),
+        };
+        let mut verdict = judgement.verdict_text();
+        if let Some(rest) = &judgement.rest {
+            verdict.push_str(&match rest.fails_at {
+                Some(bytes) => format!(
+                    "; its other tests fail at {}",
+                    rngaudit::size::format_size(bytes)
+                ),
+                None => format!(
+                    "; passes the other tests to {}",
+                    rngaudit::size::format_size(rest.tested_up_to)
+                ),
+            });
+        }
+        let practrand =
+            power::practrand(judgement.source).map_or_else(String::new, |run| match run.fails_at {
+                Some(bytes) => rngaudit::size::format_size(bytes),
+                None => format!("> {}", rngaudit::size::format_size(run.tested_up_to)),
+            });
+        text.push_str(&format!(
+            "| {} | {expected} | {at} | {tests} | {practrand} | {verdict} |\n",
+            judgement.source
         ));
     }
     text

@@ -33,13 +33,33 @@ pub const DETECTION_FILE: &str = "detection.csv";
 /// `practrand_fails_at_bytes` is PractRand's first failure ([`PRACTRAND`]): empty where it was
 /// not measured, `>N` where it did not fail up to N bytes; `ratio_to_practrand` is
 /// `fails_at_bytes / practrand_fails_at_bytes` where both failed.
-pub const DETECTION_HEADER: [&str; 6] = [
+pub const DETECTION_HEADER: [&str; 8] = [
     "source",
+    "battery",
     "fails_at_bytes",
     "log2",
     "first_failing_tests",
+    "tested_up_to_bytes",
     "practrand_fails_at_bytes",
     "ratio_to_practrand",
+];
+
+/// File name of the per-source verdicts of one battery ([`judge`]), inside the output directory.
+pub const VERDICTS_FILE: &str = "deep_verdicts.csv";
+/// Columns of [`VERDICTS_FILE`]: what was expected (`caught`, `passes`, `not_judged`), the
+/// verdict as [`Judgement::verdict_text`] prints it, where the source was first caught (empty
+/// if not), and for a sound generator with a known defect, where its other tests first failed
+/// (empty if never, up to `tested_up_to_bytes`).
+pub const VERDICTS_HEADER: [&str; 9] = [
+    "source",
+    "battery",
+    "expected",
+    "as_expected",
+    "verdict",
+    "fails_at_bytes",
+    "first_failing_tests",
+    "tested_up_to_bytes",
+    "other_tests_fail_at_bytes",
 ];
 
 /// PractRand 0.95's first failure on a built-in source, `RNG_test stdin -te 1 -tf 2` (its most
@@ -101,6 +121,8 @@ pub fn practrand(source: &str) -> Option<&'static PractRandRun> {
 pub struct Detection {
     /// The source's name (or the input's: a path, `stdin`).
     pub source: String,
+    /// The battery searched with.
+    pub battery: &'static str,
     /// The shortest power-of-two length at which the battery said `fail`; `None` if it never
     /// did up to `tested_up_to`.
     pub fails_at: Option<u64>,
@@ -211,6 +233,140 @@ pub fn detect(
     pool.install(|| sources.par_iter().map(|s| search_one(s, 1)).collect())
 }
 
+/// What a battery is expected to do with a built-in source ([`expects_catch`], per test).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Expectation {
+    /// Caught within the search: a control, or a source whose catching tests are in the battery.
+    Caught,
+    /// Not caught: a sound generator.
+    Passes,
+    /// Nothing is expected: the battery holds none of a weak control's catching tests, or none
+    /// of its tests reads the source's alphabet. The reason says which.
+    NotJudged(String),
+}
+
+/// One built-in source searched with a battery ([`judge`]): what was expected, what was found,
+/// and whether the two agree.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Judgement {
+    /// The source's name.
+    pub source: &'static str,
+    /// What the battery was expected to do with it.
+    pub expected: Expectation,
+    /// Where it was first caught; `None` when it was not searched ([`Expectation::NotJudged`]).
+    pub detection: Option<Detection>,
+    /// For a sound generator with a known defect (MT19937's linearity), the battery's other
+    /// tests searched on their own: their first failure, which must not exist.
+    pub rest: Option<Detection>,
+}
+
+impl Judgement {
+    /// Whether the source came out as expected: caught when it should be (by one of its
+    /// catching tests, if it lists them), not caught when it should pass, and, for a sound
+    /// generator with a known defect, caught only there.
+    pub fn as_expected(&self) -> bool {
+        let caught = self.detection.as_ref().map(|d| d.fails_at.is_some());
+        let rest_clean = self.rest.as_ref().is_none_or(|d| d.fails_at.is_none());
+        match self.expected {
+            Expectation::Caught => caught == Some(true) && rest_clean,
+            Expectation::Passes => caught == Some(false),
+            Expectation::NotJudged(_) => true,
+        }
+    }
+
+    /// The verdict as reports print it: `caught as expected`, `passed as expected`,
+    /// `NOT CAUGHT`, `FAILED`, or `not judged: ...`.
+    pub fn verdict_text(&self) -> String {
+        match (&self.expected, self.as_expected()) {
+            (Expectation::NotJudged(reason), _) => format!("not judged: {reason}"),
+            (Expectation::Caught, true) => "caught, as expected".to_string(),
+            (Expectation::Passes, true) => "passed, as expected".to_string(),
+            (Expectation::Caught, false) => match &self.rest {
+                Some(rest) if rest.fails_at.is_some() => "FAILED tests it should pass".to_string(),
+                _ => "NOT CAUGHT".to_string(),
+            },
+            (Expectation::Passes, false) => "FAILED".to_string(),
+        }
+    }
+}
+
+/// Searches every one of `sources` with `battery` as [`detect`] does, and sets what was found
+/// beside what was expected: the deep battery's verdict on every built-in source, which
+/// `report` publishes. A sound generator that lists the tests catching it (MT19937) is also
+/// searched with the battery's other tests, which it must pass up to `max_bytes`.
+pub fn judge(
+    battery: &'static Battery,
+    sources: &[&'static Source],
+    max_bytes: u64,
+    master_seed: u64,
+    threads: usize,
+) -> Result<Vec<Judgement>, Error> {
+    let expected: Vec<Expectation> = sources
+        .iter()
+        .map(|source| expectation(source, battery))
+        .collect();
+    let searched: Vec<&'static Source> = sources
+        .iter()
+        .zip(&expected)
+        .filter(|(_, e)| !matches!(e, Expectation::NotJudged(_)))
+        .map(|(s, _)| *s)
+        .collect();
+    let mut found = detect(battery, &searched, max_bytes, master_seed, threads)?.into_iter();
+    let mut judgements = Vec::with_capacity(sources.len());
+    for (source, expected) in sources.iter().zip(expected) {
+        let detection = match expected {
+            Expectation::NotJudged(_) => None,
+            _ => found.next(),
+        };
+        let rest = if source.kind != Kind::Control && !source.caught_by.is_empty() {
+            let others: Vec<&'static Test> = battery
+                .tests
+                .iter()
+                .filter(|t| !source.caught_by.contains(&t.name))
+                .collect();
+            let seed = stream_seed(master_seed, source.name, 0);
+            let mut stream = (source.open)(seed);
+            Some(search_with(
+                (battery.name, &others),
+                stream.as_mut(),
+                (source.name, source.kind, source.alphabet),
+                max_bytes,
+                threads,
+            )?)
+        } else {
+            None
+        };
+        judgements.push(Judgement {
+            source: source.name,
+            expected,
+            detection,
+            rest,
+        });
+    }
+    Ok(judgements)
+}
+
+/// What `battery` is expected to do with `source`: [`expects_catch`], and not judged where no
+/// test of the battery reads the source's alphabet.
+fn expectation(source: &Source, battery: &Battery) -> Expectation {
+    let refusals: Vec<String> = battery
+        .tests
+        .iter()
+        .filter_map(|t| (t.applies_to)(source.alphabet).err())
+        .collect();
+    if refusals.len() == battery.tests.len() {
+        if let Some(reason) = refusals.into_iter().next() {
+            return Expectation::NotJudged(format!("no test of the battery applies: it {reason}"));
+        }
+    }
+    match expects_catch(source, battery) {
+        Some(true) => Expectation::Caught,
+        Some(false) => Expectation::Passes,
+        None => Expectation::NotJudged(format!("needs {}", source.caught_by.join(" or "))),
+    }
+}
+
 /// The largest power of two up to `max_bytes`, which must reach the first checkpoint.
 fn checked_max(max_bytes: u64) -> Result<u64, Error> {
     match log2_floor(max_bytes) {
@@ -232,12 +388,23 @@ fn checked_max(max_bytes: u64) -> Result<u64, Error> {
 pub fn search(
     battery: &'static Battery,
     stream: &mut dyn SymbolStream,
+    source: (&str, Kind, u16),
+    max_bytes: u64,
+    threads: usize,
+) -> Result<Detection, Error> {
+    let tests: Vec<&'static Test> = battery.tests.iter().collect();
+    search_with((battery.name, &tests), stream, source, max_bytes, threads)
+}
+
+/// [`search`] with a list of tests rather than a whole battery.
+fn search_with(
+    (battery, tests): (&'static str, &[&'static Test]),
+    stream: &mut dyn SymbolStream,
     (name, kind, alphabet): (&str, Kind, u16),
     max_bytes: u64,
     threads: usize,
 ) -> Result<Detection, Error> {
     let max_bytes = checked_max(max_bytes)?;
-    let tests: Vec<&'static Test> = battery.tests.iter().collect();
     let mut plan = LookPlan {
         keep_going: false,
         callback: None,
@@ -248,7 +415,7 @@ pub fn search(
         stream,
         (name, kind),
         max_bytes,
-        &tests,
+        tests,
         &Setup::new(alphabet, None),
         &mut plan,
     )?;
@@ -257,6 +424,7 @@ pub fn search(
     let first_fail = doublings().find(|look| look.verdict == Verdict::Fail);
     Ok(Detection {
         source: name.to_string(),
+        battery,
         fails_at: first_fail.map(|look| look.bytes),
         failing_tests: first_fail
             .map(|look| {
@@ -397,12 +565,51 @@ pub fn write_csv(detections: &[Detection], dir: &Path) -> Result<(), Error> {
                 });
             csv.write_record([
                 d.source.clone(),
+                d.battery.to_string(),
                 d.fails_at.map(|b| b.to_string()).unwrap_or_default(),
                 d.log2().map(|l| l.to_string()).unwrap_or_default(),
                 d.failing_tests.join(";"),
+                d.tested_up_to.to_string(),
                 practrand,
                 d.ratio_to_practrand()
                     .map(|r| r.to_string())
+                    .unwrap_or_default(),
+            ])?;
+        }
+        csv.flush()
+    })
+}
+
+/// Writes [`VERDICTS_FILE`] into `dir` through a temporary file renamed into place.
+pub fn write_verdicts_csv(judgements: &[Judgement], dir: &Path) -> Result<(), Error> {
+    write_atomically(&dir.join(VERDICTS_FILE), |out| {
+        let mut csv = ::csv::WriterBuilder::new()
+            .has_headers(false)
+            .terminator(::csv::Terminator::Any(b'\n'))
+            .from_writer(out);
+        csv.write_record(VERDICTS_HEADER)?;
+        for j in judgements {
+            let expected = match j.expected {
+                Expectation::Caught => "caught",
+                Expectation::Passes => "passes",
+                Expectation::NotJudged(_) => "not_judged",
+            };
+            let d = j.detection.as_ref();
+            csv.write_record([
+                j.source.to_string(),
+                d.map_or("", |d| d.battery).to_string(),
+                expected.to_string(),
+                j.as_expected().to_string(),
+                j.verdict_text(),
+                d.and_then(|d| d.fails_at)
+                    .map(|b| b.to_string())
+                    .unwrap_or_default(),
+                d.map(|d| d.failing_tests.join(";")).unwrap_or_default(),
+                d.map(|d| d.tested_up_to.to_string()).unwrap_or_default(),
+                j.rest
+                    .as_ref()
+                    .and_then(|r| r.fails_at)
+                    .map(|b| b.to_string())
                     .unwrap_or_default(),
             ])?;
         }
@@ -466,12 +673,14 @@ mod tests {
         let rows = [
             Detection {
                 source: "a".to_string(),
+                battery: "default",
                 fails_at: Some(4096),
                 failing_tests: vec!["frequency".into(), "runs".into()],
                 tested_up_to: 4096,
             },
             Detection {
                 source: "b".to_string(),
+                battery: "default",
                 fails_at: None,
                 failing_tests: Vec::new(),
                 tested_up_to: 1 << 30,
@@ -488,8 +697,9 @@ mod tests {
         let text = std::fs::read_to_string(dir.path().join(DETECTION_FILE)).unwrap();
         assert_eq!(
             text,
-            "source,fails_at_bytes,log2,first_failing_tests,practrand_fails_at_bytes,\
-             ratio_to_practrand\na,4096,12,frequency;runs,,\nb,,,,,\n"
+            "source,battery,fails_at_bytes,log2,first_failing_tests,tested_up_to_bytes,\
+             practrand_fails_at_bytes,ratio_to_practrand\n\
+             a,default,4096,12,frequency;runs,4096,,\nb,default,,,,1073741824,,\n"
         );
     }
 
@@ -498,6 +708,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let row = |source: &str, fails_at: Option<u64>| Detection {
             source: source.to_string(),
+            battery: "deep",
             fails_at,
             failing_tests: fails_at.map_or_else(Vec::new, |_| vec!["brank".into()]),
             tested_up_to: fails_at.unwrap_or(1 << 20),
@@ -518,10 +729,10 @@ mod tests {
         assert_eq!(
             lines,
             [
-                "ctl_xorshift32,16384,14,brank,8192,2",
-                "mt19937,1048576,20,brank,>1073741824,",
-                "ctl_java_random,,,,524288,",
-                "chacha20,,,,,",
+                "ctl_xorshift32,deep,16384,14,brank,16384,8192,2",
+                "mt19937,deep,1048576,20,brank,1048576,>1073741824,",
+                "ctl_java_random,deep,,,,1048576,524288,",
+                "chacha20,deep,,,,1048576,,",
             ]
         );
         let table = render(&rows);
@@ -547,6 +758,61 @@ mod tests {
         for run in PRACTRAND {
             assert!(crate::source::find(run.source).is_ok(), "{}", run.source);
         }
+    }
+
+    #[test]
+    fn judgements_set_what_was_found_beside_what_was_expected() {
+        let deep = stream_battery("deep").unwrap();
+        let names = ["chacha20", "mt19937", "ctl_xorshift32", "choice62"];
+        let sources: Vec<&'static Source> = names
+            .iter()
+            .map(|n| crate::source::find(n).unwrap())
+            .collect();
+        let judged = judge(deep, &sources, 1 << 20, 0, 0).unwrap();
+        let by_name = |name: &str| judged.iter().find(|j| j.source == name).unwrap();
+        let chacha = by_name("chacha20");
+        assert_eq!(chacha.expected, Expectation::Passes);
+        assert!(chacha.as_expected(), "{chacha:?}");
+        assert_eq!(chacha.verdict_text(), "passed, as expected");
+        // MT19937: caught by its linearity test, and its other tests searched on their own.
+        let mt = by_name("mt19937");
+        assert_eq!(mt.expected, Expectation::Caught);
+        let caught = mt.detection.as_ref().unwrap();
+        assert!(caught.fails_at.is_some_and(|at| at <= 1 << 20), "{mt:?}");
+        assert!(caught
+            .failing_tests
+            .iter()
+            .all(|t| t.starts_with("lane_complexity")));
+        let rest = mt.rest.as_ref().unwrap();
+        assert_eq!(rest.fails_at, None, "{mt:?}");
+        assert_eq!(rest.tested_up_to, 1 << 20);
+        assert!(mt.as_expected());
+        assert!(by_name("ctl_xorshift32").as_expected());
+        assert!(by_name("ctl_xorshift32").rest.is_none());
+        // No deep test reads 62 symbols: not judged, not searched.
+        let choice = by_name("choice62");
+        assert!(matches!(&choice.expected, Expectation::NotJudged(r) if r.contains("bits")));
+        assert!(choice.detection.is_none() && choice.as_expected());
+        let dir = tempfile::tempdir().unwrap();
+        write_verdicts_csv(&judged, dir.path()).unwrap();
+        let text = std::fs::read_to_string(dir.path().join(VERDICTS_FILE)).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], VERDICTS_HEADER.join(","));
+        assert_eq!(lines.len(), 1 + names.len());
+        assert!(lines[1].starts_with("chacha20,deep,passes,true,"), "{text}");
+        assert!(lines[4].starts_with("choice62,,not_judged,true,"), "{text}");
+        // A sound generator that fails is not as expected.
+        let failed = Judgement {
+            source: "chacha20",
+            expected: Expectation::Passes,
+            detection: Some(Detection {
+                fails_at: Some(1024),
+                ..chacha.detection.clone().unwrap()
+            }),
+            rest: None,
+        };
+        assert!(!failed.as_expected());
+        assert_eq!(failed.verdict_text(), "FAILED");
     }
 
     #[test]
