@@ -70,6 +70,7 @@ pub struct Audit {
     battery: String,
     tests: Option<Vec<String>>,
     params: Params,
+    word: Option<u32>,
     bytes: Option<u64>,
     streams: Option<u32>,
     seed: u64,
@@ -131,6 +132,7 @@ impl Audit {
             battery: "default".to_string(),
             tests: None,
             params: Params::default(),
+            word: None,
             bytes: None,
             streams: None,
             seed: 0,
@@ -229,6 +231,14 @@ impl Audit {
     /// no selected test reads is an error when the audit runs.
     pub fn param(mut self, key: &str, value: u64) -> Self {
         self.params.0.insert(key.to_string(), value);
+        self
+    }
+
+    /// Narrows the tests that read words (bit lanes, word differences) to words of `bits` bits:
+    /// 8, 16, 32 or 64 (`--word`); by default every size is tried. Another value is an error
+    /// when the audit runs.
+    pub fn word(mut self, bits: u32) -> Self {
+        self.word = Some(bits);
         self
     }
 
@@ -372,6 +382,9 @@ impl Audit {
             None => battery.tests.iter().collect(),
             Some(names) => battery::select_names(battery, names.iter().map(String::as_str))?,
         };
+        if let Some(bits) = self.word {
+            self.params.set_word_bits(bits)?;
+        }
         self.params.check(&tests)?;
         let progress = self.progress.take().unwrap_or_else(|| Box::new(|_| {}));
         // Only what is read forward can be stopped early and still reported: a reader, or one

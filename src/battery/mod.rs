@@ -144,9 +144,34 @@ impl Params {
         Ok((key.trim().to_string(), value))
     }
 
+    /// The word size `--word` narrows the word-reading tests to (8, 16, 32 or 64 bits), if it
+    /// was given: PractRand tries every word size, as these tests do by default, so that a user
+    /// piping a generator in need not know its word size; one who does narrows the search (and
+    /// the multiple-testing correction with it).
+    pub fn word_bits(&self) -> Option<u32> {
+        self.0.get(WORD_KEY).map(|&bits| bits as u32)
+    }
+
+    /// Whether tests try words of `bits` bits: every size unless `--word` narrowed them.
+    pub fn tries_word(&self, bits: u32) -> bool {
+        self.word_bits().is_none_or(|only| only == bits)
+    }
+
+    /// Narrows the word-reading tests to words of `bits` bits (8, 16, 32 or 64).
+    pub fn set_word_bits(&mut self, bits: u32) -> Result<(), Error> {
+        if !WORD_SIZES.contains(&bits) {
+            return Err(Error::InvalidSetting {
+                setting: "word",
+                reason: format!("must be one of 8, 16, 32, 64 (bits), not {bits}"),
+            });
+        }
+        self.0.insert(WORD_KEY.to_string(), u64::from(bits));
+        Ok(())
+    }
+
     /// Rejects keys that no selected test reads.
     pub fn check(&self, tests: &[&Test]) -> Result<(), Error> {
-        for key in self.0.keys() {
+        for key in self.0.keys().filter(|key| *key != WORD_KEY) {
             let known = tests
                 .iter()
                 .any(|t| t.params.iter().any(|p| key == &format!("{}.{}", t.name, p)));
@@ -159,6 +184,27 @@ impl Params {
         }
         Ok(())
     }
+}
+
+/// The word sizes, in bits, that `--word` may narrow the tests to.
+pub const WORD_SIZES: [u32; 4] = [8, 16, 32, 64];
+
+/// Where [`Params`] keeps `--word`: a key without a dot, so that no `--param TEST.NAME=VALUE`
+/// can set it, and carried with the parameters into every setup, merge check and saved state.
+const WORD_KEY: &str = "word";
+
+/// The outcome a word-size lane gives when `--word` leaves it out: skipped with the reason,
+/// which is not a lack of data, so the report counts it as not applicable.
+pub fn word_not_tried(test: &'static str, label: &str, bits: u32, params: &Params) -> Outcome {
+    Outcome::skipped(
+        test,
+        format!(
+            "not tried: --word {} narrows the tests to {}-bit words, this lane reads {bits}-bit ones",
+            params.word_bits().unwrap_or(bits),
+            params.word_bits().unwrap_or(bits)
+        ),
+    )
+    .with_label(label)
 }
 
 /// What a test knows about the stream it is started on.
@@ -466,6 +512,22 @@ mod tests {
 
     fn all_tests() -> impl Iterator<Item = &'static Test> {
         BATTERIES.iter().flat_map(|b| b.tests.iter())
+    }
+
+    #[test]
+    fn word_narrows_every_size_but_one_and_no_param_can_set_it() {
+        let mut params = Params::default();
+        assert!(WORD_SIZES.iter().all(|&bits| params.tries_word(bits)));
+        params.set_word_bits(32).unwrap();
+        assert_eq!(params.word_bits(), Some(32));
+        assert!(params.tries_word(32) && !params.tries_word(16) && !params.tries_word(64));
+        assert!(params.set_word_bits(12).is_err());
+        // The key is not a TEST.NAME, so `--param` cannot name it, and `check` passes it.
+        assert!(Params::parse_assignment("word=16").is_err());
+        assert!(params.check(&DEEP.iter().collect::<Vec<_>>()).is_ok());
+        let skipped = word_not_tried("lane_lags", "bit0/16", 16, &params);
+        let reason = skipped.result.unwrap_err();
+        assert!(reason.contains("--word 32") && !crate::second_level::lacks_data(&reason));
     }
 
     #[test]

@@ -262,6 +262,11 @@ pub struct CommonArgs {
     /// Override a test parameter: TEST.NAME=VALUE (repeatable).
     #[arg(long = "param", value_name = "TEST.NAME=VALUE")]
     pub params: Vec<String>,
+    /// Narrow the tests that read words (bit lanes, word differences) to words of this many
+    /// bits. By default every word size is tried, as PractRand does, so the word size of a
+    /// generator piped in need not be known.
+    #[arg(long, value_name = "BITS", value_parser = parse_word_arg)]
+    pub word: Option<u32>,
 }
 
 #[derive(Args, Debug)]
@@ -277,6 +282,14 @@ pub struct TokensArgs {
     /// Also write tokens.csv (one row per position) and tokens.png into this directory.
     #[arg(long)]
     pub out: Option<PathBuf>,
+}
+
+/// `--word`'s value: 8, 16, 32 or 64.
+fn parse_word_arg(text: &str) -> Result<u32, String> {
+    match text.trim().parse::<u32>() {
+        Ok(bits) if rngaudit::battery::WORD_SIZES.contains(&bits) => Ok(bits),
+        _ => Err("expected one of 8, 16, 32, 64 (bits)".to_string()),
+    }
 }
 
 /// `--format`'s values, with each format's one line for `--help`, from the one registry.

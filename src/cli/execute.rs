@@ -26,6 +26,9 @@ pub(super) fn configure(
         let (key, value) = Params::parse_assignment(assignment)?;
         audit = audit.param(&key, value);
     }
+    if let Some(bits) = common.word {
+        audit = audit.word(bits);
+    }
     Ok(audit.threads(common.threads))
 }
 

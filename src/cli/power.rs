@@ -55,7 +55,11 @@ pub fn run(args: PowerArgs) -> Result<ExitCode> {
         match target {
             Target::Source(s) => {
                 detections.extend(found.next());
-                expected.push(power::expects_catch(s, battery));
+                expected.push(match power::expectation(s, battery) {
+                    power::Expectation::Caught => Some(true),
+                    power::Expectation::Passes => Some(false),
+                    power::Expectation::NotJudged(_) => None,
+                });
             }
             Target::Input(path) => {
                 let mut input = ExternalInput::open(path, Format::Bin)?;

@@ -349,7 +349,7 @@ pub fn judge(
 
 /// What `battery` is expected to do with `source`: [`expects_catch`], and not judged where no
 /// test of the battery reads the source's alphabet.
-fn expectation(source: &Source, battery: &Battery) -> Expectation {
+pub fn expectation(source: &Source, battery: &Battery) -> Expectation {
     let refusals: Vec<String> = battery
         .tests
         .iter()
