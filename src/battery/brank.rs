@@ -21,13 +21,18 @@
 //! The outcome per size, labelled `32x32`, ...:
 //! - from 64 matrices on, a χ² over the classes full rank, n−1, n−2 and ≤ n−3, the rarest
 //!   classes pooled into their neighbour until every class expects at least 5 matrices
-//!   (df = classes − 1; at 64 matrices three classes expect 18, 37 and 8.6). The pooled last
-//!   class cannot tell a deficiency of 3 from one of 300, so P(the largest deficiency among m
-//!   matrices is at least the one observed) = 1 − (1 − P(d ≥ observed))^m, exact from the law,
-//!   replaces the χ² p-value when it is smaller and below 1e-6. Under randomness that happens
-//!   with probability below 1e-6, so the p-value stays uniform to within that (a Šidák
-//!   combination of the two would be valid too, but not uniform: the second level's uniformity
-//!   check would see it).
+//!   (df = classes − 1; at 64 matrices three classes expect 18, 37 and 8.6; the fourth class
+//!   joins from about 950 matrices on). With three classes the statistic takes few values (at 64
+//!   matrices its p-value was far from uniform: KS p 2e-26 over 20,000 streams), so there its
+//!   exact law under the multinomial replaces the χ² law: every outcome (n₀, n₁, m − n₀ − n₁) is
+//!   summed directly, and the p-value is randomized within its atom, P(X² > x) + u · P(X² = x),
+//!   with u from the matrices' hash as below. With four classes the asymptotic χ² law is used.
+//!   The pooled last class cannot tell a deficiency of 3 from one of 300, so P(the largest
+//!   deficiency among m matrices is at least the one observed) = 1 − (1 − P(d ≥ observed))^m,
+//!   exact from the law, replaces the p-value when it is smaller and below 1e-6. Under
+//!   randomness that happens with probability below 1e-6, so the p-value stays uniform to
+//!   within that (a Šidák combination of the two would be valid too, but not uniform: the
+//!   second level's uniformity check would see it).
 //! - with 1 to 63 matrices (large N on short streams), an exact test of the total deficiency
 //!   D = Σ (n − rank) over the m matrices: its law is the m-fold convolution of the law of one
 //!   matrix's deficiency, computed with totals beyond the observed one kept as one bucket so
@@ -42,21 +47,29 @@
 //! Sizes: 32, 64, ..., 1024 always (a 1024×1024 matrix is 128 KiB); on a stream whose length is
 //! known, doubling on up to the largest size that gets at least one matrix, at most
 //! [`LARGEST`]; on a stream of unknown length (a pipe) every size up to [`LARGEST`], the ones
-//! that get no matrix skipped. Elimination costs about n³/384 word operations per matrix, so
-//! n/48 per byte: ranking every matrix of every size ran at 5.7 MiB/s (one core; 32×32 at 255
-//! MiB/s, 64×64 575, 128×128 to 512×512 about 50, 1024×1024 37, 2048×2048 31, 4096×4096 20).
-//! So every matrix that ends in the first MiB is ranked, at every size, and past it one matrix
-//! in a stride chosen by size (4 for 32×32 up to 128 for the largest), by its index from the
-//! start of the stream. The ranked matrices are disjoint pieces of the stream, so the law is the
+//! that get no matrix skipped.
+//!
+//! Cost: 32×32 and 64×64 matrices are eliminated row by row in one word a row, 128×128 column
+//! by column in two; from 256×256 on, by the method of four Russians (Arlazarov, Dinic,
+//! Kronrod & Faradzev 1970; as in M4RI, Albrecht, Bard & Hart, ACM TOMS 37, 2010): 32 columns at
+//! a time, their pivots found and reduced against each other, then every row below is cleared
+//! of them by XORing four entries of tables holding all 256 combinations of each byte's pivots,
+//! one pass over the rows for 32 columns (compiled with AVX2 and without, `kernel!`). One
+//! 4096×4096 matrix went from 100 ms to 11 ms, 1024×1024 from 4.3 ms to 0.6 ms. Still, ranking
+//! every matrix costs up to n/48 word operations per byte, so matrices are ranked on a schedule
+//! by their index from the start of the stream ([`schedule`]): all of the first 2^h, then 2^h
+//! in every g-th doubling of the stream (h = 9 for 32×32 down to 0 for the largest sizes, g = 1
+//! for the smallest up to 4 for 4096×4096), so each size's cost grows with the logarithm of the
+//! stream's length. The ranked matrices are disjoint pieces of the stream, so the law is the
 //! same whichever are ranked; a generator linear over GF(2) with a state smaller than n bits
-//! fails every n×n matrix, the first ones included, so little power is lost. On 16 MiB the test
-//! runs at about 23 MiB/s (the first MiB and the one 4096×4096 matrix dominate), on long
-//! streams at a few nanoseconds per byte.
+//! fails every n×n matrix, the first ones included, so little power is lost. 256 MiB rank
+//! 6,656, 3,072, 112, 56, 24, 12, 4 and 2 matrices of the eight sizes.
 //!
 //! Merging: the matrices of every size end at multiples of the largest size's N²/8 bytes (the
 //! sizes are powers of two, so the byte counts are powers of four), so that is the alignment; at
 //! such a position a size's state is its histogram of deficiencies, and histograms add.
 
+use super::chunk::{dispatch, fast_x86, kernel};
 use super::state::{Segment, Segmented};
 use super::{needs_bytes, Chunk, Outcome, Setup, Test};
 use crate::stats::chi_square;
@@ -94,31 +107,40 @@ const EXACT_BELOW: u64 = 64;
 /// within that) while a matrix of absurd deficiency fails the size whatever the classes say.
 const OVERRIDE_BELOW: f64 = 1e-6;
 
-/// Every matrix that ends within this many bytes of the start of the stream is ranked, at every
-/// size; later ones are ranked one in [`stride`].
-const EVERY_MATRIX_UNTIL_BYTES: u64 = 1 << 20;
-
-/// Of the matrices past the first MiB, one in this many is ranked: enough that each size costs
-/// a few nanoseconds per byte at most (ranking every matrix ran at 255 MiB/s for 32×32, 575 for
-/// 64×64, about 50 for 128×128 to 512×512, 37, 31 and 20 for 1024×1024 to 4096×4096).
-fn stride(n: u32) -> u64 {
+/// Which matrices of size n×n are ranked, as (h, g): every one of the first 2^h, and past
+/// them, in each range of indices [2^m, 2^{m+1}) with m − h ≡ g − 1 (mod g), the 2^h whose index
+/// is a multiple of 2^{m−h}; in the other ranges none. So 2^h matrices are ranked in every g-th
+/// doubling of the stream: their share falls as the stream grows, and each size costs a fixed
+/// amount per g doublings. Measured costs of one matrix (one core, ranked as in [`SizeState::count`]):
+/// 32×32 0.4 µs, 64×64 1 µs, 128×128 40 µs, 256×256 0.1 ms, 512×512 0.22 ms, 1024×1024 0.6 ms,
+/// 2048×2048 2.3 ms, 4096×4096 11 ms.
+fn schedule(n: u32) -> (u32, u32) {
     match n {
-        ..=32 => 4,
-        64 => 2,
-        128..=256 => 32,
-        512..=1024 => 64,
-        _ => 128,
+        ..=32 => (9, 1),
+        64 => (8, 1),
+        128 => (4, 2),
+        256 => (3, 2),
+        512 => (2, 2),
+        1024 => (1, 2),
+        2048 => (0, 3),
+        _ => (0, 4),
     }
 }
 
-/// Whether the matrix with this index (from the start of the stream) of size n is ranked: a
-/// choice by position alone, so that every segment of a stream makes the same one.
+/// Whether the matrix with this index (from the start of the stream) of size n is ranked
+/// ([`schedule`]): a choice by position alone, so that every segment of a stream makes the same
+/// one.
 fn ranked(n: u32, matrix: u64) -> bool {
-    let every_until = (EVERY_MATRIX_UNTIL_BYTES / matrix_bytes(n)).max(1);
-    matrix < every_until || matrix.is_multiple_of(stride(n))
+    let (h, g) = schedule(n);
+    if matrix < 1 << h {
+        return true;
+    }
+    let e = matrix.ilog2() - h;
+    e % g == g - 1 && matrix.trailing_zeros() >= e
 }
 
 /// Rows of up to this many words are combined under a mask rather than a branch ([`rank`]).
+#[cfg(test)]
 const MASKED_UP_TO_WORDS: usize = 16;
 
 /// Bytes of one n×n matrix.
@@ -166,6 +188,9 @@ struct SizeState {
     /// The matrix being eliminated, reused between matrices.
     #[serde(skip)]
     scratch: Vec<u64>,
+    /// The tables of combinations of pivots ([`four_russians`]), reused between matrices.
+    #[serde(skip)]
+    table: Vec<u64>,
 }
 
 impl BinaryRank {
@@ -182,6 +207,7 @@ impl BinaryRank {
                     deficiencies: BTreeMap::new(),
                     hash: 0,
                     scratch: Vec::new(),
+                    table: Vec::new(),
                 })
                 .collect(),
         }
@@ -190,7 +216,7 @@ impl BinaryRank {
 
 impl Segment for BinaryRank {
     const NAME: &'static str = "brank";
-    const VERSION: u32 = 2;
+    const VERSION: u32 = 3;
 
     fn alignment(&self) -> u64 {
         self.sizes
@@ -295,10 +321,10 @@ impl SizeState {
         let full = match words {
             1 => rank_of_words(&mut self.scratch),
             2 => rank_of_rows::<2>(&mut self.scratch),
-            4 => rank_of_rows::<4>(&mut self.scratch),
-            8 => rank_of_rows::<8>(&mut self.scratch),
-            16 => rank_of_rows::<16>(&mut self.scratch),
-            _ => rank(&mut self.scratch, n, words, n),
+            _ => dispatch!(
+                fast_x86(),
+                four_russians(&mut self.scratch, words, &mut self.table)
+            ),
         };
         let deficiency = (n - full) as u32;
         *self.deficiencies.entry(deficiency).or_default() += 1;
@@ -324,8 +350,23 @@ impl SizeState {
         } else {
             None
         };
+        let u = (self.hash >> 11) as f64 * (-53.0f64).exp2();
         let measured = match chi_square {
-            Some((statistic, df, p_classes)) => {
+            Some(ClassChiSquare {
+                statistic,
+                df,
+                p,
+                probabilities,
+                observed,
+            }) => {
+                // Three classes (fewer than about 950 matrices): the statistic takes few
+                // values, so its exact law, randomized within the atom, replaces the χ² law.
+                let p_classes = match (&probabilities[..], &observed[..]) {
+                    (&[p0, p1, p2], &[o0, o1, o2]) => {
+                        exact_chi_square_p(&[p0, p1, p2], &[o0, o1, o2], u)
+                    }
+                    _ => p,
+                };
                 let worst = *self.deficiencies.keys().next_back().expect("a matrix");
                 let p_worst = max_deficiency_p(worst, matrices, &law);
                 let p = if p_worst < OVERRIDE_BELOW {
@@ -344,7 +385,6 @@ impl SizeState {
                     .iter()
                     .map(|(&d, &c)| u64::from(d) * c)
                     .sum();
-                let u = (self.hash >> 11) as f64 * (-53.0f64).exp2();
                 let p = total_deficiency_p(total, matrices, &law, u);
                 Outcome::measured(TEST.name, total as f64, p)
                     .with_figure("matrices", matrices as f64)
@@ -359,6 +399,7 @@ impl SizeState {
     }
 }
 
+#[cfg(test)]
 /// The rank over GF(2) of the `rows` × `columns` matrix in `matrix`, `words` u64 per row with
 /// column c at bit c % 64 of word c / 64; the matrix is destroyed (reduced to echelon form).
 fn rank(matrix: &mut [u64], rows: usize, words: usize, columns: usize) -> usize {
@@ -461,19 +502,130 @@ fn rank_of_rows<const W: usize>(matrix: &mut [u64]) -> usize {
     rank
 }
 
+/// Columns a block of the method of four Russians takes at once ([`four_russians`]): four
+/// bytes of a word, each with its own table of 256 combinations of pivots.
+const BLOCK_BYTES: usize = 4;
+
+kernel! {
+    /// The rank over GF(2) of the n × n matrix in `matrix` (`words` u64 a row, column c at bit
+    /// c % 64 of word c / 64, n a multiple of 32) by the method of four Russians; the matrix is
+    /// destroyed. `table` is scratch for the blocks' tables.
+    four_russians(matrix: &mut [u64], words: usize, table: &mut Vec<u64>) -> usize {
+        const COLUMNS: usize = 8 * BLOCK_BYTES;
+        let n = matrix.len() / words;
+        let mut rank = 0;
+        for block in 0..n / COLUMNS {
+            if rank == n {
+                break;
+            }
+            let (word, shift) = (block * COLUMNS / 64, block * COLUMNS % 64);
+            let width = words - word;
+            let pattern = |row: &[u64]| ((row[word] >> shift) & ((1u64 << COLUMNS) - 1)) as usize;
+            // Pivots of the block's columns among rows rank.., kept reduced against each
+            // other: pivot row `at[j]` has a one in column j of the block and zeros in the
+            // other pivot columns, so a row is reduced by XORing the pivots of its set bits.
+            let mut at = [usize::MAX; COLUMNS];
+            let (mut found, mut mask) = (0usize, 0usize);
+            for j in 0..COLUMNS {
+                let mut candidate = None;
+                for r in rank + found..n {
+                    let mut bits = pattern(&matrix[r * words..]) & mask;
+                    while bits != 0 {
+                        let p = at[bits.trailing_zeros() as usize];
+                        bits &= bits - 1;
+                        let (head, tail) = matrix.split_at_mut(r * words);
+                        let source = &head[p * words + word..p * words + words];
+                        for (t, &s) in tail[word..words].iter_mut().zip(source) {
+                            *t ^= s;
+                        }
+                    }
+                    if pattern(&matrix[r * words..]) >> j & 1 == 1 {
+                        candidate = Some(r);
+                        break;
+                    }
+                }
+                let Some(r) = candidate else { continue };
+                let target = rank + found;
+                if r != target {
+                    for k in word..words {
+                        matrix.swap(r * words + k, target * words + k);
+                    }
+                }
+                // Clear column j from the earlier pivots (all rows before `target`).
+                let (head, tail) = matrix.split_at_mut(target * words);
+                let new = &tail[word..words];
+                for &p in at.iter().filter(|&&p| p != usize::MAX) {
+                    let row = &mut head[p * words + word..p * words + words];
+                    if (row[0] >> shift) >> j & 1 == 1 {
+                        for (t, &s) in row.iter_mut().zip(new) {
+                            *t ^= s;
+                        }
+                    }
+                }
+                at[j] = target;
+                mask |= 1 << j;
+                found += 1;
+            }
+            if found == 0 {
+                continue;
+            }
+            // For each byte of the block, every combination of its pivots by the bits it
+            // clears: entry x is entry x without its lowest bit, plus the pivot of that bit
+            // (nothing for a column without one).
+            table.clear();
+            table.resize(BLOCK_BYTES * 256 * width, 0);
+            for (byte, part) in table.chunks_exact_mut(256 * width).enumerate() {
+                for x in 1..256usize {
+                    let low = x.trailing_zeros() as usize;
+                    let (done, rest) = part.split_at_mut(x * width);
+                    let entry = &mut rest[..width];
+                    entry.copy_from_slice(&done[(x & (x - 1)) * width..][..width]);
+                    let p = at[8 * byte + low];
+                    if p != usize::MAX {
+                        let source = &matrix[p * words + word..p * words + words];
+                        for (t, &s) in entry.iter_mut().zip(source) {
+                            *t ^= s;
+                        }
+                    }
+                }
+            }
+            let (t0, rest) = table.split_at(256 * width);
+            let (t1, rest) = rest.split_at(256 * width);
+            let (t2, t3) = rest.split_at(256 * width);
+            for row in matrix[(rank + found) * words..].chunks_exact_mut(words) {
+                let x = pattern(row);
+                if x == 0 {
+                    continue;
+                }
+                let at = |b: usize| ((x >> (8 * b)) & 0xFF) * width;
+                let (a0, a1, a2, a3) = (at(0), at(1), at(2), at(3));
+                let (e0, e1) = (&t0[a0..a0 + width], &t1[a1..a1 + width]);
+                let (e2, e3) = (&t2[a2..a2 + width], &t3[a3..a3 + width]);
+                for ((((t, &a), &b), &c), &d) in row[word..].iter_mut().zip(e0).zip(e1).zip(e2).zip(e3) {
+                    *t ^= a ^ b ^ c ^ d;
+                }
+            }
+            rank += found;
+        }
+        rank
+    }
+}
+
 /// P(deficiency = d) for a random n×n matrix over GF(2), d = 0 ..= min(n, 64).
 fn deficiency_law(n: u32) -> Vec<f64> {
-    let n = i64::from(n);
+    let n = n as usize;
     let ln2 = std::f64::consts::LN_2;
-    // ln (1 − 2^{−k}), for the products; k ≥ 1.
-    let ln_one_minus = |k: i64| (-(-(k as f64) * ln2).exp()).ln_1p();
-    (0..=n.min(LAW_DEFICIENCIES as i64))
+    // tail[j] = Σ_{k=j}^{n} ln (1 − 2^{−k}), summed from the smallest terms up (they vanish in
+    // doubles past k ≈ 1075). The product over i < r is 2 Σ_{k=d+1}^{n} − Σ_{k=1}^{r} in these
+    // terms, so the law costs O(n) instead of O(64 n) logarithms.
+    let mut tail = vec![0.0f64; n + 2];
+    for k in (1..=n).rev() {
+        tail[k] = tail[k + 1] + (-(-(k as f64) * ln2).exp()).ln_1p();
+    }
+    (0..=n.min(LAW_DEFICIENCIES))
         .map(|d| {
             let r = n - d;
-            let mut ln_p = -((d * d) as f64) * ln2;
-            for i in 0..r {
-                ln_p += 2.0 * ln_one_minus(n - i) - ln_one_minus(r - i);
-            }
+            let ln_p = -((d * d) as f64) * ln2 + 2.0 * tail[d + 1] - (tail[1] - tail[r + 1]);
             ln_p.exp()
         })
         .collect()
@@ -485,7 +637,7 @@ fn class_chi_square(
     deficiencies: &BTreeMap<u32, u64>,
     matrices: u64,
     law: &[f64],
-) -> Option<(f64, usize, f64)> {
+) -> Option<ClassChiSquare> {
     let mut probabilities: Vec<f64> = law.iter().take(3).copied().collect();
     // The last class is summed directly, not taken as 1 minus the others.
     probabilities.push(law.iter().skip(3).sum());
@@ -513,7 +665,76 @@ fn class_chi_square(
         })
         .sum();
     let df = probabilities.len() - 1;
-    Some((statistic, df, chi_square::upper_tail(statistic, df as f64)))
+    let p = chi_square::upper_tail(statistic, df as f64);
+    Some(ClassChiSquare {
+        statistic,
+        df,
+        p,
+        probabilities,
+        observed,
+    })
+}
+
+/// A χ² over pooled rank classes: the statistic, its degrees of freedom and asymptotic p-value,
+/// and the classes' probabilities and counts.
+struct ClassChiSquare {
+    statistic: f64,
+    df: usize,
+    p: f64,
+    probabilities: Vec<f64>,
+    observed: Vec<u64>,
+}
+
+/// χ² values closer than this (relative) are taken as equal in [`exact_chi_square_p`]: the
+/// statistic's distinct values differ by far more, and rounding by far less.
+const TIE: f64 = 1e-9;
+
+/// The exact p-value of the χ² statistic over three classes, randomized within its atom:
+/// P(X² > x) + u · P(X² = x) under the multinomial law of `m` matrices over the classes, by
+/// summing the probability of every outcome (n₀, n₁, m − n₀ − n₁) directly (both terms are
+/// sums of small terms, so tiny p-values keep their digits). Uniform under randomness when u is
+/// uniform and independent of the counts. About m²/2 terms: used below a few thousand matrices.
+fn exact_chi_square_p(probabilities: &[f64; 3], observed: &[u64; 3], u: f64) -> f64 {
+    let m: u64 = observed.iter().sum();
+    let mf = m as f64;
+    let chi = |counts: [u64; 3]| -> f64 {
+        counts
+            .iter()
+            .zip(probabilities)
+            .map(|(&o, &p)| (o as f64 - p * mf).powi(2) / (p * mf))
+            .sum()
+    };
+    let x = chi(*observed);
+    let tolerance = TIE * x.max(1.0);
+    // ln k! for k = 0..=m.
+    let mut ln_factorial = vec![0.0f64; m as usize + 1];
+    for k in 1..=m as usize {
+        ln_factorial[k] = ln_factorial[k - 1] + (k as f64).ln();
+    }
+    let ln_p = probabilities.map(f64::ln);
+    let (mut beyond, mut at) = (0.0f64, 0.0f64);
+    for n0 in 0..=m {
+        for n1 in 0..=m - n0 {
+            let n2 = m - n0 - n1;
+            let value = chi([n0, n1, n2]);
+            if value < x - tolerance {
+                continue;
+            }
+            let ln_mass = ln_factorial[m as usize]
+                - ln_factorial[n0 as usize]
+                - ln_factorial[n1 as usize]
+                - ln_factorial[n2 as usize]
+                + n0 as f64 * ln_p[0]
+                + n1 as f64 * ln_p[1]
+                + n2 as f64 * ln_p[2];
+            if value > x + tolerance {
+                beyond += ln_mass.exp();
+            } else {
+                at += ln_mass.exp();
+            }
+        }
+    }
+    (beyond + u * at).min(1.0)
 }
 
 /// P(the largest deficiency among `matrices` random matrices is at least `worst`):
@@ -648,6 +869,80 @@ mod tests {
         }
     }
 
+    /// The method of four Russians against the plain elimination, on random matrices made
+    /// deficient by copying and combining rows, and on matrices with whole blocks of columns
+    /// without a pivot; both compiled variants.
+    #[test]
+    fn four_russians_agrees_with_plain_elimination() {
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(8);
+        let mut table = Vec::new();
+        for n in [64usize, 128, 256, 512, 1024] {
+            let words = n / 64;
+            for case in 0..6 {
+                let mut matrix: Vec<u64> = (0..n * words).map(|_| rng.next_u64()).collect();
+                // Case c makes c rows combinations of others.
+                for r in 0..case {
+                    let (a, b) = matrix.split_at_mut((n - 1 - r) * words);
+                    for k in 0..words {
+                        b[k] = a[r * words + k] ^ a[(r + 1) * words + k];
+                    }
+                }
+                if case == 5 {
+                    // Columns 32..96 zero in every row: blocks with no pivot at all.
+                    for row in matrix.chunks_exact_mut(words) {
+                        row[0] &= u64::from(u32::MAX);
+                        if words > 1 {
+                            row[1] &= !u64::from(u32::MAX);
+                        }
+                    }
+                }
+                let expected = rank(&mut matrix.clone(), n, words, n);
+                let portable = four_russians::portable(&mut matrix.clone(), words, &mut table);
+                assert_eq!(portable, expected, "{n}x{n}, case {case}");
+                if fast_x86() {
+                    // SAFETY: fast_x86() said the CPU has the features `fast` is built with.
+                    let fast =
+                        unsafe { four_russians::fast(&mut matrix.clone(), words, &mut table) };
+                    assert_eq!(fast, expected, "{n}x{n}, case {case}");
+                }
+                if case > 0 && case < 5 {
+                    assert!(expected <= n - case, "{n}x{n}, case {case}: {expected}");
+                }
+            }
+        }
+        let mut identity = vec![0u64; 256 * 4];
+        for i in 0..256 {
+            identity[4 * i + i / 64] = 1 << (i % 64);
+        }
+        assert_eq!(four_russians::portable(&mut identity, 4, &mut table), 256);
+    }
+
+    /// The exact χ² p-value over three classes against a direct enumeration of every outcome
+    /// in mpmath (40 digits; ties within 1e-20): probabilities (0.3, 0.5, 0.2), u = 0 giving
+    /// P(X² > x) and u = 1 giving P(X² ≥ x).
+    #[test]
+    fn exact_chi_square_known_values() {
+        let p = [0.3, 0.5, 0.2];
+        let cases = [
+            ([5u64, 0, 0], 0.00032, 0.00515),
+            ([20, 35, 9], 0.475995105206976, 0.4832218348266694),
+            // (1, 3, 1) ties (2, 2, 1) at the smallest value: P(X² ≥ x) = 1.
+            ([1, 3, 1], 0.715, 1.0),
+        ];
+        for (observed, beyond, at_least) in cases {
+            let low = exact_chi_square_p(&p, &observed, 0.0);
+            let high = exact_chi_square_p(&p, &observed, 1.0);
+            assert!(
+                (low - beyond).abs() < 1e-12,
+                "{observed:?}: {low} against {beyond}"
+            );
+            assert!(
+                (high - at_least).abs() < 1e-12,
+                "{observed:?}: {high} against {at_least}"
+            );
+        }
+    }
+
     /// The exact total-deficiency p-value on one and two matrices, at both ends of its atom.
     #[test]
     fn exact_tails_on_few_matrices() {
@@ -711,10 +1006,23 @@ mod tests {
             .unwrap_or_else(|| panic!("{label}: {outcomes:?}"))
     }
 
-    /// Every matrix of the first MiB is ranked, then one in `stride(n)` by its index from the
-    /// start of the stream: the count of ranked matrices follows from the stream's length alone.
+    /// The schedule by hand: every matrix of the first 2^h, then 2^h evenly spaced in every
+    /// g-th doubling; and the count of ranked matrices follows from the stream's length alone.
     #[test]
-    fn matrices_past_the_first_mib_are_ranked_one_in_stride() {
+    fn matrices_are_ranked_on_the_schedule() {
+        let listed = |n: u32, below: u64| -> Vec<u64> {
+            (0..below).filter(|&index| ranked(n, index)).collect()
+        };
+        // 4096×4096, (h, g) = (0, 4): index 0, then 8 in [8, 16), 128 in [128, 256), ...
+        assert_eq!(listed(4096, 3000), [0, 8, 128, 2048]);
+        // 2048×2048, (0, 3): 0, then 4, 32, 256.
+        assert_eq!(listed(2048, 512), [0, 4, 32, 256]);
+        // 1024×1024, (1, 2): 0 and 1, then two in [4, 8), two in [16, 32), ...
+        assert_eq!(listed(1024, 64), [0, 1, 4, 6, 16, 24]);
+        // 32×32, (9, 1): the first 512, then 512 in every doubling.
+        assert_eq!(listed(32, 1 << 12).len(), 512 + 512 + 512 + 512);
+        assert!(ranked(32, 1024) && !ranked(32, 1025) && ranked(32, 1026));
+
         let bytes = (3 << 20) + 5000;
         let mut data = vec![0u8; bytes];
         rand_chacha::ChaCha20Rng::seed_from_u64(5).fill_bytes(&mut data);
@@ -723,20 +1031,13 @@ mod tests {
         let outcomes = state.finish();
         for n in [32u32, 64, 128, 512, 1024] {
             let complete = bytes as u64 / matrix_bytes(n);
-            let expected = (0..complete).filter(|&index| ranked(n, index)).count() as f64;
-            let every_until = (1u64 << 20) / matrix_bytes(n);
-            let by_hand = every_until
-                + (every_until..complete)
-                    .filter(|i| i % stride(n) == 0)
-                    .count() as u64;
-            assert_eq!(expected, by_hand as f64);
+            let expected = listed(n, complete).len() as f64;
             let label = format!("{n}x{n}");
             let outcome = outcomes.iter().find(|o| o.label == label).expect("a size");
             let figures = &outcome.result.as_ref().expect("measured").figures;
             assert_eq!(figures[0].name, "matrices");
             assert_eq!(figures[0].value, expected, "{label}");
         }
-        assert!(ranked(4096, 0) && !ranked(4096, 1) && ranked(4096, 128));
     }
 
     /// xorshift32's state is one 32-bit word and every output a linear image of it: 32
@@ -800,12 +1101,12 @@ mod timing {
     use super::*;
     use rand::{Rng, SeedableRng};
 
-    /// Seconds per size on 16 MiB: `cargo test --release --lib brank::timing -- --ignored
+    /// Seconds per size on 256 MiB: `cargo test --release --lib brank::timing -- --ignored
     /// --nocapture`.
     #[test]
     #[ignore]
     fn seconds_per_size() {
-        let mut data = vec![0u8; 16 << 20];
+        let mut data = vec![0u8; 256 << 20];
         rand_chacha::ChaCha8Rng::seed_from_u64(1).fill_bytes(&mut data);
         for n in sizes(Some(data.len() as u64)) {
             let mut size = SizeState {
@@ -816,13 +1117,18 @@ mod timing {
                 deficiencies: BTreeMap::new(),
                 hash: 0,
                 scratch: Vec::new(),
+                table: Vec::new(),
             };
             let start = std::time::Instant::now();
             for chunk in data.chunks(1 << 16) {
                 size.update(chunk);
             }
             let seconds = start.elapsed().as_secs_f64();
-            println!("{n}x{n}: {seconds:.3} s, {:.1} MiB/s", 16.0 / seconds);
+            let ranked: u64 = size.deficiencies.values().sum();
+            println!(
+                "{n}x{n}: {ranked} matrices, {seconds:.3} s, {:.1} µs a matrix",
+                1e6 * seconds / ranked as f64
+            );
         }
     }
 }

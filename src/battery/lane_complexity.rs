@@ -1,7 +1,8 @@
 //! Linear complexity of single bit lanes by Berlekamp–Massey (TestU01 `scomp_LinearComp`;
 //! NIST SP 800-22 Rev 1a §2.10 runs it on the whole bit stream in short blocks).
 //!
-//! What the test sees: five lanes of bits, each cut into spans of [`SPAN_BITS`] bits:
+//! What the test sees: five lanes of bits, each cut into spans ([`SPAN_BITS`] = 40,960 bits for
+//! the word lanes, [`STREAM_SPAN_BITS`] = 16,384 for `stream`):
 //! - `bit0/32` and `bit31/32`: bit 0 and bit 31 of every little-endian 32-bit word;
 //! - `bit0/64` and `bit63/64`: bit 0 and bit 63 of every little-endian 64-bit word;
 //! - `stream`: every bit, most significant bit of each byte first.
@@ -9,11 +10,13 @@
 //! A generator that is linear over GF(2) with a state of k bits gives every bit lane a linear
 //! complexity of at most k (each lane is a linear function of a state that a fixed matrix
 //! steps), while a random span of L bits has complexity close to L/2. MT19937's lanes have
-//! complexity 19,937; a span of 2^16 = 65,536 bits expects 32,768, so one span already puts
-//! MT19937 about 12,800 below the mean, where the probability is below 2^{−25,000}. A 32-bit
-//! lane gets 2^16 bits from 256 KiB of stream and a 64-bit lane from 512 KiB, so every word
-//! lane of MT19937 fails within 1 MiB. The `stream` lane sees generators whose whole output is
-//! a short recurrence (xorshift64: at most 64 × 64 = 4,096; MT19937's whole stream, about
+//! complexity 19,937 (its characteristic polynomial is primitive of degree 19,937); a span of
+//! 40,960 bits expects 20,480, and Berlekamp–Massey finds a recurrence of degree k from 2k bits,
+//! so one span puts MT19937 543 below the mean, where the probability is about 2^{−1,087}
+//! (below the smallest double). A 32-bit lane gets a span from 160 KiB of stream and a 64-bit
+//! lane from 320 KiB, so every word lane of MT19937 fails within 1 MiB. The `stream` lane sees
+//! generators whose whole output is a short recurrence (xorshift64: at most 64 × 64 = 4,096,
+//! which a span of 16,384 bits, four times that, shows; MT19937's whole stream, about
 //! 32 × 19,937, is beyond a span's reach).
 //!
 //! The law (Rueppel, "Analysis and Design of Stream Ciphers", 1986, ch. 4; the mean and
@@ -38,67 +41,107 @@
 //!
 //! Cost: Berlekamp–Massey on L bits takes about L²/256 word operations for the discrepancies
 //! (an AND of the connection polynomial with the reversed sequence, word by word, and one
-//! parity) and as many for the updates; for L = 2^16 that measured 18 ms a span (41 ms before
-//! the window was read from pre-shifted copies), so testing every span of the four word lanes
-//! (12 spans per MiB) runs at about 4 MiB/s, and the `stream` lane's 128 spans per MiB would
-//! cost ten times that. So spans are tested on a schedule: a word lane tests its first
-//! `EVERY_SPAN_UNTIL` spans (1 MiB of stream for a 32-bit lane, 2 MiB for a 64-bit one), and
-//! from then on the spans numbered 2^j − 1; the `stream` lane tests spans 0, 1, 3, 7, ... from
-//! the start. A linear generator fails on its first span; the later spans are a check that a
-//! stream does not turn linear as it goes, at a cost that grows with log₂ of its length: on
-//! 16 MiB the test ran at 5.6 MiB/s when word lanes tested their first 16 spans, and now tests
-//! 42 spans in all (8 in each 32-bit lane, 7 in each 64-bit one, 12 in `stream`); 256 MiB get
-//! 58.
+//! parity) and half as many for the updates (C ← C + x^d·B, each word of C from two words of B,
+//! a loop without a carried dependence); the word loops are compiled twice (`kernel!`), with
+//! AVX2 and without. A span of 2^16 bits took 20 ms before, 5 ms now (AVX2, one core), and
+//! cost grows as L², so the word lanes' spans are 40,960 bits (about 2 ms), just long enough
+//! for MT19937, and the `stream` lane's 16,384 (about 0.6 ms). Spans are tested on a schedule
+//! by their index from the start of the stream: span 0 and spans 8^j − 1 (7, 63, 511, ...), the
+//! same for every lane; a lane reads the bits of a scheduled span only and skips the words of
+//! the others. A linear generator fails on its first span; the later spans are a check that a
+//! stream does not turn linear as it goes, at a cost that grows with log₈ of its length: 256 MiB
+//! test 4 spans in each word lane and 6 in `stream` (22 in all), 4 GiB 5 and 7.
 //!
 //! Merging: every lane's spans end at multiples of a 64-bit lane's span (SPAN_BITS × 8 bytes =
-//! 512 KiB), which is the alignment; at such a position each lane's state is its count of spans
-//! tested and its smallest p-value, and merging takes the smaller (the earlier one on ties).
+//! 320 KiB, a multiple of the other lanes' spans), which is the alignment; at such a position
+//! each lane's state is its count of spans tested and its smallest p-value, and merging takes
+//! the smaller (the earlier one on ties).
 
-use super::chunk::whole_units;
+use super::chunk::{dispatch, fast_x86, kernel, whole_units};
 use super::state::{Segment, Segmented};
 use super::{needs_bytes, Chunk, Outcome, Setup, Test};
 
 /// The `lane_complexity` test's entry in the deep battery.
 pub const TEST: Test = Test {
     name: "lane_complexity",
-    summary: "Berlekamp-Massey linear complexity of bit lanes (bit 0, top bit of 32/64-bit words, all bits) in 65,536-bit spans",
+    summary: "Berlekamp-Massey linear complexity of bit lanes (bit 0, top bit of 32/64-bit words) in 40,960-bit spans, of the whole bit stream in 16,384-bit spans",
     reference: "TestU01 scomp_LinearComp; law of the linear complexity: Rueppel 1986, NIST SP 800-22 §3.10",
     params: &[],
     applies_to: needs_bytes,
-    start: |setup| Segmented::start(setup, |setup| LaneComplexity::new(setup, SPAN_BITS)),
+    start: |setup| {
+        Segmented::start(setup, |setup| {
+            LaneComplexity::new(setup, SPAN_BITS, STREAM_SPAN_BITS)
+        })
+    },
     restore: Segmented::<LaneComplexity>::restore,
 };
 
-/// Bits per span: above twice MT19937's 19,937 with room to spare, and a power of two so every
-/// lane's spans end at whole words.
-pub const SPAN_BITS: u64 = 1 << 16;
+/// Bits per span of a word lane: above twice MT19937's 19,937 (by 1,086), and a whole number
+/// of 64-bit words (640).
+pub const SPAN_BITS: u64 = 40_960;
 
-/// The lanes, in the order of the outcomes: label, and bytes of stream per lane bit (0 for the
-/// whole stream, 8 bits a byte).
-const LANES: [(&str, u64); 5] = [
-    ("bit0/32", 4),
-    ("bit31/32", 4),
-    ("bit0/64", 8),
-    ("bit63/64", 8),
-    ("stream", 0),
+/// Bits per span of the `stream` lane: four times the largest complexity it is there for
+/// (xorshift64's whole stream, at most 4,096), a power of two.
+pub const STREAM_SPAN_BITS: u64 = 1 << 14;
+
+/// The lanes, in the order of the outcomes: label, and which bits of each 64-bit word.
+const LANES: [(&str, Take); 5] = [
+    ("bit0/32", Take::OfHalves(0)),
+    ("bit31/32", Take::OfHalves(31)),
+    ("bit0/64", Take::Bit(0)),
+    ("bit63/64", Take::Bit(63)),
+    ("stream", Take::Stream),
 ];
+
+/// Which bits of each little-endian 64-bit word a lane takes.
+#[derive(Clone, Copy)]
+enum Take {
+    /// Bit k of each of the word's two 32-bit halves, the low half first.
+    OfHalves(u32),
+    /// Bit k of the word.
+    Bit(u32),
+    /// Every bit, in stream order: the bytes in order, each most significant bit first.
+    Stream,
+}
+
+impl Take {
+    /// Lane bits per 64-bit word of the stream.
+    fn bits_per_word(self) -> u64 {
+        match self {
+            Take::OfHalves(_) => 2,
+            Take::Bit(_) => 1,
+            Take::Stream => 64,
+        }
+    }
+
+    /// Bytes of stream per lane bit, 0 for the whole stream (as the figures and skips say).
+    fn bytes_per_bit(self) -> u64 {
+        match self {
+            Take::OfHalves(_) => 4,
+            Take::Bit(_) => 8,
+            Take::Stream => 0,
+        }
+    }
+}
 
 #[derive(Clone, serde::Serialize, serde::Deserialize)]
 struct LaneComplexity {
+    /// Bits per span of the word lanes, and of the `stream` lane.
     span_bits: u64,
+    stream_span_bits: u64,
     /// The bytes of an unfinished 64-bit word.
     pending: Vec<u8>,
+    /// The index, from the start of the stream, of the next whole 64-bit word.
+    word: u64,
     lanes: Vec<Lane>,
 }
 
-/// One lane: the span being filled, and what its tested spans gave.
+/// One lane: the scheduled span being filled, and what its tested spans gave.
 #[derive(Clone, serde::Serialize, serde::Deserialize)]
 struct Lane {
-    /// The span's bits so far, bit i of the span at bit i % 64 of word i / 64.
+    /// The bits so far of the span being filled, bit i of the span at bit i % 64 of word
+    /// i / 64, when that span is one the schedule tests; empty otherwise.
     bits: Vec<u64>,
-    filled: u64,
-    /// The index (from the start of the stream) of the span being filled.
-    span: u64,
     tested: u64,
     /// The smallest p-value so far, with its span's linear complexity and index.
     worst: Option<Worst>,
@@ -112,45 +155,99 @@ struct Worst {
 }
 
 impl LaneComplexity {
-    fn new(setup: &Setup, span_bits: u64) -> Self {
-        debug_assert!(span_bits.is_power_of_two() && span_bits >= 64);
+    fn new(setup: &Setup, span_bits: u64, stream_span_bits: u64) -> Self {
+        debug_assert!(span_bits.is_multiple_of(64) && stream_span_bits.is_multiple_of(64));
         let lanes = LANES
             .iter()
-            .map(|&(_, bytes_per_bit)| {
-                let span_bytes = span_bytes(span_bits, bytes_per_bit);
-                Lane {
-                    bits: Vec::new(),
-                    filled: 0,
-                    // A segment starts at a multiple of every lane's span (the alignment).
-                    span: setup.offset / span_bytes,
-                    tested: 0,
-                    worst: None,
-                }
+            .map(|_| Lane {
+                bits: Vec::new(),
+                tested: 0,
+                worst: None,
             })
             .collect();
         LaneComplexity {
             span_bits,
+            stream_span_bits,
             pending: Vec::new(),
+            // A segment starts at a multiple of every lane's span (the alignment), so of 8.
+            word: setup.offset / 8,
             lanes,
         }
     }
 
-    /// Takes one little-endian 64-bit word of the stream (its bytes in stream order).
-    fn word(&mut self, bytes: [u8; 8]) {
-        let word = u64::from_le_bytes(bytes);
-        let span_bits = self.span_bits;
-        let [low, top, low64, top64, stream] = &mut self.lanes[..] else {
-            unreachable!("five lanes")
-        };
-        low.push(word & 1, span_bits);
-        low.push((word >> 32) & 1, span_bits);
-        top.push((word >> 31) & 1, span_bits);
-        top.push(word >> 63, span_bits);
-        low64.push(word & 1, span_bits);
-        top64.push(word >> 63, span_bits);
-        // Stream order is the bytes in order, each most significant bit first: the big-endian
-        // word read from bit 63 down, which reversed puts the first bit at bit 0.
-        stream.push_word(u64::from_be_bytes(bytes).reverse_bits(), span_bits);
+    /// Bits per span of a lane.
+    fn lane_span_bits(&self, take: Take) -> u64 {
+        match take {
+            Take::Stream => self.stream_span_bits,
+            _ => self.span_bits,
+        }
+    }
+
+    /// Stream words per span of a lane.
+    fn span_words(&self, take: Take) -> u64 {
+        self.lane_span_bits(take) / take.bits_per_word()
+    }
+
+    /// Takes whole little-endian 64-bit words of the stream (`bytes`, a multiple of 8 long).
+    /// A lane reads the words of the spans its schedule tests and skips the others.
+    fn words(&mut self, bytes: &[u8]) {
+        let count = (bytes.len() / 8) as u64;
+        for (index, &(_, take)) in LANES.iter().enumerate() {
+            let span_bits = self.lane_span_bits(take);
+            let span_words = self.span_words(take);
+            let lane = &mut self.lanes[index];
+            let mut at = 0u64;
+            while at < count {
+                let position = self.word + at;
+                let (span, within) = (position / span_words, position % span_words);
+                let take_words = (span_words - within).min(count - at);
+                if scheduled(span) {
+                    if within == 0 {
+                        lane.bits = vec![0; (span_bits / 64) as usize];
+                    }
+                    let from = (8 * at) as usize;
+                    let piece = &bytes[from..from + 8 * take_words as usize];
+                    fill(&mut lane.bits, take, within * take.bits_per_word(), piece);
+                    if within + take_words == span_words {
+                        lane.close(span_bits, span);
+                    }
+                }
+                at += take_words;
+            }
+        }
+        self.word += count;
+    }
+}
+
+/// Sets the lane bits of the whole words `bytes` into `bits`, the first at lane bit `from`
+/// of the span (the span's bits start out zero).
+fn fill(bits: &mut [u64], take: Take, from: u64, bytes: &[u8]) {
+    let words = bytes
+        .chunks_exact(8)
+        .map(|word| word.try_into().expect("chunks of 8"));
+    match take {
+        Take::Stream => {
+            // The big-endian word read from bit 63 down, which reversed puts the first bit at
+            // bit 0.
+            let first = (from / 64) as usize;
+            for (slot, bytes) in bits[first..].iter_mut().zip(words) {
+                *slot = u64::from_be_bytes(bytes).reverse_bits();
+            }
+        }
+        Take::OfHalves(k) => {
+            for (i, bytes) in words.enumerate() {
+                let word = u64::from_le_bytes(bytes);
+                let at = from + 2 * i as u64;
+                let pair = ((word >> k) & 1) | (((word >> (32 + k)) & 1) << 1);
+                bits[(at / 64) as usize] |= pair << (at % 64);
+            }
+        }
+        Take::Bit(k) => {
+            for (i, bytes) in words.enumerate() {
+                let at = from + i as u64;
+                bits[(at / 64) as usize] |= ((u64::from_le_bytes(bytes) >> k) & 1) << (at % 64);
+            }
+        }
     }
 }
 
@@ -163,55 +260,26 @@ fn span_bytes(span_bits: u64, bytes_per_bit: u64) -> u64 {
     }
 }
 
-/// Word lanes test every one of their first this many spans.
-const EVERY_SPAN_UNTIL: u64 = 4;
-
-/// Whether a lane tests its span number `span`: a word lane its first [`EVERY_SPAN_UNTIL`],
-/// and every lane spans 2^j − 1 (`doubling` is the `stream` lane, which has only those).
-fn scheduled(doubling: bool, span: u64) -> bool {
-    (!doubling && span < EVERY_SPAN_UNTIL) || (span + 1).is_power_of_two()
+/// Whether a lane tests its span number `span` (from the start of the stream): span 0 and the
+/// spans numbered 8^j − 1 (7, 63, 511, ...).
+fn scheduled(span: u64) -> bool {
+    let next = span + 1;
+    span == 0 || (next.is_power_of_two() && next.trailing_zeros().is_multiple_of(3))
 }
 
 impl Lane {
-    /// Appends one bit of a word lane.
-    fn push(&mut self, bit: u64, span_bits: u64) {
-        let at = self.filled as usize;
-        if at.is_multiple_of(64) {
-            self.bits.push(bit);
-        } else {
-            *self.bits.last_mut().expect("a word") |= bit << (at % 64);
-        }
-        self.filled += 1;
-        if self.filled == span_bits {
-            self.close(false, span_bits);
-        }
-    }
-
-    /// Appends 64 bits of the `stream` lane, the first at bit 0.
-    fn push_word(&mut self, word: u64, span_bits: u64) {
-        self.bits.push(word);
-        self.filled += 64;
-        if self.filled == span_bits {
-            self.close(true, span_bits);
-        }
-    }
-
-    /// Ends the span, and tests it if the lane's schedule says so.
-    fn close(&mut self, doubling: bool, span_bits: u64) {
-        if scheduled(doubling, self.span) {
-            let complexity = linear_complexity(&self.bits);
-            let p = complexity_p(complexity, span_bits, atom_uniform(&self.bits));
-            self.tested += 1;
-            let candidate = Worst {
-                p,
-                complexity,
-                span: self.span,
-            };
-            self.worst = Some(pick_worst(self.worst, candidate));
-        }
+    /// Tests the span just filled.
+    fn close(&mut self, span_bits: u64, span: u64) {
+        let complexity = linear_complexity(&self.bits);
+        let p = complexity_p(complexity, span_bits, atom_uniform(&self.bits));
+        self.tested += 1;
+        let candidate = Worst {
+            p,
+            complexity,
+            span,
+        };
+        self.worst = Some(pick_worst(self.worst, candidate));
         self.bits.clear();
-        self.filled = 0;
-        self.span += 1;
     }
 }
 
@@ -223,21 +291,31 @@ fn pick_worst(current: Option<Worst>, candidate: Worst) -> Worst {
     }
 }
 
+/// The least common multiple, for the alignment.
+fn lcm(a: u64, b: u64) -> u64 {
+    let (mut x, mut y) = (a, b);
+    while y != 0 {
+        (x, y) = (y, x % y);
+    }
+    a / x * b
+}
+
 impl Segment for LaneComplexity {
     const NAME: &'static str = "lane_complexity";
-    const VERSION: u32 = 1;
+    const VERSION: u32 = 2;
 
     fn alignment(&self) -> u64 {
-        span_bytes(self.span_bits, 8)
+        LANES.iter().fold(8, |alignment, &(_, take)| {
+            lcm(
+                alignment,
+                span_bytes(self.lane_span_bits(take), take.bytes_per_bit()),
+            )
+        })
     }
 
     fn update(&mut self, chunk: &Chunk<'_>) {
         let mut pending = std::mem::take(&mut self.pending);
-        whole_units(&mut pending, chunk.symbols(), 8, |words| {
-            for word in words.chunks_exact(8) {
-                self.word(word.try_into().expect("chunks of 8"));
-            }
-        });
+        whole_units(&mut pending, chunk.symbols(), 8, |words| self.words(words));
         self.pending = pending;
     }
 
@@ -245,24 +323,25 @@ impl Segment for LaneComplexity {
         self.lanes
             .iter()
             .zip(LANES)
-            .map(|(lane, (label, bytes_per_bit))| {
+            .map(|(lane, (label, take))| {
+                let span_bits = self.lane_span_bits(take);
                 let Some(worst) = lane.worst else {
                     return Outcome::skipped(
                         TEST.name,
                         format!(
                             "needs {} bytes for one span of {} bits of this lane",
-                            span_bytes(self.span_bits, bytes_per_bit),
-                            self.span_bits
+                            span_bytes(span_bits, take.bytes_per_bit()),
+                            span_bits
                         ),
                     )
                     .with_label(label);
                 };
                 // Šidák over the spans tested: 1 − (1 − p_min)^m, kept accurate for tiny p.
                 let p = crate::stats::sidak::sidak(worst.p, lane.tested);
-                let deviation = worst.complexity as f64 - (self.span_bits / 2) as f64;
+                let deviation = worst.complexity as f64 - (span_bits / 2) as f64;
                 Outcome::measured(TEST.name, deviation, p)
                     .with_figure("linear_complexity", worst.complexity as f64)
-                    .with_figure("span_bits", self.span_bits as f64)
+                    .with_figure("span_bits", span_bits as f64)
                     .with_figure("spans_tested", lane.tested as f64)
                     .with_label(label)
             })
@@ -270,19 +349,18 @@ impl Segment for LaneComplexity {
     }
 
     fn absorb(&mut self, next: Self) {
-        // This state ends at an aligned position; next may end inside a word and a span,
-        // which this state then continues.
+        // This state ends at an aligned position, between spans of every lane; next may end
+        // inside a word and a span, which this state then continues.
         debug_assert!(self.pending.is_empty());
         for (lane, next) in self.lanes.iter_mut().zip(next.lanes) {
-            debug_assert_eq!(lane.filled, 0, "merged at a span boundary");
+            debug_assert!(lane.bits.is_empty(), "merged at a span boundary");
             lane.tested += next.tested;
             if let Some(candidate) = next.worst {
                 lane.worst = Some(pick_worst(lane.worst, candidate));
             }
             lane.bits = next.bits;
-            lane.filled = next.filled;
-            lane.span = next.span;
         }
+        self.word = next.word;
         self.pending = next.pending;
     }
 }
@@ -295,70 +373,85 @@ impl Segment for LaneComplexity {
 /// that window starts at bit N − 1 − n: each of its words is two neighbouring words shifted
 /// together, so the discrepancy is an AND, an XOR into one accumulator and one parity at the end.
 fn linear_complexity(bits: &[u64]) -> u64 {
-    let words = bits.len();
-    let total = 64 * words;
-    // Reversed, with a zero word after it for the shifts below.
-    let mut reversed = vec![0u64; words + 1];
-    for (k, &word) in bits.iter().enumerate() {
-        reversed[words - 1 - k] = word.reverse_bits();
-    }
-    // The reversed sequence shifted down by 0..64 bits, each `words` long: the window of step n
-    // is a plain slice of one of them, so the discrepancy is an AND and XOR over aligned words
-    // that the compiler vectorizes. Past the end of the sequence (s_{n−i} with i > n) the
-    // window reads zeros, which contribute nothing, so the loop stops there.
-    let mut shifted = vec![0u64; 64 * words];
-    for (shift, copy) in shifted.chunks_exact_mut(words).enumerate() {
-        for (w, word) in copy.iter_mut().enumerate() {
-            *word = if shift == 0 {
-                reversed[w]
-            } else {
-                (reversed[w] >> shift) | (reversed[w + 1] << (64 - shift))
-            };
+    dispatch!(fast_x86(), berlekamp_massey(bits))
+}
+
+kernel! {
+    /// Berlekamp–Massey over words ([`linear_complexity`]), compiled twice for [`dispatch!`].
+    berlekamp_massey(bits: &[u64]) -> u64 {
+        let words = bits.len();
+        let total = 64 * words;
+        // Reversed, with a zero word after it for the shifts below.
+        let mut reversed = vec![0u64; words + 1];
+        for (k, &word) in bits.iter().enumerate() {
+            reversed[words - 1 - k] = word.reverse_bits();
         }
-    }
-    // C and B have degree at most L ≤ n + 1 ≤ total, so words + 2 holds them and a shift.
-    let mut c = vec![0u64; words + 2];
-    let mut b = vec![0u64; words + 2];
-    let mut t = vec![0u64; words + 2];
-    c[0] = 1;
-    b[0] = 1;
-    let (mut complexity, mut degree_c, mut degree_b) = (0usize, 0usize, 0usize);
-    let mut last_change: isize = -1;
-    for n in 0..total {
-        let offset = total - 1 - n;
-        let (first, shift) = (offset / 64, offset % 64);
-        let top = degree_c / 64;
-        let window = &shifted[shift * words + first..(shift + 1) * words];
-        let parity = c[..=top]
-            .iter()
-            .zip(window)
-            .fold(0u64, |parity, (&ck, &sk)| parity ^ (ck & sk));
-        if parity.count_ones() & 1 == 0 {
-            continue;
-        }
-        let distance = (n as isize - last_change) as usize;
-        let lengthens = 2 * complexity <= n;
-        if lengthens {
-            t[..=top].copy_from_slice(&c[..=top]);
-        }
-        // C ← C + x^distance · B.
-        let (word_shift, bit_shift) = (distance / 64, distance % 64);
-        for k in 0..=degree_b / 64 {
-            c[k + word_shift] ^= b[k] << bit_shift;
-            if bit_shift != 0 {
-                c[k + word_shift + 1] ^= b[k] >> (64 - bit_shift);
+        // The reversed sequence shifted down by 0..64 bits, each `words` long: the window of
+        // step n is a plain slice of one of them, so the discrepancy is an AND and XOR over
+        // aligned words that the compiler vectorizes. Past the end of the sequence (s_{n−i}
+        // with i > n) the window reads zeros, which contribute nothing, so the loop stops there.
+        let mut shifted = vec![0u64; 64 * words];
+        shifted[..words].copy_from_slice(&reversed[..words]);
+        for shift in 1..64 {
+            let copy = &mut shifted[shift * words..(shift + 1) * words];
+            for (w, word) in copy.iter_mut().enumerate() {
+                *word = (reversed[w] >> shift) | (reversed[w + 1] << (64 - shift));
             }
         }
-        let new_degree = degree_c.max(degree_b + distance);
-        if lengthens {
-            complexity = n + 1 - complexity;
-            last_change = n as isize;
-            std::mem::swap(&mut b, &mut t);
-            degree_b = degree_c;
+        // C, and B and T one word up (word k + 1 holds bits 64k..64k+63, word 0 is zero), so
+        // that C ← C + x^d · B reads two neighbouring words of B for each word of C and writes
+        // each word of C once: a loop without a carried dependence, which vectorizes.
+        let mut c = vec![0u64; words + 2];
+        let mut b = vec![0u64; words + 3];
+        let mut t = vec![0u64; words + 3];
+        c[0] = 1;
+        b[1] = 1;
+        let (mut complexity, mut degree_c, mut degree_b) = (0usize, 0usize, 0usize);
+        let mut last_change = 0usize;
+        for n in 0..total {
+            let offset = total - 1 - n;
+            let (first, shift) = (offset / 64, offset % 64);
+            let top = degree_c / 64;
+            let window = &shifted[shift * words + first..(shift + 1) * words];
+            let parity = c[..=top]
+                .iter()
+                .zip(window)
+                .fold(0u64, |parity, (&ck, &sk)| parity ^ (ck & sk));
+            if parity.count_ones() & 1 == 0 {
+                continue;
+            }
+            // n + 1 − (the step of the last length change + 1), with step −1 before any.
+            let distance = n + 1 - last_change;
+            let lengthens = 2 * complexity <= n;
+            if lengthens {
+                t[1..=top + 1].copy_from_slice(&c[..=top]);
+                t[top + 2] = 0;
+            }
+            // C ← C + x^distance · B: word j of C takes bits of words j − ws and j − ws − 1 of
+            // B, which are b[j − ws + 1] and b[j − ws] one word up.
+            let (word_shift, bit_shift) = (distance / 64, distance % 64);
+            let span = degree_b / 64 + 1;
+            let target = &mut c[word_shift..word_shift + span + 1];
+            if bit_shift == 0 {
+                for (ck, &bk) in target.iter_mut().zip(&b[1..=span + 1]) {
+                    *ck ^= bk;
+                }
+            } else {
+                for (ck, pair) in target.iter_mut().zip(b[..=span + 1].windows(2)) {
+                    *ck ^= (pair[1] << bit_shift) | (pair[0] >> (64 - bit_shift));
+                }
+            }
+            let new_degree = degree_c.max(degree_b + distance);
+            if lengthens {
+                complexity = n + 1 - complexity;
+                last_change = n + 1;
+                std::mem::swap(&mut b, &mut t);
+                degree_b = degree_c;
+            }
+            degree_c = new_degree;
         }
-        degree_c = new_degree;
+        complexity as u64
     }
-    complexity as u64
 }
 
 /// P(LC = k) for a random sequence of `span_bits` bits (Rueppel's counts over 2^L).
@@ -500,6 +593,14 @@ mod tests {
         }
         assert_eq!(linear_complexity(&pack(&s)), 31);
         assert_eq!(linear_complexity(&[0; 4]), 0);
+        // Both compiled variants of the word loops agree.
+        let bits: Vec<u64> = (0..100).map(|_| rng.next_u64()).collect();
+        let portable = berlekamp_massey::portable(&bits);
+        assert_eq!(portable, linear_complexity(&bits));
+        if fast_x86() {
+            // SAFETY: fast_x86() said the CPU has the features `fast` is built with.
+            assert_eq!(unsafe { berlekamp_massey::fast(&bits) }, portable);
+        }
         // A single one at the end needs a register as long as the sequence.
         assert_eq!(linear_complexity(&[0, 1 << 63]), 128);
     }
@@ -570,21 +671,20 @@ mod tests {
 
     #[test]
     fn schedule() {
-        let word: Vec<u64> = (0..70).filter(|&span| scheduled(false, span)).collect();
-        let mut expected: Vec<u64> = (0..4).collect();
-        expected.extend([7, 15, 31, 63]);
-        assert_eq!(word, expected);
-        let stream: Vec<u64> = (0..70).filter(|&span| scheduled(true, span)).collect();
-        assert_eq!(stream, [0, 1, 3, 7, 15, 31, 63]);
+        let spans: Vec<u64> = (0..5000).filter(|&span| scheduled(span)).collect();
+        assert_eq!(spans, [0, 7, 63, 511, 4095]);
     }
 
     /// The test's state at a small span, on a segment starting at `offset`.
     fn started(span_bits: u64, offset: u64, length: u64) -> Box<dyn TestState> {
+        let stream_span_bits = 2 * span_bits;
         let setup = Setup {
             offset,
             ..Setup::new(256, Some(length))
         };
-        Segmented::start(&setup, |setup| LaneComplexity::new(setup, span_bits))
+        Segmented::start(&setup, |setup| {
+            LaneComplexity::new(setup, span_bits, stream_span_bits)
+        })
     }
 
     fn mt19937_bytes(len: usize) -> Vec<u8> {
@@ -602,6 +702,10 @@ mod tests {
         for outcome in &outcomes[..4] {
             let p = outcome.p_value().expect("measured");
             assert!(p < 1e-100, "mt19937 {}: p = {p}", outcome.label);
+            // Every lane of MT19937 has the complexity of its recurrence, 19,937: the lanes are
+            // taken from the right bits.
+            let figures = &outcome.result.as_ref().expect("measured").figures;
+            assert_eq!(figures[0].value, 19_937.0, "{}", outcome.label);
         }
         let mut data = vec![0u8; 1 << 20];
         rand_chacha::ChaCha20Rng::seed_from_u64(20).fill_bytes(&mut data);
