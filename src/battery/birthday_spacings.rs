@@ -23,9 +23,11 @@
 //! The law: for independent uniform days, R is asymptotically Poisson with mean
 //! λ = m³/(4d) = 4 (Knuth §3.3.2 J, after Marsaglia; L'Ecuyer & Simard 2007), and the samples
 //! are independent, so the total over N samples is Poisson(4N). The approximation's error at
-//! this (m, d) was measured by simulation (500,000 samples of NumPy's PCG64, the commit message
-//! and `poisson_approximation` below hold the figures): the mean of R matched 4 within its
-//! standard error of 0.003. The p-value is the upper tail, P(T > t) + u·P(T = t) with u
+//! this (m, d) was measured by simulation: 500,000 samples of NumPy 2.4's PCG64 (seed 12345)
+//! gave a mean R of 3.9975 ± 0.0028 and a variance of 3.994 (Poisson: 4 and 4), and the
+//! frequencies of R = 0..11 within their sampling error of Poisson(4)'s (e.g. 0.01852 for
+//! 0.01832, 0.19611 for 0.19537); `poisson_approximation` below repeats the check on ChaCha20.
+//! A bias of 0.003 per sample moves the total's z-score by 0.003·√N: 0.03 at N = 95. The p-value is the upper tail, P(T > t) + u·P(T = t) with u
 //! uniform in [0, 1) from a hash of the samples (randomised within the atom, so that it is
 //! uniform under the null: a Poisson count's plain tail is not), computed directly as the
 //! regularized lower incomplete gamma P(t + 1, Λ).
