@@ -17,11 +17,15 @@
 //! CLI, `rngaudit list`, the reports and the registry-wide tests at the bottom of this file pick
 //! it up from there.
 
+pub mod birthday_spacings;
+pub mod bit_lanes;
 pub mod brank;
 pub mod chunk;
 pub mod ent;
 pub mod entropy;
+pub mod float_frequency;
 pub mod frequency;
+pub mod gap16;
 pub mod lag_differences;
 pub mod lane_complexity;
 pub mod lane_lags;
@@ -353,6 +357,9 @@ pub static DEEP: &[Test] = &[
     lane_lags::TEST,
     lag_differences::TEST,
     triple_collisions::TEST,
+    gap16::TEST,
+    float_frequency::TEST,
+    birthday_spacings::TEST,
 ];
 
 /// Every battery `--battery` accepts.
