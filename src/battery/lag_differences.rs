@@ -29,18 +29,18 @@
 //! [`MIN_SAMPLES`] = 20 · 256 differences (20 expected per cell); below that it is not
 //! counted. Five per cell (Cochran's rule) is not enough this far in the tail: 10^6 multinomial
 //! histograms of n samples in 256 equal cells (numpy 2.4, seed 12345, p from scipy's chi2.sf;
-//! the script is in the commit message) gave, for p below 1e-3 / 1e-4 / 1e-5, 1118 / 128 / 15
+//! the figures are also in the commit message) gave, for p below 1e-3 / 1e-4 / 1e-5, 1118 / 128 / 15
 //! at n = 5·256 (1.12, 1.28 and 1.5 times the nominal 1000 / 100 / 10), 1012 / 98 / 13 at
 //! 10·256 and 996 / 96 / 8 at 20·256.
 //!
 //! Which differences are counted: those whose newest word starts in a counted block of
 //! [`SAMPLE_BYTES`] = 64 KiB of the stream: every block of the first MiB ([`DENSE_BLOCKS`]),
 //! and for blocks b in [D·2^(k−1), D·2^k) the multiples of 2^min(k, 6): every second block up
-//! to 2 MiB, every fourth up to 4 MiB, ..., every 64th from 32 MiB on. The choice is by absolute
+//! to 2 MiB, every fourth up to 4 MiB, ..., every 256th from 128 MiB on. The choice is by absolute
 //! position only, so the counted differences are still independent and uniform (a subset
 //! chosen without looking at the data), every lag keeps its exact law, and outcomes do not
 //! depend on segment cuts or threads. The weak controls fail inside the first MiB (the MMIX
-//! LCG's lag of 2^16 words needs 512 KiB of history); later data are a sample, at a 64th of the
+//! LCG's lag of 2^16 words needs 512 KiB of history); later data are a sample, at a 256th of the
 //! cost per byte.
 //!
 //! Implementation: a lag of L bytes is one difference for every word size it is a lag of
@@ -92,7 +92,7 @@ pub const SAMPLE_BYTES: u64 = 1 << 16;
 pub const DENSE_BLOCKS: u64 = 16;
 /// Beyond [`DENSE_BLOCKS`], the stride between counted blocks doubles with the length up to
 /// 2^LOG_MAX_STRIDE.
-pub const LOG_MAX_STRIDE: u32 = 6;
+pub const LOG_MAX_STRIDE: u32 = 8;
 
 /// Whether the differences whose newest word starts in block `block` (of [`SAMPLE_BYTES`],
 /// numbered from the start of the stream) are counted: every block below D =
@@ -203,9 +203,14 @@ impl LagDifferences {
             if start >= end {
                 continue;
             }
+            let mut parts = scheduled(at + start as u64, at + end as u64).peekable();
+            if parts.peek().is_none() {
+                // Nothing counted here (most of a long stream): no histograms to clear or add.
+                continue;
+            }
             // Per class p mod 8 = 0, 2, 4, 6: the histogram of the cells.
             let mut classes = [[0u32; 256]; 4];
-            for part in scheduled(at + start as u64, at + end as u64) {
+            for part in parts {
                 let (start, end) = ((part.start - at) as usize, (part.end - at) as usize);
                 dispatch!(fast_x86(), histogram(bytes, start, end, lag, &mut classes));
             }
@@ -539,15 +544,19 @@ mod tests {
     }
 
     /// The schedule: every block of the first MiB, then every second, fourth, ... by absolute
-    /// index, every 64th from 64 MiB on.
+    /// index, every 256th from 128 MiB on.
     #[test]
     fn schedule_by_position() {
         assert!((0..DENSE_BLOCKS).all(counted));
         let kept: Vec<u64> = (16..24).filter(|&b| counted(b)).collect();
         assert_eq!(kept, [16, 18, 20, 22]);
-        assert_eq!((1024..2048).filter(|&b| counted(b)).count(), 16);
-        // 256 MiB: 16 + 6 · 8 blocks below 1024, then every 64th.
-        assert_eq!((0..4096).filter(|&b| counted(b)).count(), 64 + 48);
+        assert_eq!((1024..2048).filter(|&b| counted(b)).count(), 8);
+        assert_eq!(
+            (1 << 20..(1 << 20) + 1024).filter(|&b| counted(b)).count(),
+            4
+        );
+        // 256 MiB: 16 blocks, then 8 in each doubling.
+        assert_eq!((0..4096).filter(|&b| counted(b)).count(), 16 + 8 * 8);
         let parts: Vec<_> = scheduled(SAMPLE_BYTES * 16 + 8, SAMPLE_BYTES * 19 + 16).collect();
         assert_eq!(
             parts,

@@ -64,10 +64,10 @@
 //! bits, numbered from the start of the stream) is counted: every word below D =
 //! [`DENSE_WORDS`] = 2^11 (bit0/8's first 128 KiB of stream, bit0/64's first MiB), and for
 //! words g in [D·2^(k−1), D·2^k) the multiples of 2^min(k, 6): every second word up to 2D,
-//! every fourth up to 4D, ..., every 64th from 32D on. Every test of a lane has its full
+//! every fourth up to 4D, ..., every 256th from 128D on. Every test of a lane has its full
 //! power over the first D words, where the weak controls fail (java.util.Random at 128 KiB in
 //! bit0/64 = its word 256); later words are a sample by position, so the cost per byte falls
-//! to a 64th, and the words between are only packed (their bits are read by the long lags of
+//! to a 256th, and the words between are only packed (their bits are read by the long lags of
 //! counted words). The schedule is by absolute word index, so outcomes do not depend on
 //! segment cuts or threads; each test keeps its own count of trials.
 //!
@@ -114,7 +114,7 @@ pub const DENSE_WORDS: u64 = 1 << 11;
 
 /// Beyond [`DENSE_WORDS`], the stride between counted lane words doubles with the length up
 /// to 2^LOG_MAX_STRIDE.
-pub const LOG_MAX_STRIDE: u32 = 6;
+pub const LOG_MAX_STRIDE: u32 = 8;
 
 /// Segments start at multiples of this many bytes: 64 words of 8 bytes, where the slowest lanes
 /// (one bit per 8 bytes) finish a word.
@@ -1117,7 +1117,11 @@ mod tests {
         assert!((0..DENSE_WORDS).all(counted));
         let kept: Vec<u64> = (2048..2056).filter(|&g| counted(g)).collect();
         assert_eq!(kept, [2048, 2050, 2052, 2054]);
-        assert_eq!((1 << 17..1 << 18).filter(|&g| counted(g)).count(), 2048);
+        assert_eq!((1 << 17..1 << 18).filter(|&g| counted(g)).count(), 1024);
+        assert_eq!(
+            (1 << 30..(1 << 30) + 1024).filter(|&g| counted(g)).count(),
+            4
+        );
     }
 
     /// Stream from a weak generator, and the first power-of-two length (from 1 KiB) at which a

@@ -52,14 +52,14 @@
 //! Which blocks are counted: block b (numbered from the start of the stream, so the choice
 //! does not depend on segment cuts or threads) is counted when b < [`DENSE_BLOCKS`] (3 MiB),
 //! and beyond, for b in [D·2^(k−1), D·2^k), when b is a multiple of 2^min(k, [`LOG_MAX_STRIDE`]):
-//! every second block up to 6 MiB, every fourth up to 12 MiB, ..., every 16th from 24 MiB on.
+//! every second block up to 6 MiB, every fourth up to 12 MiB, ..., every 32nd from 48 MiB on.
 //! The blocks counted are chosen by position alone, so under randomness they are independent
 //! blocks like any others and the law above holds for their total with B the blocks counted;
 //! skipped blocks are not read. A defect that shows in every block (RANDU's planes) is seen in
-//! the first block; one that needs many blocks to show loses at most a factor 16 in length.
+//! the first block; one that needs many blocks to show loses at most a factor 32 in length.
 //!
 //! Cost: two random accesses into the 2 MiB bitmap per triple of a counted block (set, then
-//! clear) and a hash of its bytes; at most one block in 16 from 24 MiB on.
+//! clear) and a hash of its bytes; one block in 32 from 48 MiB on.
 
 use super::chunk::{dispatch, fast_x86, kernel};
 use super::state::{Segment, Segmented};
@@ -103,7 +103,7 @@ const FOLLOWED_SIGMAS: f64 = 40.0;
 pub const DENSE_BLOCKS: u64 = 64;
 /// Beyond [`DENSE_BLOCKS`], the stride between counted blocks doubles with the length up to
 /// 2^LOG_MAX_STRIDE.
-pub const LOG_MAX_STRIDE: u32 = 4;
+pub const LOG_MAX_STRIDE: u32 = 5;
 
 /// Whether block `block` (its index from the start of the stream) is counted: see the module's
 /// documentation.
@@ -629,7 +629,7 @@ mod tests {
     }
 
     /// The schedule: every block below 64, then every second, fourth, ... by absolute index,
-    /// every 16th from block 512 on.
+    /// every 16th from block 512 on, every 32nd from 1024.
     #[test]
     fn schedule_by_position() {
         assert!((0..DENSE_BLOCKS).all(counted));
@@ -638,10 +638,10 @@ mod tests {
         let kept: Vec<u64> = (128..140).filter(|&b| counted(b)).collect();
         assert_eq!(kept, [128, 132, 136]);
         assert_eq!((512..1024).filter(|&b| counted(b)).count(), 32);
-        assert_eq!((1 << 20..(1 << 20) + 64).filter(|&b| counted(b)).count(), 4);
-        // 256 MiB: 64 + 32 + 32 + 32 blocks below 512, then every 16th of the 4949 after.
+        assert_eq!((1 << 20..(1 << 20) + 64).filter(|&b| counted(b)).count(), 2);
+        // 256 MiB: 64 + 32 + 32 + 32 blocks below 512, 32 below 1024, then every 32nd.
         let blocks = (256u64 << 20) / BLOCK_BYTES;
-        assert_eq!((0..blocks).filter(|&b| counted(b)).count(), 160 + 310);
+        assert_eq!((0..blocks).filter(|&b| counted(b)).count(), 160 + 32 + 139);
     }
 
     /// Segments cut anywhere (inside blocks, counted or skipped) and merged in either order
