@@ -17,9 +17,17 @@
 //! j < i does not: the rows are in echelon form, so the map has full rank n − D. A full-rank
 //! linear map sends the uniform distribution on GF(2)^n to the uniform one on GF(2)^{n−D}: every
 //! output has exactly 2^D preimages. So for independent uniform bits the y_i are independent
-//! uniform bits, and the count of zeros is exactly Binomial(n − D, 1/2), whatever the lags.
-//! Its p-value is two-sided: an exact binomial tail up to 2^12 trials, and the normal
-//! approximation with a continuity correction (`erfc`) above.
+//! uniform bits, and the count of zeros is exactly Binomial(n − D, 1/2), whatever the lags; the
+//! same holds for the y_i at any set of positions chosen without looking at the bits (a subset
+//! of independent uniform bits), such as the schedule below.
+//! Its p-value is two-sided in T = |X − m/2| (X the ones among m trials) and randomised within
+//! its atom, P(T > t) + u · P(T = t), which is uniform under the null for u uniform and
+//! independent of X (a discrete p-value without it is not, and a second level over many
+//! streams would flag good generators): up to 2^12 trials from exact binomial tails, above
+//! from the normal law N(m/2, m/4) at X + u − 1/2 (the count spread over its unit interval).
+//! u is a reproducible hash of the lane's data: the XOR over its counted words of a hash of
+//! (word index, bits), mixed with the test's index, so it is the same however the stream was cut
+//! (lane_complexity's `atom_uniform` does the same for its spans).
 //!
 //! Two different tests are different linear forms; distinct non-zero forms in uniform bits are
 //! pairwise independent, so their counts are uncorrelated and, in the normal limit, independent.
@@ -43,12 +51,25 @@
 //! pass 64 MiB (their lanes have no short or doubling-lag relation; brank and lane_complexity
 //! see xorshift32).
 //!
-//! Implementation: each lane's bits are packed 64 to a word (the first bit at bit 0). A word of
+//! Implementation: each lane's bits are packed 64 to a word (the first bit at bit 0), 64 bytes
+//! of stream at a time from the bit-0 and bit-7 masks of the bytes (AVX2's byte movemask where
+//! the CPU has it), which a bit compression splits into the six lanes. A word of
 //! the lane shifted back by d bits is two neighbouring words shifted together, so a test over 64
 //! positions is a few shifts, XORs and one popcount; the 496 three-term tests run from the 32
 //! shifted copies of each word, compiled twice (baseline and AVX2 + popcnt, chosen at run time
 //! as in [`super::chunk`]). Lags from 64 on are whole words back, so each is one XOR and
 //! popcount per word.
+//!
+//! Which positions are counted: a position counts in every test when its lane word (64 lane
+//! bits, numbered from the start of the stream) is counted: every word below D =
+//! [`DENSE_WORDS`] = 2^11 (bit0/8's first 128 KiB of stream, bit0/64's first MiB), and for
+//! words g in [D·2^(k−1), D·2^k) the multiples of 2^min(k, 6): every second word up to 2D,
+//! every fourth up to 4D, ..., every 256th from 128D on. Every test of a lane has its full
+//! power over the first D words, where the weak controls fail (java.util.Random at 128 KiB in
+//! bit0/64 = its word 256); later words are a sample by position, so the cost per byte falls
+//! to a 256th, and the words between are only packed (their bits are read by the long lags of
+//! counted words). The schedule is by absolute word index, so outcomes do not depend on
+//! segment cuts or threads; each test keeps its own count of trials.
 //!
 //! Merging: segments start at multiples of 512 bytes (the alignment), where every lane is at a
 //! word boundary. A segment counts the tests whose positions all lie inside it, and keeps its
@@ -86,6 +107,14 @@ pub const MIN_TRIALS: u64 = 1024;
 
 /// Up to this many trials the p-value is the exact binomial tail; above, the normal one.
 const EXACT_UP_TO: u64 = 1 << 12;
+
+/// Every lane word below this index is counted: 2^17 lane bits, 128 KiB of stream for bit0/8,
+/// 1 MiB for bit0/64 and bit63/64.
+pub const DENSE_WORDS: u64 = 1 << 11;
+
+/// Beyond [`DENSE_WORDS`], the stride between counted lane words doubles with the length up
+/// to 2^LOG_MAX_STRIDE.
+pub const LOG_MAX_STRIDE: u32 = 8;
 
 /// Segments start at multiples of this many bytes: 64 words of 8 bytes, where the slowest lanes
 /// (one bit per 8 bytes) finish a word.
@@ -132,6 +161,30 @@ fn span((lag, lag2): (u64, u64)) -> u64 {
     lag.max(lag2)
 }
 
+/// Whether lane word `g` (its index in the lane from the start of the stream) is counted: every
+/// word below D = [`DENSE_WORDS`], and for g in [D·2^(k−1), D·2^k) the multiples of
+/// 2^min(k, [`LOG_MAX_STRIDE`]). A test's position i is counted when the word holding i is.
+fn counted(g: u64) -> bool {
+    if g < DENSE_WORDS {
+        return true;
+    }
+    let k = u64::BITS - (g / DENSE_WORDS).leading_zeros();
+    g.is_multiple_of(1u64 << k.min(LOG_MAX_STRIDE))
+}
+
+/// splitmix64's finalizer.
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// The hash of lane word `g` holding `bits` (its first `fill` positions): XORed over a lane's
+/// words, so that segments merge to one pass's value.
+fn word_hash(g: u64, bits: u64, fill: u32) -> u64 {
+    mix(mix(g.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ u64::from(fill)) ^ bits)
+}
+
 #[derive(Clone, serde::Serialize, serde::Deserialize)]
 struct LaneLags {
     log_lag: u32,
@@ -156,6 +209,17 @@ struct Lane {
     fill: u32,
     /// Per test ([`tests`]): the ones of y over the positions counted so far.
     ones: Vec<u64>,
+    /// Per test: the positions counted so far.
+    trials: Vec<u64>,
+    /// The XOR of [`word_hash`] over the complete counted words.
+    hash: u64,
+}
+
+/// What a lane's outcome is made of: per test its ones and trials, and the lane's hash.
+struct Counts {
+    ones: Vec<u64>,
+    trials: Vec<u64>,
+    hash: u64,
 }
 
 impl LaneLags {
@@ -172,6 +236,8 @@ impl LaneLags {
                 partial: 0,
                 fill: 0,
                 ones: vec![0; count],
+                trials: vec![0; count],
+                hash: 0,
             })
             .collect();
         LaneLags {
@@ -191,29 +257,88 @@ impl LaneLags {
         self.front_words() + 1
     }
 
+    /// Adds `count` lane bits `bits` to each lane (`count[lane]` of them), finishing words.
+    fn push(&mut self, bits: [u64; 6], count: [u32; 6], front_words: usize) {
+        for ((lane, bits), count) in self.lanes.iter_mut().zip(bits).zip(count) {
+            lane.partial |= bits << lane.fill;
+            lane.fill += count;
+            if lane.fill == 64 {
+                lane.push_word(lane.partial, front_words);
+                lane.partial = 0;
+                lane.fill = 0;
+            }
+        }
+    }
+
     /// Takes whole 64-bit words of stream (a multiple of 8 bytes) and counts the lane words they
     /// complete.
     fn words(&mut self, bytes: &[u8]) {
         let front_words = self.front_words();
         let before: Vec<usize> = self.lanes.iter().map(|l| l.history.len()).collect();
-        for word in bytes.chunks_exact(8) {
-            let bits = gather(u64::from_le_bytes(word.try_into().expect("chunks of 8")));
-            for ((lane, &(_, per_word)), bits) in self.lanes.iter_mut().zip(&LANES).zip(bits) {
-                lane.partial |= bits << lane.fill;
-                lane.fill += per_word;
-                if lane.fill == 64 {
-                    lane.history.push(lane.partial);
-                    if lane.front.len() < front_words {
-                        lane.front.push(lane.partial);
-                    }
-                    lane.words += 1;
-                    lane.partial = 0;
-                    lane.fill = 0;
-                }
+        let per_word = LANES.map(|(_, per_word)| per_word);
+        let mut rest = bytes;
+        // One stream word at a time up to a multiple of 64 bytes into the segment (where
+        // bit0/64 has a multiple of 8 bits), then 64 bytes at a time.
+        while !rest.is_empty() && !self.lanes[3].fill.is_multiple_of(8) {
+            let word = u64::from_le_bytes(rest[..8].try_into().expect("8 bytes"));
+            self.push(gather(word), per_word, front_words);
+            rest = &rest[8..];
+        }
+        let fast = fast_x86();
+        // Then 64 bytes at a time up to a multiple of 512 (bit0/64 at a word boundary).
+        while rest.len() >= 64 && self.lanes[3].fill != 0 {
+            let (low, high) = block_masks(rest[..64].try_into().expect("64 bytes"), fast);
+            self.push(split_masks(low, high), per_word.map(|n| 8 * n), front_words);
+            rest = &rest[64..];
+        }
+        // At a multiple of 512 bytes every lane is at a word boundary: whole words from 512.
+        let mut large = rest.chunks_exact(if self.lanes[3].fill == 0 {
+            512
+        } else {
+            1 << 30
+        });
+        for block in &mut large {
+            let mut low = [0u64; 8];
+            let mut high = [0u64; 8];
+            for ((block, low), high) in block.chunks_exact(64).zip(&mut low).zip(&mut high) {
+                (*low, *high) = block_masks(block.try_into().expect("64 bytes"), fast);
             }
+            fn join<const SPACING: u32>(parts: &[u64]) -> u64 {
+                parts.iter().enumerate().fold(0u64, |word, (j, &part)| {
+                    word | (compress::<SPACING>(part) << (64 / SPACING as usize * j))
+                })
+            }
+            let [bit0_8, bit0_16, bit0_32, bit0_64, bit31_32, bit63_64] = &mut self.lanes[..]
+            else {
+                unreachable!("six lanes")
+            };
+            for &word in &low {
+                bit0_8.push_word(word, front_words);
+            }
+            for pair in low.chunks_exact(2) {
+                bit0_16.push_word(join::<2>(pair), front_words);
+            }
+            for four in low.chunks_exact(4) {
+                bit0_32.push_word(join::<4>(four), front_words);
+            }
+            bit0_64.push_word(join::<8>(&low), front_words);
+            let high3 = high.map(|h| h >> 3);
+            for four in high3.chunks_exact(4) {
+                bit31_32.push_word(join::<4>(four), front_words);
+            }
+            bit63_64.push_word(join::<8>(&high.map(|h| h >> 7)), front_words);
+        }
+        let mut blocks = large.remainder().chunks_exact(64);
+        for block in &mut blocks {
+            let block: &[u8; 64] = block.try_into().expect("64 bytes");
+            let (low, high) = block_masks(block, fast);
+            self.push(split_masks(low, high), per_word.map(|n| 8 * n), front_words);
+        }
+        for word in blocks.remainder().chunks_exact(8) {
+            let word = u64::from_le_bytes(word.try_into().expect("8 bytes"));
+            self.push(gather(word), per_word, front_words);
         }
         let (log_lag, keep) = (self.log_lag, self.history_words());
-        let fast = fast_x86();
         for (lane, from) in self.lanes.iter_mut().zip(before) {
             lane.count_new(from, log_lag, fast);
             // Drop old words in batches, so the copy is rare.
@@ -223,44 +348,148 @@ impl LaneLags {
         }
     }
 
-    /// Per lane: its bits, and the ones of every test ([`tests`]) over everything seen, the
-    /// unfinished word's filled positions included.
-    fn counts(self) -> Vec<(u64, Vec<u64>)> {
+    /// Per lane: its bits, and the ones and trials of every test ([`tests`]) over everything
+    /// seen, the unfinished word's filled positions included (when its word is counted).
+    fn counts(self) -> Vec<(u64, Counts)> {
         let tests = tests(self.log_lag);
         self.lanes
             .into_iter()
             .map(|mut lane| {
                 let bits = 64 * lane.words + u64::from(lane.fill);
-                if lane.fill > 0 {
+                let g = lane.start_word + lane.words;
+                if lane.fill > 0 && counted(g) {
+                    lane.hash ^= word_hash(g, lane.partial, lane.fill);
                     let (first, start_bit) = (lane.history_first(), 64 * lane.start_word);
                     let mut words = std::mem::take(&mut lane.history);
                     words.push(lane.partial);
                     for (index, &test) in tests.iter().enumerate() {
-                        lane.ones[index] += masked_ones(
+                        let (ones, trials) = masked_ones(
                             &words,
                             first,
-                            lane.start_word + lane.words,
+                            g,
                             test,
                             start_bit,
                             u64::MAX,
                             start_bit + bits,
                         );
+                        lane.ones[index] += ones;
+                        lane.trials[index] += trials;
                     }
                 }
-                (bits, lane.ones)
+                let counts = Counts {
+                    ones: lane.ones,
+                    trials: lane.trials,
+                    hash: lane.hash,
+                };
+                (bits, counts)
             })
             .collect()
     }
 }
 
+/// bit 0 (`low`) and bit 7 (`high`) of each of 64 bytes, byte j at bit j.
+fn block_masks(block: &[u8; 64], fast: bool) -> (u64, u64) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if fast {
+            // SAFETY: `fast` comes from `fast_x86`, which detected AVX2 on this machine.
+            return unsafe { block_masks_avx2(block) };
+        }
+    }
+    let _ = fast;
+    let (mut low, mut high) = (0u64, 0u64);
+    for (j, word) in block.chunks_exact(8).enumerate() {
+        let word = u64::from_le_bytes(word.try_into().expect("8 bytes"));
+        // Bit 0 of each byte: the multiplier moves byte j's bit 8j to bit 56 + j, no carries.
+        let bytes_low = (word & 0x0101_0101_0101_0101).wrapping_mul(0x0102_0408_1020_4080) >> 56;
+        let bytes_high =
+            ((word >> 7) & 0x0101_0101_0101_0101).wrapping_mul(0x0102_0408_1020_4080) >> 56;
+        low |= bytes_low << (8 * j);
+        high |= bytes_high << (8 * j);
+    }
+    (low, high)
+}
+
+/// [`block_masks`] with AVX2's byte movemask.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn block_masks_avx2(block: &[u8; 64]) -> (u64, u64) {
+    use std::arch::x86_64::*;
+    // SAFETY: two unaligned 32-byte loads inside the 64-byte block.
+    let (a, b) = unsafe {
+        (
+            _mm256_loadu_si256(block.as_ptr().cast()),
+            _mm256_loadu_si256(block.as_ptr().add(32).cast()),
+        )
+    };
+    let high = u64::from(_mm256_movemask_epi8(a) as u32)
+        | (u64::from(_mm256_movemask_epi8(b) as u32) << 32);
+    // Bit 0 of each byte to its bit 7 (a 64-bit lane shift; only bit 7 of each byte is read).
+    let low = u64::from(_mm256_movemask_epi8(_mm256_slli_epi64::<7>(a)) as u32)
+        | (u64::from(_mm256_movemask_epi8(_mm256_slli_epi64::<7>(b)) as u32) << 32);
+    (low, high)
+}
+
+/// Bits 0, s, 2s, ... of `x` (s = 2, 4 or 8; the others are ignored) packed to the low bits:
+/// step r joins neighbouring groups of 2^(r−1) packed bits, moving the upper one down by
+/// 2^(r−1)·(s − 1).
+/// The spacing is a constant, so the steps unroll and their masks fold.
+#[inline(always)]
+fn compress<const SPACING: u32>(x: u64) -> u64 {
+    let spacing = SPACING;
+    // 1 every `period` bits.
+    let every = |period: u32| {
+        if period >= 64 {
+            1
+        } else {
+            u64::MAX / ((1u64 << period) - 1)
+        }
+    };
+    let mut x = x & every(spacing);
+    let (mut kept, mut group) = (1u32, spacing);
+    while group < 64 {
+        x |= x >> (kept * (spacing - 1));
+        kept *= 2;
+        group *= 2;
+        x &= ((1u64 << kept) - 1) * every(group);
+    }
+    x
+}
+
+/// The lane bits of 64 bytes of stream from their bit-0 and bit-7 masks: 64, 32, 16, 8, 16 and 8
+/// bits.
+fn split_masks(low: u64, high: u64) -> [u64; 6] {
+    [
+        low,
+        compress::<2>(low),
+        compress::<4>(low),
+        compress::<8>(low),
+        compress::<4>(high >> 3),
+        compress::<8>(high >> 7),
+    ]
+}
+
 impl Lane {
+    /// Appends a finished word; a counted word goes into the hash.
+    fn push_word(&mut self, word: u64, front_words: usize) {
+        let g = self.start_word + self.words;
+        if counted(g) {
+            self.hash ^= word_hash(g, word, 64);
+        }
+        self.history.push(word);
+        if self.front.len() < front_words {
+            self.front.push(word);
+        }
+        self.words += 1;
+    }
+
     /// The lane's word index of `history[0]`.
     fn history_first(&self) -> u64 {
         self.start_word + self.words - self.history.len() as u64
     }
 
     /// Counts every test whose last position lies in `history[from..]`, the words just
-    /// completed, over the positions inside the segment.
+    /// completed, over the positions inside the segment, in the counted words.
     fn count_new(&mut self, from: usize, log_lag: u32, fast: bool) {
         let len = self.history.len();
         if from >= len {
@@ -270,47 +499,74 @@ impl Lane {
         // The segment's first word reads nothing before it: counted with masks.
         let mut steady = from;
         if first + from as u64 == self.start_word {
-            let start_bit = 64 * self.start_word;
-            for (index, test) in tests(log_lag).into_iter().enumerate() {
-                self.ones[index] += masked_ones(
-                    &self.history,
-                    first,
-                    self.start_word,
-                    test,
-                    start_bit,
-                    u64::MAX,
-                    u64::MAX,
-                );
+            if counted(self.start_word) {
+                let start_bit = 64 * self.start_word;
+                for (index, test) in tests(log_lag).into_iter().enumerate() {
+                    let (ones, trials) = masked_ones(
+                        &self.history,
+                        first,
+                        self.start_word,
+                        test,
+                        start_bit,
+                        u64::MAX,
+                        u64::MAX,
+                    );
+                    self.ones[index] += ones;
+                    self.trials[index] += trials;
+                }
             }
             steady += 1;
         }
+        // The counted words among the later ones, in runs of consecutive words.
+        let mut runs: Vec<std::ops::Range<usize>> = Vec::new();
+        for h in steady..len {
+            if counted(first + h as u64) {
+                match runs.last_mut() {
+                    Some(run) if run.end == h => run.end = h + 1,
+                    _ => runs.push(h..h + 1),
+                }
+            }
+        }
+        if runs.is_empty() {
+            return;
+        }
         // Every later word has its word before it in the segment, so every lag below 64 reads
         // whole positions of the segment.
-        if steady < len {
-            let mut two = [0u64; 6];
-            let mut three = [[0u64; SHORT + 1]; SHORT + 1];
+        let mut two = [0u64; 6];
+        let mut three = [[0u64; SHORT + 1]; SHORT + 1];
+        let mut words = 0u64;
+        for run in &runs {
             dispatch!(
                 fast,
-                short_lags(&self.history, steady, &mut two, &mut three)
+                short_lags(&self.history, run.start, run.end, &mut two, &mut three)
             );
-            for (j, count) in two.iter().enumerate() {
-                self.ones[j] += count;
-            }
-            let mut index = log_lag as usize + 1;
-            for (c, row) in three.iter().enumerate().take(SHORT).skip(1) {
-                for &count in &row[c + 1..] {
-                    self.ones[index] += count;
-                    index += 1;
-                }
+            words += run.len() as u64;
+        }
+        for (j, count) in two.iter().enumerate() {
+            self.ones[j] += count;
+            self.trials[j] += 64 * words;
+        }
+        let mut index = log_lag as usize + 1;
+        for (c, row) in three.iter().enumerate().take(SHORT).skip(1) {
+            for &count in &row[c + 1..] {
+                self.ones[index] += count;
+                self.trials[index] += 64 * words;
+                index += 1;
             }
         }
         // Lags of whole words: word g pairs with word g − back once that is in the segment.
         for j in 6..=log_lag as usize {
             let back = 1u64 << (j - 6);
             let valid_from = (self.start_word + back).saturating_sub(first) as usize;
-            let start = from.max(valid_from);
-            if start < len {
-                self.ones[j] += dispatch!(fast, whole_lag(&self.history, start, back as usize));
+            for run in &runs {
+                let start = run.start.max(valid_from);
+                if start < run.end {
+                    self.ones[j] += dispatch!(
+                        fast,
+                        whole_lag(&self.history, start, run.end, back as usize)
+                    );
+                    self.trials[j] += 64 * (run.end - start) as u64;
+                }
             }
         }
     }
@@ -318,14 +574,15 @@ impl Lane {
 
 kernel! {
     /// Ones of the two-term lags 1 … 32 (powers of two) and of every three-term pair c < b ≤ 32
-    /// over the words `words[from..]` (from ≥ 1), each read with the word before it.
+    /// over the words `words[from..to]` (from ≥ 1), each read with the word before it.
     short_lags(
         words: &[u64],
         from: usize,
+        to: usize,
         two: &mut [u64; 6],
         three: &mut [[u64; SHORT + 1]; SHORT + 1]
     ) {
-        for h in from..words.len() {
+        for h in from..to {
             let (word, before) = (words[h], words[h - 1]);
             // shifted[d]: the lane's bits d positions back, at the positions of `word`.
             let mut shifted = [0u64; SHORT + 1];
@@ -346,9 +603,9 @@ kernel! {
 }
 
 kernel! {
-    /// Ones of x_i ⊕ x_{i−64·back} over the words `words[from..]` (from ≥ back).
-    whole_lag(words: &[u64], from: usize, back: usize) -> u64 {
-        words[from..]
+    /// Ones of x_i ⊕ x_{i−64·back} over the words `words[from..to]` (from ≥ back).
+    whole_lag(words: &[u64], from: usize, to: usize, back: usize) -> u64 {
+        words[from..to]
             .iter()
             .zip(&words[from - back..])
             .map(|(&now, &then)| u64::from((now ^ then).count_ones()))
@@ -377,7 +634,7 @@ fn bits_at(words: &[u64], first: u64, position: i128) -> u64 {
 
 /// Ones of one test's y_i over the positions i of lane word `g` whose first position i − span
 /// lies in [lo, hi) and with i < end, read from `words` (first at word index `first`), which
-/// must hold every position so chosen.
+/// must hold every position so chosen; and how many positions those are.
 fn masked_ones(
     words: &[u64],
     first: u64,
@@ -386,7 +643,7 @@ fn masked_ones(
     lo: u64,
     hi: u64,
     end: u64,
-) -> u64 {
+) -> (u64, u64) {
     let base = 64 * i128::from(g);
     let reach = i128::from(span(test));
     let low = (i128::from(lo) + reach - base).max(0);
@@ -394,7 +651,7 @@ fn masked_ones(
         .min(i128::from(end) - base)
         .min(64);
     if low >= high {
-        return 0;
+        return (0, 0);
     }
     let width = (high - low) as u32;
     let mask = if width == 64 {
@@ -407,27 +664,44 @@ fn masked_ones(
     if lag2 > 0 {
         y ^= bits_at(words, first, base - i128::from(lag2));
     }
-    u64::from((y & mask).count_ones())
+    (u64::from((y & mask).count_ones()), u64::from(width))
 }
 
-/// The two-sided p-value of `ones` zeros (or ones: the law is symmetric) in `trials` fair bits,
-/// and its z-score.
-fn binomial_p(ones: u64, trials: u64) -> (f64, f64) {
-    let z = (trials as f64 - 2.0 * ones as f64) / (trials as f64).sqrt();
+/// The two-sided p-value of `ones` ones in `trials` fair bits, randomised within its atom by
+/// `u` (uniform in [0, 1)), and the z-score. With T = |X − n/2|, the p-value is
+/// P(T > t) + u · P(T = t): uniform under the null when u is uniform and independent of X.
+/// Up to [`EXACT_UP_TO`] trials from the exact binomial tails; above, X is spread uniformly
+/// over [X − 1/2, X + 1/2] (X + u − 1/2) and read against the normal law with variance n/4.
+fn binomial_p(ones: u64, trials: u64, u: f64) -> (f64, f64) {
+    let n = trials as f64;
+    let z = (n - 2.0 * ones as f64) / n.sqrt();
     let far = ones.max(trials - ones);
     let p = if trials <= EXACT_UP_TO {
-        (2.0 * binomial::upper_tail(far, trials, 0.5)).min(1.0)
+        let beyond = binomial::upper_tail(far + 1, trials, 0.5);
+        let at_or_beyond = binomial::upper_tail(far, trials, 0.5);
+        let atom = (at_or_beyond - beyond).max(0.0);
+        if 2 * far > trials {
+            (2.0 * (beyond + u * atom)).min(1.0)
+        } else {
+            // t = 0: P(T > 0) = 1 − P(X = n/2).
+            1.0 - (1.0 - u) * atom
+        }
     } else {
-        // P(X ≥ far) ≈ P(Z ≥ (far − 1/2 − n/2) / (√n / 2)), twice for both sides.
-        let corrected = (2.0 * far as f64 - trials as f64 - 1.0) / (trials as f64).sqrt();
-        normal::two_sided(corrected.max(0.0))
+        let spread = ones as f64 + u - 0.5 - n / 2.0;
+        normal::two_sided(2.0 * spread.abs() / n.sqrt())
     };
     (p, z)
 }
 
+/// The uniform of test `index` of a lane from the lane's hash: 53 bits of a mix of the two.
+fn test_uniform(hash: u64, index: usize) -> f64 {
+    let bits = mix(hash ^ mix(index as u64 + 1));
+    (bits >> 11) as f64 * (-53.0f64).exp2()
+}
+
 impl Segment for LaneLags {
     const NAME: &'static str = "lane_lags";
-    const VERSION: u32 = 1;
+    const VERSION: u32 = 2;
 
     fn alignment(&self) -> u64 {
         ALIGNMENT
@@ -444,16 +718,16 @@ impl Segment for LaneLags {
         self.counts()
             .into_iter()
             .zip(LANES)
-            .map(|((bits, ones), (label, per_word))| {
+            .map(|((_, counts), (label, per_word))| {
                 let mut worst: Option<(f64, f64, usize, u64)> = None;
                 let mut tested = 0u64;
-                for (index, &test) in tests.iter().enumerate() {
-                    let trials = bits.saturating_sub(span(test));
+                for (index, &trials) in counts.trials.iter().enumerate() {
                     if trials < MIN_TRIALS {
                         continue;
                     }
                     tested += 1;
-                    let (p, z) = binomial_p(ones[index], trials);
+                    let u = test_uniform(counts.hash, index);
+                    let (p, z) = binomial_p(counts.ones[index], trials, u);
                     if worst.is_none_or(|(worst_p, ..)| p < worst_p) {
                         worst = Some((p, z, index, trials));
                     }
@@ -497,14 +771,20 @@ impl Segment for LaneLags {
             let (lo, hi) = (64 * lane.start_word, 64 * next.start_word);
             for (index, &test) in tests.iter().enumerate() {
                 let reach = span(test).div_ceil(64).min(next.front.len() as u64);
-                for q in 0..reach {
-                    lane.ones[index] +=
+                for q in (0..reach).filter(|&q| counted(next.start_word + q)) {
+                    let (ones, trials) =
                         masked_ones(&joined, first, next.start_word + q, test, lo, hi, u64::MAX);
+                    lane.ones[index] += ones;
+                    lane.trials[index] += trials;
                 }
             }
             for (ones, more) in lane.ones.iter_mut().zip(&next.ones) {
                 *ones += more;
             }
+            for (trials, more) in lane.trials.iter_mut().zip(&next.trials) {
+                *trials += more;
+            }
+            lane.hash ^= next.hash;
             lane.words += next.words;
             let room = front_words.saturating_sub(lane.front.len());
             lane.front
@@ -567,13 +847,16 @@ mod tests {
             .collect()
     }
 
-    /// Ones of every test over one lane, position by position.
-    fn naive_ones(bits: &[u8], log_lag: u32) -> Vec<u64> {
+    /// Ones and trials of every test over one lane, position by position, at the positions
+    /// whose word the schedule counts.
+    fn naive_ones(bits: &[u8], log_lag: u32) -> (Vec<u64>, Vec<u64>) {
         tests(log_lag)
             .into_iter()
             .map(|(lag, lag2)| {
                 let reach = span((lag, lag2)) as usize;
-                (reach..bits.len())
+                let positions = (reach..bits.len()).filter(|&i| counted(i as u64 / 64));
+                let ones = positions
+                    .clone()
                     .filter(|&i| {
                         let mut y = bits[i] ^ bits[i - lag as usize];
                         if lag2 > 0 {
@@ -581,9 +864,10 @@ mod tests {
                         }
                         y == 1
                     })
-                    .count() as u64
+                    .count() as u64;
+                (ones, positions.count() as u64)
             })
-            .collect()
+            .unzip()
     }
 
     #[test]
@@ -616,7 +900,7 @@ mod tests {
         let mut state = LaneLags::new(&Setup::new(256, Some(16)), 8);
         state.update_symbols(&data);
         let counts = state.counts();
-        let (bits, ones) = &counts[0];
+        let (bits, ones) = (&counts[0].0, &counts[0].1.ones);
         assert_eq!(*bits, 16);
         let index = |test: (u64, u64)| tests(8).iter().position(|&t| t == test).expect("a test");
         assert_eq!(ones[index((1, 0))], 15);
@@ -626,7 +910,7 @@ mod tests {
         assert_eq!(ones[index((1, 3))], 6);
         // All ones: every two-term y is 0, every three-term y is 1 (at the 8 − b positions).
         assert_eq!(counts[1].0, 8);
-        for (&(lag, lag2), &ones) in tests(8).iter().zip(&counts[1].1) {
+        for (&(lag, lag2), &ones) in tests(8).iter().zip(&counts[1].1.ones) {
             let expected = if lag2 == 0 {
                 0
             } else {
@@ -650,20 +934,26 @@ mod tests {
     /// unfinished stream word at the end.
     #[test]
     fn counts_match_naive() {
-        let data = chacha20_bytes(7, 50_003);
-        for log_lag in [7, 8, LOG_LAG] {
+        // 50 KB lie in the dense words of every lane; 300 KB go past bit0/8's and bit0/16's.
+        for (len, log_lags) in [(50_003, &[7, 8, LOG_LAG][..]), (300_005, &[7, 12][..])] {
+            counts_match_naive_on(len, log_lags);
+        }
+    }
+
+    fn counts_match_naive_on(len: usize, log_lags: &[u32]) {
+        let data = chacha20_bytes(7, len);
+        for &log_lag in log_lags {
             let mut state = LaneLags::new(&Setup::new(256, None), log_lag);
             for piece in data.chunks(3001) {
                 state.update_symbols(piece);
             }
-            for (lane, ((bits, ones), expected)) in
+            for (lane, ((bits, counts), expected)) in
                 state.counts().into_iter().zip(lane_bits(&data)).enumerate()
             {
                 assert_eq!(bits, expected.len() as u64, "lane {lane}");
-                assert_eq!(
-                    ones,
-                    naive_ones(&expected, log_lag),
-                    "lane {lane}, 2^{log_lag}"
+                assert!(
+                    (counts.ones, counts.trials) == naive_ones(&expected, log_lag),
+                    "lane {lane}, 2^{log_lag}, {len} bytes"
                 );
             }
         }
@@ -681,9 +971,16 @@ mod tests {
     /// shorter than the history, give one pass's outcomes.
     #[test]
     fn merges_across_short_segments() {
-        let data = chacha20_bytes(9, 60_001);
+        // Inside the dense words, and past them in the fast lanes.
+        for (len, log_lags) in [(60_001, &[7, 9][..]), (300_001, &[7][..])] {
+            merges_across_short_segments_on(len, log_lags);
+        }
+    }
+
+    fn merges_across_short_segments_on(len: usize, log_lags: &[u32]) {
+        let data = chacha20_bytes(9, len);
         let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(10);
-        for log_lag in [7, 9] {
+        for &log_lag in log_lags {
             let one_pass = {
                 let mut state = started(log_lag, 0);
                 state.update(&data);
@@ -729,14 +1026,102 @@ mod tests {
     /// branch approximates (erfc with a continuity correction gives 1.4969739e-4).
     #[test]
     fn binomial_p_values() {
-        let (p, z) = binomial_p(440, 1000);
+        // u = 1 takes the whole atom: P(T ≥ t), the unrandomised p-value.
+        let (p, z) = binomial_p(440, 1000, 1.0);
         assert!((p / 1.650_498_705_504_530_4e-4 - 1.0).abs() < MPMATH, "{p}");
         assert!((z - 120.0 / 1000f64.sqrt()).abs() < 1e-12);
-        assert_eq!(binomial_p(560, 1000).0, p);
-        let (p, _) = binomial_p(50_600, 100_000);
+        assert_eq!(binomial_p(560, 1000, 1.0).0, p);
+        // u = 0 none of it: 2·P(X ≥ 561) = 1.2776431832428884855e-4 (mpmath, 50 digits),
+        // and u = 1/2 half way.
+        let (low, _) = binomial_p(440, 1000, 0.0);
+        assert!(
+            (low / 1.277_643_183_242_888_5e-4 - 1.0).abs() < MPMATH,
+            "{low}"
+        );
+        let (half, _) = binomial_p(440, 1000, 0.5);
+        assert!((half / (0.5 * (p + low)) - 1.0).abs() < MPMATH, "{half}");
+        // t = 0 (500 of 1000): P(T > 0) + u·P(X = 500), P(X = 500) =
+        // 0.025225018178360801907 (mpmath).
+        let (centre, _) = binomial_p(500, 1000, 0.25);
+        let atom = 0.025_225_018_178_360_802;
+        assert!(
+            (centre - (1.0 - atom + 0.25 * atom)).abs() < 1e-12,
+            "{centre}"
+        );
+        assert!((binomial_p(500, 1000, 1.0).0 - 1.0).abs() < 1e-15);
+        // Normal branch at u = 0: X − 1/2, the continuity-corrected upper tail.
+        let (p, _) = binomial_p(50_600, 100_000, 0.0);
         assert!((p / 1.496_719_109_143_73e-4 - 1.0).abs() < 2e-4, "{p}");
-        assert_eq!(binomial_p(500, 1000).0, 1.0);
-        assert_eq!(binomial_p(0, 1 << 20).0, 0.0);
+        assert_eq!(binomial_p(0, 1 << 20, 0.5).0, 0.0);
+    }
+
+    /// The randomised p-value is uniform under the null at a few trial counts, both branches:
+    /// over binomial draws with a uniform u, each tenth of [0, 1] holds its share.
+    #[test]
+    fn randomised_p_is_uniform() {
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(12);
+        for trials in [1024u64, 1500, 4096, 5000] {
+            let mut bins = [0u32; 10];
+            let draws = 4000;
+            for _ in 0..draws {
+                let ones = (0..trials.div_ceil(64))
+                    .map(|k| {
+                        let word = rng.next_u64();
+                        let width = (trials - 64 * k).min(64);
+                        let mask = if width == 64 {
+                            u64::MAX
+                        } else {
+                            (1 << width) - 1
+                        };
+                        u64::from((word & mask).count_ones())
+                    })
+                    .sum();
+                let u = (rng.next_u64() >> 11) as f64 * (-53.0f64).exp2();
+                let (p, _) = binomial_p(ones, trials, u);
+                bins[((p * 10.0) as usize).min(9)] += 1;
+            }
+            // 400 expected a bin, σ ≈ 19: within ±5σ.
+            for &count in &bins {
+                assert!((305..=495).contains(&count), "{trials}: {bins:?}");
+            }
+        }
+    }
+
+    /// The masks of 64 bytes and their split into the six lanes equal the stream-word gather.
+    #[test]
+    fn block_gather_matches_word_gather() {
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(13);
+        for round in 0..200 {
+            let mut block = [0u8; 64];
+            rng.fill_bytes(&mut block);
+            if round == 0 {
+                block = [0xFF; 64];
+            }
+            let mut expected = [0u64; 6];
+            for (k, word) in block.chunks_exact(8).enumerate() {
+                let bits = gather(u64::from_le_bytes(word.try_into().expect("8")));
+                for ((e, b), &(_, per_word)) in expected.iter_mut().zip(bits).zip(&LANES) {
+                    *e |= b << (per_word as usize * k);
+                }
+            }
+            for fast in [false, fast_x86()] {
+                let (low, high) = block_masks(&block, fast);
+                assert_eq!(split_masks(low, high), expected, "fast {fast}");
+            }
+        }
+    }
+
+    /// The schedule: every word below 2^11, then every second, fourth, ... by absolute index.
+    #[test]
+    fn schedule_by_position() {
+        assert!((0..DENSE_WORDS).all(counted));
+        let kept: Vec<u64> = (2048..2056).filter(|&g| counted(g)).collect();
+        assert_eq!(kept, [2048, 2050, 2052, 2054]);
+        assert_eq!((1 << 17..1 << 18).filter(|&g| counted(g)).count(), 1024);
+        assert_eq!(
+            (1 << 30..(1 << 30) + 1024).filter(|&g| counted(g)).count(),
+            4
+        );
     }
 
     /// Stream from a weak generator, and the first power-of-two length (from 1 KiB) at which a
