@@ -17,6 +17,7 @@
 //! CLI, `rngaudit list`, the reports and the registry-wide tests at the bottom of this file pick
 //! it up from there.
 
+pub mod block_weights;
 pub mod brank;
 pub mod chunk;
 pub mod ent;
@@ -25,7 +26,9 @@ pub mod frequency;
 pub mod lag_differences;
 pub mod lane_complexity;
 pub mod lane_lags;
+pub mod letter_windows;
 pub mod longest_run;
+pub mod mod3_tuples;
 pub mod monobit;
 pub mod nist;
 pub mod runs;
@@ -34,6 +37,7 @@ pub mod serial_correlation;
 pub mod state;
 pub mod symbol_runs;
 pub mod triple_collisions;
+pub mod weight_dependence;
 
 pub use chunk::{Chunk, Views, Workspace};
 pub use state::{SavedState, StateError};
@@ -307,6 +311,9 @@ pub static DEEP: &[Test] = &[
     lane_lags::TEST,
     lag_differences::TEST,
     triple_collisions::TEST,
+    weight_dependence::TEST,
+    block_weights::TEST,
+    mod3_tuples::TEST,
 ];
 
 /// Every battery `--battery` accepts.
