@@ -19,6 +19,7 @@
 
 pub mod birthday_spacings;
 pub mod bit_lanes;
+pub mod block_weights;
 pub mod brank;
 pub mod chunk;
 pub mod ent;
@@ -29,7 +30,9 @@ pub mod gap16;
 pub mod lag_differences;
 pub mod lane_complexity;
 pub mod lane_lags;
+pub mod letter_windows;
 pub mod longest_run;
+pub mod mod3_tuples;
 pub mod monobit;
 pub mod nist;
 pub mod runs;
@@ -38,6 +41,7 @@ pub mod serial_correlation;
 pub mod state;
 pub mod symbol_runs;
 pub mod triple_collisions;
+pub mod weight_dependence;
 
 pub use chunk::{Chunk, Views, Workspace};
 pub use state::{SavedState, StateError};
@@ -360,6 +364,9 @@ pub static DEEP: &[Test] = &[
     gap16::TEST,
     float_frequency::TEST,
     birthday_spacings::TEST,
+    weight_dependence::TEST,
+    block_weights::TEST,
+    mod3_tuples::TEST,
 ];
 
 /// Every battery `--battery` accepts.

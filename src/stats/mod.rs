@@ -9,6 +9,7 @@ pub mod chi_square;
 pub mod equiprobable_chi_square;
 pub mod holm;
 pub mod kolmogorov;
+pub mod markov;
 pub mod normal;
 pub mod proportion;
 pub mod sidak;
