@@ -113,7 +113,14 @@ struct FloatFrequency {
     groups: u64,
     /// Per lane, the counts of its cells.
     counts: Vec<Vec<u64>>,
+    /// The word size `--word` narrowed the outcomes to, if any. The lanes come from one pass
+    /// ([`bit_lanes::low_lanes`]), so only their outcomes are left out.
+    #[serde(default)]
+    only_word: Option<u32>,
 }
+
+/// The word size each of [`LANES`] reads, for `--word`.
+const LANE_WORD_BITS: [u32; 4] = [16, 8, 16, 32];
 
 impl FloatFrequency {
     fn new(setup: &Setup) -> Self {
@@ -122,6 +129,7 @@ impl FloatFrequency {
             pending: Vec::new(),
             groups: 0,
             counts: vec![vec![0; CELLS]; LANES.len()],
+            only_word: setup.params.word_bits(),
         }
     }
 
@@ -241,7 +249,11 @@ impl Segment for FloatFrequency {
         self.counts
             .iter()
             .zip(LANES)
-            .map(|(counts, (label, per_group))| {
+            .zip(LANE_WORD_BITS)
+            .map(|((counts, (label, per_group)), bits)| {
+                if let Some(only) = self.only_word.filter(|&only| only != bits) {
+                    return crate::battery::lane_left_out(TEST.name, label, bits, only);
+                }
                 let chis = lane_chi_squares(counts);
                 // The smallest p, the first (exponents, then platters in order) on ties.
                 let Some(&(platter, chi2, _, p)) =

@@ -114,6 +114,16 @@ impl Take {
         }
     }
 
+    /// The word size the lane reads, for `--word`; `None` for the whole stream, which every
+    /// word size shares.
+    fn word_bits(self) -> Option<u32> {
+        match self {
+            Take::OfHalves(_) => Some(32),
+            Take::Bit(_) => Some(64),
+            Take::Stream => None,
+        }
+    }
+
     /// Bytes of stream per lane bit, 0 for the whole stream (as the figures and skips say).
     fn bytes_per_bit(self) -> u64 {
         match self {
@@ -134,6 +144,9 @@ struct LaneComplexity {
     /// The index, from the start of the stream, of the next whole 64-bit word.
     word: u64,
     lanes: Vec<Lane>,
+    /// The word size `--word` narrowed the lanes to, if any: the others are not read.
+    #[serde(default)]
+    only_word: Option<u32>,
 }
 
 /// One lane: the scheduled span being filled, and what its tested spans gave.
@@ -172,6 +185,15 @@ impl LaneComplexity {
             // A segment starts at a multiple of every lane's span (the alignment), so of 8.
             word: setup.offset / 8,
             lanes,
+            only_word: setup.params.word_bits(),
+        }
+    }
+
+    /// Whether `--word` leaves this lane in.
+    fn tries(&self, take: Take) -> bool {
+        match (take.word_bits(), self.only_word) {
+            (Some(bits), Some(only)) => bits == only,
+            _ => true,
         }
     }
 
@@ -193,6 +215,9 @@ impl LaneComplexity {
     fn words(&mut self, bytes: &[u8]) {
         let count = (bytes.len() / 8) as u64;
         for (index, &(_, take)) in LANES.iter().enumerate() {
+            if !self.tries(take) {
+                continue;
+            }
             let span_bits = self.lane_span_bits(take);
             let span_words = self.span_words(take);
             let lane = &mut self.lanes[index];
@@ -325,6 +350,11 @@ impl Segment for LaneComplexity {
             .zip(LANES)
             .map(|(lane, (label, take))| {
                 let span_bits = self.lane_span_bits(take);
+                if let (false, Some(bits), Some(only)) =
+                    (self.tries(take), take.word_bits(), self.only_word)
+                {
+                    return crate::battery::lane_left_out(TEST.name, label, bits, only);
+                }
                 let Some(worst) = lane.worst else {
                     return Outcome::skipped(
                         TEST.name,

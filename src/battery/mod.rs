@@ -204,13 +204,14 @@ const WORD_KEY: &str = "word";
 /// The outcome a word-size lane gives when `--word` leaves it out: skipped with the reason,
 /// which is not a lack of data, so the report counts it as not applicable.
 pub fn word_not_tried(test: &'static str, label: &str, bits: u32, params: &Params) -> Outcome {
+    lane_left_out(test, label, bits, params.word_bits().unwrap_or(bits))
+}
+
+/// [`word_not_tried`] for a state that keeps only the word size it was narrowed to (`only`).
+pub fn lane_left_out(test: &'static str, label: &str, bits: u32, only: u32) -> Outcome {
     Outcome::skipped(
         test,
-        format!(
-            "not tried: --word {} narrows the tests to {}-bit words, this lane reads {bits}-bit ones",
-            params.word_bits().unwrap_or(bits),
-            params.word_bits().unwrap_or(bits)
-        ),
+        format!("not tried: --word {only} narrows the tests to {only}-bit words; this lane reads {bits}-bit ones"),
     )
     .with_label(label)
 }
@@ -542,6 +543,38 @@ mod tests {
         let skipped = word_not_tried("lane_lags", "bit0/16", 16, &params);
         let reason = skipped.result.unwrap_err();
         assert!(reason.contains("--word 32") && !crate::second_level::lacks_data(&reason));
+    }
+
+    /// `--word` leaves lanes out and changes nothing else: every outcome of a narrowed run is
+    /// the whole run's outcome of the same label, or "not tried"; some lane is left out at every
+    /// size but not every lane at 32 bits.
+    #[test]
+    fn word_leaves_lanes_out_and_changes_nothing_else() {
+        let data = seeded_bytes(21, 3 << 20);
+        for test in DEEP {
+            let run = |params: Params| {
+                let mut state = (test.start)(&Setup {
+                    params,
+                    ..Setup::new(256, None)
+                });
+                state.update(&data);
+                state.finish()
+            };
+            let whole = run(Params::default());
+            for bits in WORD_SIZES {
+                let mut params = Params::default();
+                params.set_word_bits(bits).unwrap();
+                let narrowed = run(params);
+                assert_eq!(narrowed.len(), whole.len(), "{} --word {bits}", test.name);
+                for (narrow, full) in narrowed.iter().zip(&whole) {
+                    assert_eq!(narrow.label, full.label);
+                    match &narrow.result {
+                        Err(reason) if reason.starts_with("not tried: --word") => {}
+                        _ => assert_eq!(narrow, full, "{} --word {bits}", test.name),
+                    }
+                }
+            }
+        }
     }
 
     #[test]

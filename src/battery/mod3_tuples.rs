@@ -71,6 +71,10 @@ struct Mod3Tuples {
     /// The bytes of an unfinished word.
     pending: Vec<u8>,
     lanes: Vec<Lane>,
+    /// The word size `--word` narrowed the lanes to, if any (a lane's unit is its word size):
+    /// the others are not fed.
+    #[serde(default)]
+    only_word: Option<u32>,
 }
 
 impl Mod3Tuples {
@@ -79,13 +83,18 @@ impl Mod3Tuples {
             position: setup.offset,
             pending: Vec::new(),
             lanes: LANES.iter().map(|_| Lane::new(3, WINDOW)).collect(),
+            only_word: setup.params.word_bits(),
         }
     }
 
     fn handle(&mut self, bytes: &[u8]) {
         let fast = fast_x86();
         let mut scratch = Vec::with_capacity(bytes.len());
+        let only_word = self.only_word;
         for (index, (&(_, unit, shift, _), lane)) in LANES.iter().zip(&mut self.lanes).enumerate() {
+            if only_word.is_some_and(|only| only != 8 * unit as u32) {
+                continue;
+            }
             feed(
                 lane,
                 Schedule { shift },
@@ -143,8 +152,11 @@ impl Segment for Mod3Tuples {
         LANES
             .iter()
             .zip(&self.lanes)
-            .map(|(&(label, unit, _, probs), lane)| {
-                lane_outcome(TEST.name, label, lane, &probs, unit)
+            .map(|(&(label, unit, _, probs), lane)| match self.only_word {
+                Some(only) if only != 8 * unit as u32 => {
+                    crate::battery::lane_left_out(TEST.name, label, 8 * unit as u32, only)
+                }
+                _ => lane_outcome(TEST.name, label, lane, &probs, unit),
             })
             .collect()
     }

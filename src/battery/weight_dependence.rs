@@ -77,6 +77,8 @@ struct Kind {
     /// The unit's bits and the first weights of classes 1, 2, ... (at most 4).
     bits: u32,
     cuts: &'static [u32],
+    /// The word size the lane reads, which `--word` selects by.
+    word_bits: u32,
 }
 
 const KINDS: [Kind; 4] = [
@@ -87,6 +89,7 @@ const KINDS: [Kind; 4] = [
         shift: 5,
         bits: 8,
         cuts: &[3, 4, 5, 6],
+        word_bits: 8,
     },
     Kind {
         label: "16-bit",
@@ -95,6 +98,7 @@ const KINDS: [Kind; 4] = [
         shift: 4,
         bits: 16,
         cuts: &[7, 8, 9, 10],
+        word_bits: 16,
     },
     Kind {
         label: "32-bit",
@@ -103,6 +107,7 @@ const KINDS: [Kind; 4] = [
         shift: 3,
         bits: 32,
         cuts: &[14, 16, 17, 19],
+        word_bits: 32,
     },
     Kind {
         label: "bit0/16",
@@ -111,6 +116,7 @@ const KINDS: [Kind; 4] = [
         shift: 2,
         bits: 8,
         cuts: &[4, 5],
+        word_bits: 16,
     },
 ];
 
@@ -137,6 +143,9 @@ struct WeightDependence {
     /// The bytes of an unfinished group.
     pending: Vec<u8>,
     lanes: Vec<Lane>,
+    /// The word size `--word` narrowed the lanes to, if any: the others are not fed.
+    #[serde(default)]
+    only_word: Option<u32>,
 }
 
 impl WeightDependence {
@@ -148,14 +157,24 @@ impl WeightDependence {
                 .iter()
                 .map(|kind| Lane::new(kind.cuts.len() as u32 + 1, kind.t))
                 .collect(),
+            only_word: setup.params.word_bits(),
         }
+    }
+
+    /// Whether `--word` leaves a lane in.
+    fn tries(&self, kind: &Kind) -> bool {
+        self.only_word.is_none_or(|only| only == kind.word_bits)
     }
 
     /// Whole groups from `self.position` on.
     fn handle(&mut self, bytes: &[u8]) {
         let fast = fast_x86();
         let mut scratch = Vec::with_capacity(bytes.len());
+        let only_word = self.only_word;
         for (index, (kind, lane)) in KINDS.iter().zip(&mut self.lanes).enumerate() {
+            if only_word.is_some_and(|only| only != kind.word_bits) {
+                continue;
+            }
             let schedule = Schedule { shift: kind.shift };
             let cuts = padded(kind.cuts);
             let at = self.position;
@@ -263,8 +282,11 @@ impl Segment for WeightDependence {
             .iter()
             .zip(&self.lanes)
             .zip(&laws.probs)
-            .map(|((kind, lane), probs)| {
-                lane_outcome(TEST.name, kind.label, lane, probs, kind.unit)
+            .map(|((kind, lane), probs)| match self.only_word {
+                Some(only) if !self.tries(kind) => {
+                    crate::battery::lane_left_out(TEST.name, kind.label, kind.word_bits, only)
+                }
+                _ => lane_outcome(TEST.name, kind.label, lane, probs, kind.unit),
             })
             .collect()
     }
