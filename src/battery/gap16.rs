@@ -251,6 +251,13 @@ struct Row {
 /// The committed calibration table ([`write_calibration`](tests) writes it).
 const CALIBRATION: &str = include_str!("../../assets/calibration/gap16.csv");
 
+/// The table in the registry of calibrated laws ([`super::CALIBRATION_TABLES`]).
+pub const CALIBRATION_TABLE: super::CalibrationTable = super::CalibrationTable {
+    test: "gap16",
+    path: "assets/calibration/gap16.csv",
+    text: CALIBRATION,
+};
+
 /// The table's rows, in order of n; lines starting with `#` are its header.
 fn rows() -> &'static [Row] {
     static ROWS: std::sync::OnceLock<Vec<Row>> = std::sync::OnceLock::new();

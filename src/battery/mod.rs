@@ -370,6 +370,31 @@ pub static DEEP: &[Test] = &[
     mod3_tuples::TEST,
 ];
 
+/// A committed table in which a test's null law was calibrated on a good generator, because
+/// its statistic's law is not known in closed form (overlapping windows), as PractRand does.
+/// Its header lines (`# ...`) record how it was made: generator, seeds, command, version, date.
+pub struct CalibrationTable {
+    /// The test whose law it holds.
+    pub test: &'static str,
+    /// Where it lives in the repository.
+    pub path: &'static str,
+    /// Its text, compiled in.
+    pub text: &'static str,
+}
+
+impl CalibrationTable {
+    /// The header's lines, without their `# `: the table's provenance.
+    pub fn provenance(&self) -> impl Iterator<Item = &'static str> {
+        self.text
+            .lines()
+            .take_while(|line| line.starts_with('#'))
+            .map(|line| line.trim_start_matches('#').trim())
+    }
+}
+
+/// Every calibrated law, for `rngaudit list`: each test whose p-value reads a table.
+pub static CALIBRATION_TABLES: &[CalibrationTable] = &[gap16::CALIBRATION_TABLE];
+
 /// Every battery `--battery` accepts.
 pub static BATTERIES: &[Battery] = &[
     Battery {
@@ -574,6 +599,25 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    #[test]
+    fn every_calibration_table_says_how_it_was_made() {
+        for table in CALIBRATION_TABLES {
+            assert!(DEEP.iter().any(|t| t.name == table.test), "{}", table.test);
+            let provenance: Vec<_> = table.provenance().collect();
+            let text = provenance.join(" ");
+            assert!(text.contains("seed") && text.contains("cargo"), "{text}");
+            let on_disk = std::fs::read_to_string(
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(table.path),
+            )
+            .unwrap();
+            assert_eq!(
+                on_disk, table.text,
+                "{} is the compiled-in table",
+                table.path
+            );
         }
     }
 

@@ -84,6 +84,15 @@ fn list() -> Result<ExitCode> {
             ));
         }
     }
+    out.push_str(
+        "\nCALIBRATED LAWS (tables measured on a good generator, where no law is known)\n",
+    );
+    for table in battery::CALIBRATION_TABLES {
+        out.push_str(&format!("  {:<24} {}\n", table.test, table.path));
+        for line in table.provenance() {
+            out.push_str(&format!("  {:<24}   {line}\n", ""));
+        }
+    }
     out.push_str("\nFORMATS (--format; files written under --out DIR)\n");
     for sink in report::FORMATS {
         out.push_str(&format!("  {:<12} {}\n", sink.name(), sink.summary()));
