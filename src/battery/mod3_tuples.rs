@@ -267,7 +267,7 @@ mod tests {
         assert_eq!(
             short[1].result,
             Err(format!(
-                "needs {needed} windows of 6 bytes letters ({} bytes), got 2995",
+                "needs {} bytes for {needed} windows of 6 bytes letters, got 2995",
                 needed + 5
             ))
         );

@@ -317,7 +317,9 @@ pub(crate) fn lane_outcome(
         let bytes = (needed + u64::from(t) - 1) * unit as u64;
         return Outcome::skipped(
             test,
-            format!("needs {needed} windows of {t} {label} letters ({bytes} bytes), got {windows}"),
+            format!(
+                "needs {bytes} bytes for {needed} windows of {t} {label} letters, got {windows}"
+            ),
         )
         .with_label(label);
     }
@@ -493,7 +495,7 @@ mod tests {
         assert_eq!(
             outcomes[0].result,
             Err(format!(
-                "needs {needed} windows of 4 bytes letters ({} bytes), got 4989",
+                "needs {} bytes for {needed} windows of 4 bytes letters, got 4989",
                 needed + 3
             ))
         );
