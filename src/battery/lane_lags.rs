@@ -317,7 +317,12 @@ impl LaneLags {
         // Then 64 bytes at a time up to a multiple of 512 (bit0/64 at a word boundary).
         while rest.len() >= 64 && self.lanes[3].fill != 0 {
             let (low, high) = block_masks(rest[..64].try_into().expect("64 bytes"), fast);
-            self.push(split_masks(low, high), per_word.map(|n| 8 * n), front_words, tried);
+            self.push(
+                split_masks(low, high),
+                per_word.map(|n| 8 * n),
+                front_words,
+                tried,
+            );
             rest = &rest[64..];
         }
         // At a multiple of 512 bytes every lane is at a word boundary: whole words from 512.
@@ -386,7 +391,12 @@ impl LaneLags {
         for block in &mut blocks {
             let block: &[u8; 64] = block.try_into().expect("64 bytes");
             let (low, high) = block_masks(block, fast);
-            self.push(split_masks(low, high), per_word.map(|n| 8 * n), front_words, tried);
+            self.push(
+                split_masks(low, high),
+                per_word.map(|n| 8 * n),
+                front_words,
+                tried,
+            );
         }
         for word in blocks.remainder().chunks_exact(8) {
             let word = u64::from_le_bytes(word.try_into().expect("8 bytes"));

@@ -352,22 +352,23 @@ fn exact_tails(total: u64, blocks: u64, law: &BlockLaw, u: f64) -> (f64, f64) {
     // The cache is the test's own block law's: the only law this is called with.
     let distribution = convolution(blocks);
     let over = distribution.len() - 1;
-    // The mass beyond `total` (or beyond the followed range), smallest terms first.
-    let above = |from: usize| distribution[from.min(over)..].iter().rev().sum::<f64>();
+    debug_assert_eq!(over, followed + 1);
     if (total as usize) > followed {
         // Beyond the followed range: the tail beyond it bounds the upper p-value.
-        return (above(followed + 1), 1.0);
+        return (distribution[over], 1.0);
     }
     let total = total as usize;
     let at = distribution[total];
-    let upper = above(total + 1) + u * at;
+    // The mass beyond `total`, smallest terms first.
+    let upper = distribution[total + 1..].iter().rev().sum::<f64>() + u * at;
     let lower = distribution[..total].iter().sum::<f64>() + (1.0 - u) * at;
     (upper, lower)
 }
 
 /// The `blocks`-fold convolution of the block law (1 ≤ blocks ≤ [`EXACT_BLOCKS`]), from a
-/// process-wide cache: `d[t] = P(S = t)` for t up to the followed range of [`EXACT_BLOCKS`]
-/// blocks (which covers every smaller count's), the last entry P(S beyond that). The cache
+/// process-wide cache: `d[t] = P(S = t)` for t up to the followed range μ + 40σ of that many
+/// blocks, the last entry the mass beyond it (an upper bound: a block count's mass beyond its
+/// range is carried into the next count's beyond, below 1e-50 either way). The cache
 /// holds every count up to the largest asked for and extends it block by block, so a stream's
 /// checkpoints and many streams (calibration) share one convolution.
 fn convolution(blocks: u64) -> std::sync::Arc<Vec<f64>> {
@@ -375,12 +376,13 @@ fn convolution(blocks: u64) -> std::sync::Arc<Vec<f64>> {
     static CACHE: Mutex<Vec<Arc<Vec<f64>>>> = Mutex::new(Vec::new());
     debug_assert!((1..=EXACT_BLOCKS).contains(&blocks));
     let law = law();
-    let mut cache = CACHE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    let cap = {
-        let b = EXACT_BLOCKS as f64;
+    let mut cache = CACHE
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let followed = |blocks: usize| {
+        let b = blocks as f64;
         (b * law.mean + FOLLOWED_SIGMAS * (b * law.variance).sqrt()).ceil() as usize
     };
-    let over = cap + 1;
     // The block law without its negligible far tail, which is pooled into "beyond".
     let last = law.pmf.iter().rposition(|&p| p > NEGLIGIBLE).unwrap_or(0);
     let terms = &law.pmf[..=last];
@@ -392,18 +394,16 @@ fn convolution(blocks: u64) -> std::sync::Arc<Vec<f64>> {
     }
     let fast = fast_x86();
     while (cache.len() as u64) < blocks {
-        // distribution[t] = P(S = t) for t ≤ cap, distribution[over] = P(S > cap).
+        // distribution[t] = P(S = t) for t ≤ its followed range, then the mass beyond.
         let distribution: Arc<Vec<f64>> = match cache.last() {
             Some(previous) => Arc::clone(previous),
-            None => {
-                let mut zero = vec![0.0f64; over + 1];
-                zero[0] = 1.0;
-                Arc::new(zero)
-            }
+            None => Arc::new(vec![1.0, 0.0]),
         };
+        let over = followed(cache.len() + 1) + 1;
+        let before = distribution.len() - 1;
         let mut next = vec![0.0f64; over + 1];
-        next[over] = distribution[over];
-        for (t, &p) in distribution[..over].iter().enumerate() {
+        next[over] = distribution[before];
+        for (t, &p) in distribution[..before].iter().enumerate() {
             // Totals below 1e-290 are left out: all of them together change a tail by less
             // than 1e-280, and skipping them halves the work.
             if p < 1e-290 {
