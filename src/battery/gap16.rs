@@ -97,7 +97,14 @@ struct Gap16 {
     /// Groups handled.
     groups: u64,
     lanes: Vec<GapLane>,
+    /// The word size `--word` narrowed the test to, if any: the other lanes are not read.
+    #[serde(default)]
+    word: Option<u32>,
 }
+
+/// The word size each lane reads, in the order of [`LANES`] (for `--word`): the stream's
+/// 16-bit words, the low bit of bytes, of 16-bit words, of 32-bit words.
+const LANE_WORD_BITS: [u32; 4] = [16, 8, 16, 32];
 
 /// One lane of one segment.
 #[derive(Clone, serde::Serialize, serde::Deserialize)]
@@ -322,15 +329,22 @@ impl Gap16 {
             pending: Vec::new(),
             groups: 0,
             lanes: (0..LANES.len()).map(|_| GapLane::new()).collect(),
+            word: setup.params.word_bits(),
         }
+    }
+
+    /// Which lanes are read: all, unless `--word` narrowed the test to one word size.
+    fn tried(&self) -> [bool; 4] {
+        LANE_WORD_BITS.map(|bits| self.word.is_none_or(|only| only == bits))
     }
 
     fn groups(&mut self, bytes: &[u8]) {
         let groups = (bytes.len() / GROUP) as u64;
         let first = self.start + self.groups * GROUP as u64;
         // The stream's words only before RAW_LIMIT.
+        let tried = self.tried();
         let raw_bytes = RAW_LIMIT.saturating_sub(first).min(bytes.len() as u64) as usize;
-        if raw_bytes > 0 {
+        if raw_bytes > 0 && tried[0] {
             let words: Vec<u16> = bytes[..raw_bytes]
                 .chunks_exact(2)
                 .map(|pair| u16::from_le_bytes([pair[0], pair[1]]))
@@ -339,7 +353,7 @@ impl Gap16 {
         }
         // The low-bit lanes only before LOW_LIMIT.
         let low_bytes = LOW_LIMIT.saturating_sub(first).min(bytes.len() as u64) as usize;
-        if low_bytes > 0 {
+        if low_bytes > 0 && tried[1..].contains(&true) {
             let capacity = low_bytes / GROUP;
             let (mut low8, mut low16, mut low32) = (
                 Vec::with_capacity(4 * capacity),
@@ -347,8 +361,14 @@ impl Gap16 {
                 Vec::with_capacity(capacity),
             );
             bit_lanes::low_lanes(&bytes[..low_bytes], &mut low8, &mut low16, &mut low32);
-            for (lane, values) in self.lanes[1..].iter_mut().zip([low8, low16, low32]) {
-                lane.feed(&values);
+            for ((lane, values), &tried) in self.lanes[1..]
+                .iter_mut()
+                .zip([low8, low16, low32])
+                .zip(&tried[1..])
+            {
+                if tried {
+                    lane.feed(&values);
+                }
             }
         }
         self.groups += groups;
@@ -372,11 +392,20 @@ impl Segment for Gap16 {
     }
 
     fn outcomes(self) -> Vec<Outcome> {
+        let tried = self.tried();
+        let mut params = super::Params::default();
+        if let Some(bits) = self.word {
+            // The size came from a Setup's params, so it is one of the allowed ones.
+            let _ = params.set_word_bits(bits);
+        }
         self.lanes
             .iter()
             .zip(LANES)
             .enumerate()
             .map(|(index, (lane, (label, per_group)))| {
+                if !tried[index] {
+                    return super::word_not_tried(TEST.name, label, LANE_WORD_BITS[index], &params);
+                }
                 let Some((width, cells)) = lane.cells() else {
                     let needs = MIN_VALUES.div_ceil(per_group as u64) * GROUP as u64;
                     let reason = if index == 0 && needs > RAW_LIMIT.saturating_sub(self.start) {
@@ -732,5 +761,39 @@ mod tests {
             }
         }
         println!("{seeds} seeds of {bytes} bytes: rejected at 1% per lane {rejected:?}");
+    }
+
+    /// `--word 32` leaves only the lanes of 32-bit words measured; the others say why they were
+    /// left out, and the measured lanes equal those of a run over every lane (segments cut
+    /// and merged included).
+    #[test]
+    fn word_32_measures_only_32_bit_lanes() {
+        let mut data = vec![0u8; 1 << 20];
+        rand_chacha::ChaCha20Rng::seed_from_u64(21).fill_bytes(&mut data);
+        let mut setup = Setup::new(256, None);
+        setup.params.set_word_bits(32).expect("a word size");
+        let cut = 4096 * 3;
+        let mut first = (TEST.start)(&setup);
+        first.update(&data[..cut]);
+        let mut second = (TEST.start)(&Setup {
+            offset: cut as u64,
+            ..setup.clone()
+        });
+        second.update(&data[cut..]);
+        first.merge(second).expect("consecutive segments merge");
+        let narrowed = first.finish();
+        let all = crate::battery::run_chunked(&TEST, 256, &data, 10_000);
+        let expected: &[&str] = &["low bit of 32-bit words"];
+        assert_eq!(narrowed.len(), all.len());
+        for (narrow, every) in narrowed.iter().zip(&all) {
+            let label = narrow.label.clone();
+            if expected.contains(&label.as_str()) {
+                assert!(narrow.p_value().is_some(), "{narrow:?}");
+                assert_eq!(narrow.p_value(), every.p_value(), "{label}");
+            } else {
+                let reason = narrow.result.as_ref().expect_err("left out");
+                assert!(reason.contains("--word 32"), "{label}: {reason}");
+            }
+        }
     }
 }

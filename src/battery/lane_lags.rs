@@ -121,6 +121,9 @@ pub const LOG_MAX_STRIDE: u32 = 8;
 const ALIGNMENT: u64 = 512;
 
 /// The lanes, in the order of the outcomes: label, and lane bits per 8 bytes of stream.
+/// The word size each lane reads, in the order of [`LANES`] (for `--word`).
+const LANE_WORD_BITS: [u32; 6] = [8, 16, 32, 64, 32, 64];
+
 const LANES: [(&str, u32); 6] = [
     ("bit0/8", 8),
     ("bit0/16", 4),
@@ -188,6 +191,9 @@ fn word_hash(g: u64, bits: u64, fill: u32) -> u64 {
 #[derive(Clone, serde::Serialize, serde::Deserialize)]
 struct LaneLags {
     log_lag: u32,
+    /// The word size `--word` narrowed the test to, if any: the other lanes are not read.
+    #[serde(default)]
+    word: Option<u32>,
     /// The bytes of an unfinished 64-bit word of stream.
     pending: Vec<u8>,
     lanes: Vec<Lane>,
@@ -242,9 +248,25 @@ impl LaneLags {
             .collect();
         LaneLags {
             log_lag,
+            word: setup.params.word_bits(),
             pending: Vec::new(),
             lanes,
         }
+    }
+
+    /// Which lanes are read: all, unless `--word` narrowed the test to one word size.
+    fn tried(&self) -> [bool; 6] {
+        LANE_WORD_BITS.map(|bits| self.word.is_none_or(|only| only == bits))
+    }
+
+    /// The parameters the outcomes of a lane left out report.
+    fn params(&self) -> crate::battery::Params {
+        let mut params = crate::battery::Params::default();
+        if let Some(bits) = self.word {
+            // The size came from a Setup's params, so it is one of the allowed ones.
+            let _ = params.set_word_bits(bits);
+        }
+        params
     }
 
     /// Words of a segment's front: the largest lag in words.
@@ -258,12 +280,18 @@ impl LaneLags {
     }
 
     /// Adds `count` lane bits `bits` to each lane (`count[lane]` of them), finishing words.
-    fn push(&mut self, bits: [u64; 6], count: [u32; 6], front_words: usize) {
-        for ((lane, bits), count) in self.lanes.iter_mut().zip(bits).zip(count) {
+    /// A lane left out (`tried`) keeps only its position.
+    fn push(&mut self, bits: [u64; 6], count: [u32; 6], front_words: usize, tried: [bool; 6]) {
+        for (((lane, bits), count), tried) in self.lanes.iter_mut().zip(bits).zip(count).zip(tried)
+        {
             lane.partial |= bits << lane.fill;
             lane.fill += count;
             if lane.fill == 64 {
-                lane.push_word(lane.partial, front_words);
+                if tried {
+                    lane.push_word(lane.partial, front_words);
+                } else {
+                    lane.words += 1;
+                }
                 lane.partial = 0;
                 lane.fill = 0;
             }
@@ -276,19 +304,25 @@ impl LaneLags {
         let front_words = self.front_words();
         let before: Vec<usize> = self.lanes.iter().map(|l| l.history.len()).collect();
         let per_word = LANES.map(|(_, per_word)| per_word);
+        let tried = self.tried();
         let mut rest = bytes;
         // One stream word at a time up to a multiple of 64 bytes into the segment (where
         // bit0/64 has a multiple of 8 bits), then 64 bytes at a time.
         while !rest.is_empty() && !self.lanes[3].fill.is_multiple_of(8) {
             let word = u64::from_le_bytes(rest[..8].try_into().expect("8 bytes"));
-            self.push(gather(word), per_word, front_words);
+            self.push(gather(word), per_word, front_words, tried);
             rest = &rest[8..];
         }
         let fast = fast_x86();
         // Then 64 bytes at a time up to a multiple of 512 (bit0/64 at a word boundary).
         while rest.len() >= 64 && self.lanes[3].fill != 0 {
             let (low, high) = block_masks(rest[..64].try_into().expect("64 bytes"), fast);
-            self.push(split_masks(low, high), per_word.map(|n| 8 * n), front_words);
+            self.push(
+                split_masks(low, high),
+                per_word.map(|n| 8 * n),
+                front_words,
+                tried,
+            );
             rest = &rest[64..];
         }
         // At a multiple of 512 bytes every lane is at a word boundary: whole words from 512.
@@ -312,31 +346,61 @@ impl LaneLags {
             else {
                 unreachable!("six lanes")
             };
-            for &word in &low {
-                bit0_8.push_word(word, front_words);
+            // A lane left out by `--word` only moves on.
+            if tried[0] {
+                for &word in &low {
+                    bit0_8.push_word(word, front_words);
+                }
+            } else {
+                bit0_8.words += 8;
             }
-            for pair in low.chunks_exact(2) {
-                bit0_16.push_word(join::<2>(pair), front_words);
+            if tried[1] {
+                for pair in low.chunks_exact(2) {
+                    bit0_16.push_word(join::<2>(pair), front_words);
+                }
+            } else {
+                bit0_16.words += 4;
             }
-            for four in low.chunks_exact(4) {
-                bit0_32.push_word(join::<4>(four), front_words);
+            if tried[2] {
+                for four in low.chunks_exact(4) {
+                    bit0_32.push_word(join::<4>(four), front_words);
+                }
+            } else {
+                bit0_32.words += 2;
             }
-            bit0_64.push_word(join::<8>(&low), front_words);
-            let high3 = high.map(|h| h >> 3);
-            for four in high3.chunks_exact(4) {
-                bit31_32.push_word(join::<4>(four), front_words);
+            if tried[3] {
+                bit0_64.push_word(join::<8>(&low), front_words);
+            } else {
+                bit0_64.words += 1;
             }
-            bit63_64.push_word(join::<8>(&high.map(|h| h >> 7)), front_words);
+            if tried[4] {
+                let high3 = high.map(|h| h >> 3);
+                for four in high3.chunks_exact(4) {
+                    bit31_32.push_word(join::<4>(four), front_words);
+                }
+            } else {
+                bit31_32.words += 2;
+            }
+            if tried[5] {
+                bit63_64.push_word(join::<8>(&high.map(|h| h >> 7)), front_words);
+            } else {
+                bit63_64.words += 1;
+            }
         }
         let mut blocks = large.remainder().chunks_exact(64);
         for block in &mut blocks {
             let block: &[u8; 64] = block.try_into().expect("64 bytes");
             let (low, high) = block_masks(block, fast);
-            self.push(split_masks(low, high), per_word.map(|n| 8 * n), front_words);
+            self.push(
+                split_masks(low, high),
+                per_word.map(|n| 8 * n),
+                front_words,
+                tried,
+            );
         }
         for word in blocks.remainder().chunks_exact(8) {
             let word = u64::from_le_bytes(word.try_into().expect("8 bytes"));
-            self.push(gather(word), per_word, front_words);
+            self.push(gather(word), per_word, front_words, tried);
         }
         let (log_lag, keep) = (self.log_lag, self.history_words());
         for (lane, from) in self.lanes.iter_mut().zip(before) {
@@ -352,12 +416,14 @@ impl LaneLags {
     /// seen, the unfinished word's filled positions included (when its word is counted).
     fn counts(self) -> Vec<(u64, Counts)> {
         let tests = tests(self.log_lag);
+        let tried = self.tried();
         self.lanes
             .into_iter()
-            .map(|mut lane| {
+            .zip(tried)
+            .map(|(mut lane, tried)| {
                 let bits = 64 * lane.words + u64::from(lane.fill);
                 let g = lane.start_word + lane.words;
-                if lane.fill > 0 && counted(g) {
+                if tried && lane.fill > 0 && counted(g) {
                     lane.hash ^= word_hash(g, lane.partial, lane.fill);
                     let (first, start_bit) = (lane.history_first(), 64 * lane.start_word);
                     let mut words = std::mem::take(&mut lane.history);
@@ -715,10 +781,15 @@ impl Segment for LaneLags {
 
     fn outcomes(self) -> Vec<Outcome> {
         let tests = tests(self.log_lag);
+        let (tried, params) = (self.tried(), self.params());
         self.counts()
             .into_iter()
             .zip(LANES)
-            .map(|((_, counts), (label, per_word))| {
+            .zip(tried.into_iter().zip(LANE_WORD_BITS))
+            .map(|(((_, counts), (label, per_word)), (tried, bits))| {
+                if !tried {
+                    return crate::battery::word_not_tried(TEST.name, label, bits, &params);
+                }
                 let mut worst: Option<(f64, f64, usize, u64)> = None;
                 let mut tested = 0u64;
                 for (index, &trials) in counts.trials.iter().enumerate() {
@@ -759,6 +830,7 @@ impl Segment for LaneLags {
 
     fn absorb(&mut self, next: Self) {
         debug_assert!(self.pending.is_empty());
+        debug_assert_eq!(self.word, next.word);
         let tests = tests(self.log_lag);
         let (front_words, keep) = (self.front_words(), self.history_words());
         for (lane, next) in self.lanes.iter_mut().zip(next.lanes) {
@@ -1208,6 +1280,40 @@ mod tests {
                 "chacha20, {seeds} seeds at 1 MiB: {below} of {} outcomes below {alpha}",
                 ps.len()
             );
+        }
+    }
+
+    /// `--word 32` leaves only the lanes of 32-bit words measured; the others say why they were
+    /// left out, and the measured lanes equal those of a run over every lane (segments cut
+    /// and merged included).
+    #[test]
+    fn word_32_measures_only_32_bit_lanes() {
+        let mut data = vec![0u8; 1 << 18];
+        rand_chacha::ChaCha20Rng::seed_from_u64(21).fill_bytes(&mut data);
+        let mut setup = Setup::new(256, None);
+        setup.params.set_word_bits(32).expect("a word size");
+        let cut = 4096 * 3;
+        let mut first = (TEST.start)(&setup);
+        first.update(&data[..cut]);
+        let mut second = (TEST.start)(&Setup {
+            offset: cut as u64,
+            ..setup.clone()
+        });
+        second.update(&data[cut..]);
+        first.merge(second).expect("consecutive segments merge");
+        let narrowed = first.finish();
+        let all = crate::battery::run_chunked(&TEST, 256, &data, 10_000);
+        let expected: &[&str] = &["bit0/32", "bit31/32"];
+        assert_eq!(narrowed.len(), all.len());
+        for (narrow, every) in narrowed.iter().zip(&all) {
+            let label = narrow.label.clone();
+            if expected.contains(&label.as_str()) {
+                assert!(narrow.p_value().is_some(), "{narrow:?}");
+                assert_eq!(narrow.p_value(), every.p_value(), "{label}");
+            } else {
+                let reason = narrow.result.as_ref().expect_err("left out");
+                assert!(reason.contains("--word 32"), "{label}: {reason}");
+            }
         }
     }
 }

@@ -28,7 +28,8 @@
 //! The law of the total over B blocks (blocks are independent under randomness): for up to
 //! [`EXACT_BLOCKS`] blocks, the exact B-fold convolution of the block law, followed up to
 //! μ + 40σ (beyond, the upper tail given is the mass beyond that point, an upper bound below
-//! 1e-50: block-law terms below 1e-200 are pooled there). Beyond that many blocks, the normal law with the exact mean and variance and the
+//! 1e-50: block-law terms below 1e-200 are pooled there; the convolutions for 1 to B blocks are
+//! computed once a process and shared by every look at every stream). Beyond that many blocks, the normal law with the exact mean and variance and the
 //! one-term Edgeworth correction for the exact third cumulant: the total's skewness is then
 //! below 0.022, and the approximation's relative error on tails down to 1e-6 is measured in a
 //! unit test against the exact convolution at [`EXACT_BLOCKS`] blocks.
@@ -346,10 +347,42 @@ fn total_tails(total: u64, blocks: u64, law: &BlockLaw, u: f64) -> (f64, f64) {
 fn exact_tails(total: u64, blocks: u64, law: &BlockLaw, u: f64) -> (f64, f64) {
     let b = blocks as f64;
     // Totals beyond μ + 40σ are not followed: their upper tail is below 1e-50 however far
-    // the total lies, and following absurd totals (a constant stream's) would cost B² work.
-    let followed = (b * law.mean + FOLLOWED_SIGMAS * (b * law.variance).sqrt()).ceil() as u64;
-    let top = total.min(followed) as usize;
-    let over = top + 1;
+    // the total lies.
+    let followed = (b * law.mean + FOLLOWED_SIGMAS * (b * law.variance).sqrt()).ceil() as usize;
+    // The cache is the test's own block law's: the only law this is called with.
+    let distribution = convolution(blocks);
+    let over = distribution.len() - 1;
+    debug_assert_eq!(over, followed + 1);
+    if (total as usize) > followed {
+        // Beyond the followed range: the tail beyond it bounds the upper p-value.
+        return (distribution[over], 1.0);
+    }
+    let total = total as usize;
+    let at = distribution[total];
+    // The mass beyond `total`, smallest terms first.
+    let upper = distribution[total + 1..].iter().rev().sum::<f64>() + u * at;
+    let lower = distribution[..total].iter().sum::<f64>() + (1.0 - u) * at;
+    (upper, lower)
+}
+
+/// The `blocks`-fold convolution of the block law (1 ≤ blocks ≤ [`EXACT_BLOCKS`]), from a
+/// process-wide cache: `d[t] = P(S = t)` for t up to the followed range μ + 40σ of that many
+/// blocks, the last entry the mass beyond it (an upper bound: a block count's mass beyond its
+/// range is carried into the next count's beyond, below 1e-50 either way). The cache
+/// holds every count up to the largest asked for and extends it block by block, so a stream's
+/// checkpoints and many streams (calibration) share one convolution.
+fn convolution(blocks: u64) -> std::sync::Arc<Vec<f64>> {
+    use std::sync::{Arc, Mutex};
+    static CACHE: Mutex<Vec<Arc<Vec<f64>>>> = Mutex::new(Vec::new());
+    debug_assert!((1..=EXACT_BLOCKS).contains(&blocks));
+    let law = law();
+    let mut cache = CACHE
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let followed = |blocks: usize| {
+        let b = blocks as f64;
+        (b * law.mean + FOLLOWED_SIGMAS * (b * law.variance).sqrt()).ceil() as usize
+    };
     // The block law without its negligible far tail, which is pooled into "beyond".
     let last = law.pmf.iter().rposition(|&p| p > NEGLIGIBLE).unwrap_or(0);
     let terms = &law.pmf[..=last];
@@ -360,14 +393,17 @@ fn exact_tails(total: u64, blocks: u64, law: &BlockLaw, u: f64) -> (f64, f64) {
         beyond[c] = beyond[c + 1] + terms[c];
     }
     let fast = fast_x86();
-    // distribution[t] = P(S = t) for t ≤ top, distribution[over] = P(S > top).
-    let mut distribution = vec![0.0f64; over + 1];
-    distribution[0] = 1.0;
-    let mut next = vec![0.0f64; over + 1];
-    for _ in 0..blocks {
-        next.fill(0.0);
-        next[over] = distribution[over];
-        for (t, &p) in distribution[..over].iter().enumerate() {
+    while (cache.len() as u64) < blocks {
+        // distribution[t] = P(S = t) for t ≤ its followed range, then the mass beyond.
+        let distribution: Arc<Vec<f64>> = match cache.last() {
+            Some(previous) => Arc::clone(previous),
+            None => Arc::new(vec![1.0, 0.0]),
+        };
+        let over = followed(cache.len() + 1) + 1;
+        let before = distribution.len() - 1;
+        let mut next = vec![0.0f64; over + 1];
+        next[over] = distribution[before];
+        for (t, &p) in distribution[..before].iter().enumerate() {
             // Totals below 1e-290 are left out: all of them together change a tail by less
             // than 1e-280, and skipping them halves the work.
             if p < 1e-290 {
@@ -378,16 +414,9 @@ fn exact_tails(total: u64, blocks: u64, law: &BlockLaw, u: f64) -> (f64, f64) {
             dispatch!(fast, add_scaled(&mut next[t..t + fit], &terms[..fit], p));
             next[over] += p * beyond[fit];
         }
-        std::mem::swap(&mut distribution, &mut next);
+        cache.push(Arc::new(next));
     }
-    if (total as usize) > top {
-        // Beyond the followed range: the tail beyond it bounds the upper p-value.
-        return (distribution[over], 1.0);
-    }
-    let at = distribution[top];
-    let upper = distribution[over] + u * at;
-    let lower = distribution[..top].iter().sum::<f64>() + (1.0 - u) * at;
-    (upper, lower)
+    Arc::clone(&cache[blocks as usize - 1])
 }
 
 kernel! {
