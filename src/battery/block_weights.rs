@@ -32,7 +32,7 @@
 //! rejection rate (the ignored test below, and `rngaudit calibrate`) is the check that the
 //! combination keeps its level.
 //!
-//! Sampling: each level reads all of the stream's first 16 MiB; beyond, level 0 reads 1/16 of
+//! Sampling: each level reads all of the stream's first 4 MiB; beyond, level 0 reads 1/16 of
 //! every MiB, level 1 1/8, level 2 1/4, level 3 1/2 and the higher levels all of it (the
 //! schedule of [`super::letter_windows`], by absolute position). The popcounts are taken of
 //! every word, since the higher levels need them.
@@ -323,7 +323,7 @@ mod tests {
         }
     }
 
-    /// Segments cut anywhere (inside words and blocks, near the 16 MiB mark), merged in any
+    /// Segments cut anywhere (inside words and blocks, near the 4 MiB mark), merged in any
     /// order, equal one pass.
     #[test]
     fn merges_equal_one_pass() {

@@ -23,7 +23,7 @@
 //! Billingsley 1961); a lane is measured once every cell expects 5 windows (3,645 windows), and
 //! each lane is one labelled outcome.
 //!
-//! Sampling: both lanes read all of the stream's first 16 MiB; beyond, `32-bit` reads 1/8 of
+//! Sampling: both lanes read all of the stream's first 4 MiB; beyond, `32-bit` reads 1/8 of
 //! every MiB and `bytes` 1/64 (the schedule of [`super::letter_windows`], by absolute position).
 //!
 //! State and merging: a [`Lane`] per sequence and the bytes of an unfinished word; segments
@@ -206,7 +206,7 @@ mod tests {
         data
     }
 
-    /// Segments cut anywhere (inside words, near the 16 MiB mark), merged in any order, equal
+    /// Segments cut anywhere (inside words, near the 4 MiB mark), merged in any order, equal
     /// one pass.
     #[test]
     fn merges_equal_one_pass() {

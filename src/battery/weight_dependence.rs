@@ -38,7 +38,7 @@
 //! expects [`crate::stats::markov::MIN_EXPECTED`] = 5 windows (Cochran); before that it is
 //! skipped with the windows and bytes it needs. Each lane is one outcome, labelled.
 //!
-//! Sampling: every lane reads all of the stream's first 16 MiB; beyond, `bytes` reads 1/32 of
+//! Sampling: every lane reads all of the stream's first 4 MiB; beyond, `bytes` reads 1/32 of
 //! each MiB, `16-bit` 1/16, `32-bit` 1/8 and `bit0/16` 1/4 (the schedule of
 //! [`super::letter_windows`], by absolute position, so outcomes do not depend on chunks,
 //! segments or threads).
@@ -411,7 +411,7 @@ mod tests {
         data
     }
 
-    /// Segments cut anywhere (inside groups, around the 16 MiB mark where sampling starts)
+    /// Segments cut anywhere (inside groups, around the 4 MiB mark where sampling starts)
     /// merged in any order equal one pass.
     #[test]
     fn merges_equal_one_pass() {
