@@ -6,8 +6,8 @@
 //! periods, which a test of the whole word dilutes among the good high bits. A lane's bits come
 //! in stream order: the low bit of the k-th byte (or word) is bit k mod 8 of the lane's byte
 //! k / 8; the lane's 16-bit values are its bytes read as little-endian pairs. Every lane is a
-//! function of whole groups of [`GROUP`] bytes, so a segment that starts at a multiple of
-//! [`GROUP`] bytes starts on a whole value of every lane.
+//! function of whole groups of `GROUP` bytes, so a segment that starts at a multiple of
+//! `GROUP` bytes starts on a whole value of every lane.
 
 /// Stream bytes that make a whole number of values in every lane: one value of the 32-bit lane.
 pub(crate) const GROUP: usize = 64;

@@ -57,7 +57,7 @@
 //! one pass over the rows for 32 columns (compiled with AVX2 and without, `kernel!`). One
 //! 4096×4096 matrix went from 100 ms to 11 ms, 1024×1024 from 4.3 ms to 0.6 ms. Still, ranking
 //! every matrix costs up to n/48 word operations per byte, so matrices are ranked on a schedule
-//! by their index from the start of the stream ([`schedule`]): all of the first 2^h, then 2^h
+//! by their index from the start of the stream (`schedule`): all of the first 2^h, then 2^h
 //! in every g-th doubling of the stream (h = 9 for 32×32 down to 0 for the largest sizes, g = 1
 //! for the smallest up to 4 for 4096×4096), so each size's cost grows with the logarithm of the
 //! stream's length. The ranked matrices are disjoint pieces of the stream, so the law is the

@@ -19,7 +19,7 @@
 //! The law, and where it is not known: for independent uniform values, G_i is exactly
 //! geometric, P(G_i = g) = p(1 − p)^{g−1} with p = 2^{−16}, for g ≤ i, and P(G_i > i) =
 //! (1 − p)^i (the position's value did not occur among the i before it); so every cell's
-//! expected count at n positions is an exact sum ([`expected`]). The cells are not a multinomial
+//! expected count at n positions is an exact sum (`expected`). The cells are not a multinomial
 //! sample, though: the gaps of different positions overlap and are dependent (one value's gaps
 //! add up to the distance between its first and last occurrence), so Pearson's χ² over the
 //! cells is not χ²-distributed and its law has no closed form that we know of. It is therefore
