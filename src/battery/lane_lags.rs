@@ -171,8 +171,49 @@ fn counted(g: u64) -> bool {
     if g < DENSE_WORDS {
         return true;
     }
+    g.is_multiple_of(stride(g))
+}
+
+/// Whether any of the `count` lane words from `first` on is read by a count: a counted word g
+/// reads itself and the words g − 2^j (j = 0 … LOG_LAG − 6); see [`word_read`]. `count` is
+/// the lane's words per 512 bytes of stream (1 to 8), and `first` a multiple of it.
+fn lane_words_read(first: u64, count: u64) -> bool {
+    if first < DENSE_WORDS {
+        return true;
+    }
+    let stride = stride(first);
+    if stride <= count {
+        return true;
+    }
+    // The words' distances to the next multiple of the stride: (s − r − count, s − r], r > 0;
+    // r = 0 is a counted word.
+    let r = first % stride;
+    if r == 0 {
+        return true;
+    }
+    let farthest = stride - r;
+    let power = 1u64 << (63 - farthest.leading_zeros());
+    power + count > farthest
+}
+
+/// Whether lane word `g` is read by a count: it is counted, or g + 2^j is counted for some
+/// j ≥ 0 (a superset of the words read, since lags stop at 2^LOG_LAG bits). Past the dense
+/// region, with r = g mod s for the stride s of g: the next counted word after g is the next
+/// multiple of s (a region's end is a multiple of every stride), and a counted g + 2^j is a
+/// multiple of s, so g is read exactly when r = 0 or s − r is a power of two.
+#[cfg(test)]
+fn word_read(g: u64) -> bool {
+    if g < DENSE_WORDS {
+        return true;
+    }
+    let r = g % stride(g);
+    r == 0 || (stride(g) - r).is_power_of_two()
+}
+
+/// The stride between counted words at lane word `g` ≥ [`DENSE_WORDS`].
+fn stride(g: u64) -> u64 {
     let k = u64::BITS - (g / DENSE_WORDS).leading_zeros();
-    g.is_multiple_of(1u64 << k.min(LOG_MAX_STRIDE))
+    1u64 << k.min(LOG_MAX_STRIDE)
 }
 
 /// splitmix64's finalizer.
@@ -332,6 +373,27 @@ impl LaneLags {
             1 << 30
         });
         for block in &mut large {
+            // Words no counted word reads (most of them past the dense region) are not packed:
+            // their place in the history holds 0, which no count reads.
+            let mut read = [false; 6];
+            for ((read, lane), (per_word, tried)) in read
+                .iter_mut()
+                .zip(&self.lanes)
+                .zip(per_word.iter().zip(tried))
+            {
+                let first = lane.start_word + lane.words;
+                *read = tried && lane_words_read(first, u64::from(*per_word));
+            }
+            if !read.contains(&true) {
+                for ((lane, per_word), tried) in self.lanes.iter_mut().zip(per_word).zip(tried) {
+                    if tried {
+                        lane.skip_words(per_word as usize, front_words);
+                    } else {
+                        lane.words += u64::from(per_word);
+                    }
+                }
+                continue;
+            }
             let mut low = [0u64; 8];
             let mut high = [0u64; 8];
             for ((block, low), high) in block.chunks_exact(64).zip(&mut low).zip(&mut high) {
@@ -347,42 +409,54 @@ impl LaneLags {
                 unreachable!("six lanes")
             };
             // A lane left out by `--word` only moves on.
-            if tried[0] {
+            if read[0] {
                 for &word in &low {
                     bit0_8.push_word(word, front_words);
                 }
+            } else if tried[0] {
+                bit0_8.skip_words(8, front_words);
             } else {
                 bit0_8.words += 8;
             }
-            if tried[1] {
+            if read[1] {
                 for pair in low.chunks_exact(2) {
                     bit0_16.push_word(join::<2>(pair), front_words);
                 }
+            } else if tried[1] {
+                bit0_16.skip_words(4, front_words);
             } else {
                 bit0_16.words += 4;
             }
-            if tried[2] {
+            if read[2] {
                 for four in low.chunks_exact(4) {
                     bit0_32.push_word(join::<4>(four), front_words);
                 }
+            } else if tried[2] {
+                bit0_32.skip_words(2, front_words);
             } else {
                 bit0_32.words += 2;
             }
-            if tried[3] {
+            if read[3] {
                 bit0_64.push_word(join::<8>(&low), front_words);
+            } else if tried[3] {
+                bit0_64.skip_words(1, front_words);
             } else {
                 bit0_64.words += 1;
             }
-            if tried[4] {
+            if read[4] {
                 let high3 = high.map(|h| h >> 3);
                 for four in high3.chunks_exact(4) {
                     bit31_32.push_word(join::<4>(four), front_words);
                 }
+            } else if tried[4] {
+                bit31_32.skip_words(2, front_words);
             } else {
                 bit31_32.words += 2;
             }
-            if tried[5] {
+            if read[5] {
                 bit63_64.push_word(join::<8>(&high.map(|h| h >> 7)), front_words);
+            } else if tried[5] {
+                bit63_64.skip_words(1, front_words);
             } else {
                 bit63_64.words += 1;
             }
@@ -547,6 +621,14 @@ impl Lane {
             self.front.push(word);
         }
         self.words += 1;
+    }
+
+    /// Moves on by `count` words that no count reads ([`lane_words_read`]): 0 in their place.
+    fn skip_words(&mut self, count: usize, front_words: usize) {
+        self.history.resize(self.history.len() + count, 0);
+        let room = front_words.saturating_sub(self.front.len()).min(count);
+        self.front.resize(self.front.len() + room, 0);
+        self.words += count as u64;
     }
 
     /// The lane's word index of `history[0]`.
@@ -1184,6 +1266,46 @@ mod tests {
     }
 
     /// The schedule: every word below 2^11, then every second, fourth, ... by absolute index.
+    /// The words left unpacked are exactly those no counted word reads: for every block of a
+    /// lane's words (1, 2, 4 or 8 per 512 bytes), `lane_words_read` agrees with the definition
+    /// (the word is counted, or a counted word lies 2^j after it, j ≤ LOG_LAG − 6), across
+    /// region boundaries and far into the stream.
+    #[test]
+    fn unpacked_words_are_never_read() {
+        let read_by_definition =
+            |g: u64| counted(g) || (0..=LOG_LAG - 6).any(|j| counted(g + (1u64 << j)));
+        let starts = [0u64, (1 << 20) - 4096, (1 << 30) - 4096, (1 << 40) - 4096];
+        for count in [1u64, 2, 4, 8] {
+            for &start in &starts {
+                for first in (start..start + (1 << 16)).step_by(count as usize) {
+                    let expected = (first..first + count).any(read_by_definition);
+                    assert_eq!(
+                        lane_words_read(first, count),
+                        expected,
+                        "words {first}..+{count}"
+                    );
+                    for g in first..first + count {
+                        assert_eq!(word_read(g), read_by_definition(g), "word {g}");
+                    }
+                }
+            }
+            // The whole first 2^21 words (the dense region and the strides 2 to 256).
+            for first in (0..1u64 << 21).step_by(count as usize) {
+                let expected = (first..first + count).any(read_by_definition);
+                assert_eq!(
+                    lane_words_read(first, count),
+                    expected,
+                    "words {first}..+{count}"
+                );
+            }
+        }
+        // Past the dense region most words are skipped: 9 of every 256 at the largest stride.
+        let read = (1u64 << 30..(1 << 30) + (1 << 16))
+            .filter(|&g| word_read(g))
+            .count();
+        assert_eq!(read, 9 * 256);
+    }
+
     #[test]
     fn schedule_by_position() {
         assert!((0..DENSE_WORDS).all(counted));
