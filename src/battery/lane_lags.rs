@@ -67,8 +67,9 @@
 //! every fourth up to 4D, ..., every 256th from 128D on. Every test of a lane has its full
 //! power over the first D words, where the weak controls fail (java.util.Random at 128 KiB in
 //! bit0/64 = its word 256); later words are a sample by position, so the cost per byte falls
-//! to a 256th, and the words between are only packed (their bits are read by the long lags of
-//! counted words). The schedule is by absolute word index, so outcomes do not depend on
+//! to a 256th. A counted word g reads the words g − 2^j; the words between that no counted word
+//! reads (247 of every 256 at the largest stride) are not even packed, their place in the
+//! history holds 0. The schedule is by absolute word index, so outcomes do not depend on
 //! segment cuts or threads; each test keeps its own count of trials.
 //!
 //! Merging: segments start at multiples of 512 bytes (the alignment), where every lane is at a
