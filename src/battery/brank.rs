@@ -233,6 +233,11 @@ impl Segment for BinaryRank {
     }
 
     fn outcomes(self) -> Vec<Outcome> {
+        self.snapshot_outcomes()
+    }
+
+    /// Reads only the deficiency counts: no copy of the unfinished matrices or the scratch.
+    fn snapshot_outcomes(&self) -> Vec<Outcome> {
         self.sizes.iter().map(SizeState::outcome).collect()
     }
 

@@ -392,6 +392,12 @@ impl Segment for Gap16 {
     }
 
     fn outcomes(self) -> Vec<Outcome> {
+        self.snapshot_outcomes()
+    }
+
+    /// Reads the gap cells and the lanes' first occurrences: no copy of the tables of last
+    /// positions.
+    fn snapshot_outcomes(&self) -> Vec<Outcome> {
         let tried = self.tried();
         let mut params = super::Params::default();
         if let Some(bits) = self.word {

@@ -304,6 +304,11 @@ impl Segment for LagDifferences {
     }
 
     fn outcomes(self) -> Vec<Outcome> {
+        self.snapshot_outcomes()
+    }
+
+    /// Reads the histograms only: no copy of the window or the front.
+    fn snapshot_outcomes(&self) -> Vec<Outcome> {
         SIZES
             .iter()
             .zip(&self.counts)

@@ -489,19 +489,26 @@ impl LaneLags {
 
     /// Per lane: its bits, and the ones and trials of every test ([`tests`]) over everything
     /// seen, the unfinished word's filled positions included (when its word is counted).
-    fn counts(self) -> Vec<(u64, Counts)> {
+    fn counts(&self) -> Vec<(u64, Counts)> {
         let tests = tests(self.log_lag);
         let tried = self.tried();
         self.lanes
-            .into_iter()
+            .iter()
             .zip(tried)
-            .map(|(mut lane, tried)| {
+            .map(|(lane, tried)| {
                 let bits = 64 * lane.words + u64::from(lane.fill);
                 let g = lane.start_word + lane.words;
+                let mut counts = Counts {
+                    ones: lane.ones.clone(),
+                    trials: lane.trials.clone(),
+                    hash: lane.hash,
+                };
                 if tried && lane.fill > 0 && counted(g) {
-                    lane.hash ^= word_hash(g, lane.partial, lane.fill);
+                    counts.hash ^= word_hash(g, lane.partial, lane.fill);
                     let (first, start_bit) = (lane.history_first(), 64 * lane.start_word);
-                    let mut words = std::mem::take(&mut lane.history);
+                    // Only at an end inside a counted word: at a doubling from 512 bytes on
+                    // every lane is at a word boundary.
+                    let mut words = lane.history.clone();
                     words.push(lane.partial);
                     for (index, &test) in tests.iter().enumerate() {
                         let (ones, trials) = masked_ones(
@@ -513,15 +520,10 @@ impl LaneLags {
                             u64::MAX,
                             start_bit + bits,
                         );
-                        lane.ones[index] += ones;
-                        lane.trials[index] += trials;
+                        counts.ones[index] += ones;
+                        counts.trials[index] += trials;
                     }
                 }
-                let counts = Counts {
-                    ones: lane.ones,
-                    trials: lane.trials,
-                    hash: lane.hash,
-                };
                 (bits, counts)
             })
             .collect()
@@ -863,6 +865,11 @@ impl Segment for LaneLags {
     }
 
     fn outcomes(self) -> Vec<Outcome> {
+        self.snapshot_outcomes()
+    }
+
+    /// Reads the counts: no copy of the lanes' history or front.
+    fn snapshot_outcomes(&self) -> Vec<Outcome> {
         let tests = tests(self.log_lag);
         let (tried, params) = (self.tried(), self.params());
         self.counts()
