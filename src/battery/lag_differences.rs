@@ -245,6 +245,40 @@ impl LagDifferences {
         }
     }
 
+    /// Whether no counted difference reads any of the next `take` bytes or the unhandled ones
+    /// before them: they all lie before the history of the next counted block (a difference's
+    /// oldest word is at most `history` bytes before its newest, which lies in a counted block).
+    /// Past the first MiBs most of the stream is such (every 256th block is counted), and is
+    /// neither copied nor kept.
+    fn unread(&self, take: usize) -> bool {
+        let unhandled = self.offset + self.done;
+        let end = self.offset + self.window_start + (self.window.len() + take) as u64;
+        let mut block = unhandled / SAMPLE_BYTES;
+        while !counted(block) {
+            block += 1;
+        }
+        end + self.history() as u64 <= block * SAMPLE_BYTES
+    }
+
+    /// Moves past bytes that [`Self::unread`] found no count reads: the window keeps only the
+    /// unfinished group at their end.
+    fn pass_over(&mut self, bytes: &[u8]) {
+        let end = self.window_start + (self.window.len() + bytes.len()) as u64;
+        let done = end - end % GROUP as u64;
+        let keep = (end - done) as usize;
+        if keep <= bytes.len() {
+            self.window.clear();
+            self.window.extend_from_slice(&bytes[bytes.len() - keep..]);
+        } else {
+            // The unfinished group began in the window (a piece shorter than a group).
+            self.window.extend_from_slice(bytes);
+            let from = self.window.len() - keep;
+            self.window.drain(..from);
+        }
+        self.window_start = done;
+        self.done = done;
+    }
+
     /// Handles the whole groups in the window past `done`, then drops what no lag reaches.
     fn handle(&mut self) {
         let end = self.window_start + self.window.len() as u64;
@@ -271,7 +305,8 @@ impl LagDifferences {
         // Keep `history` bytes before `done`; drop the rest once as much again has piled up,
         // so each byte is moved about once.
         let keep_from = self.done.saturating_sub(self.history() as u64);
-        let droppable = (keep_from - self.window_start) as usize;
+        // (After bytes passed over unread, the window may start later than that.)
+        let droppable = keep_from.saturating_sub(self.window_start) as usize;
         if droppable >= self.history() {
             self.window.drain(..droppable);
             self.window_start = keep_from;
@@ -297,9 +332,13 @@ impl Segment for LagDifferences {
         // Pieces of at most the history, so the window stays below three histories.
         while !rest.is_empty() {
             let take = rest.len().min(self.history());
-            self.window.extend_from_slice(&rest[..take]);
+            if self.unread(take) {
+                self.pass_over(&rest[..take]);
+            } else {
+                self.window.extend_from_slice(&rest[..take]);
+                self.handle();
+            }
             rest = &rest[take..];
-            self.handle();
         }
     }
 
@@ -599,12 +638,16 @@ mod tests {
             assert_eq!(state.counts, reference(&data, max_lag), "max_lag {max_lag}");
             assert!(state.window.len() <= 3 * 2 * max_lag + GROUP);
         }
-        let data = chacha_bytes(5, (SAMPLE_BYTES * 21) as usize + 3);
-        let mut state = LagDifferences::new(0, 4096);
-        for piece in data.chunks(300_001) {
-            state.update_symbols(piece);
+        // Past the dense blocks, at strides 2, 4 and 8: most bytes are passed over unread, in
+        // pieces of every size.
+        let data = chacha_bytes(5, (SAMPLE_BYTES * 80) as usize + 3);
+        for (max_lag, piece) in [(4096, 300_001), (4096, 7), (64, 65_536)] {
+            let mut state = LagDifferences::new(0, max_lag);
+            for piece in data.chunks(piece) {
+                state.update_symbols(piece);
+            }
+            assert_eq!(state.counts, reference(&data, max_lag), "{max_lag} {piece}");
         }
-        assert_eq!(state.counts, reference(&data, 4096));
     }
 
     fn started(max_lag: usize, offset: u64, length: u64) -> Box<dyn TestState> {
@@ -621,7 +664,11 @@ mod tests {
     #[test]
     fn merges_at_small_lags() {
         // A short stream, and one past the dense first MiB (cut where blocks are skipped).
-        for (len, trials) in [(30_000, 40), ((SAMPLE_BYTES * 19) as usize + 100, 4)] {
+        for (len, trials) in [
+            (30_000, 40),
+            ((SAMPLE_BYTES * 19) as usize + 100, 4),
+            ((SAMPLE_BYTES * 70) as usize + 5, 4),
+        ] {
             merges_at_small_lags_on(len, trials);
         }
     }
