@@ -317,22 +317,33 @@ fn law() -> &'static BlockLaw {
 fn block_law(balls: u64, urns: u64, top: usize) -> BlockLaw {
     // A product with 1/urns instead of a quotient: exact for the test's 2^24 urns.
     let per_urn = 1.0 / urns as f64;
-    // pmf[c] after i balls: P(c collisions so far), i − c urns occupied.
+    // pmf[c] after i balls: P(c collisions so far), i − c urns occupied. Each ball makes the
+    // next pmf from the last one (two buffers, so that the loop over c vectorises).
     let mut pmf = vec![0.0f64; top + 1];
+    let mut next = vec![0.0f64; top + 1];
+    let collided: Vec<f64> = (0..=top).map(|c| c as f64).collect();
     pmf[0] = 1.0;
     let mut beyond = 0.0;
     for i in 0..balls {
-        // Downwards, so that pmf[c − 1] still holds the previous ball's value when read.
         let highest = (i as usize).min(top);
         beyond += pmf[top] * (i.saturating_sub(top as u64) as f64 * per_urn);
-        for c in (0..=highest).rev() {
-            let stay = 1.0 - (i - c as u64) as f64 * per_urn;
-            let mut value = pmf[c] * stay;
-            if c > 0 {
-                value += pmf[c - 1] * ((i - (c as u64 - 1)) as f64 * per_urn);
-            }
-            pmf[c] = value;
+        let balls_in = i as f64;
+        next[0] = pmf[0] * (1.0 - balls_in * per_urn);
+        for c in 1..=highest {
+            // i − c urns are occupied: the ball lands in one of them (stays at c) or in a
+            // free one (from c − 1, when i − (c − 1) were occupied). Integers below 2^53: exact.
+            let occupied = balls_in - collided[c];
+            let value =
+                pmf[c] * (1.0 - occupied * per_urn) + pmf[c - 1] * ((occupied + 1.0) * per_urn);
+            // Below the smallest normal double (1e-308) the value is 0 for every use, and
+            // subnormal arithmetic is slow.
+            next[c] = if value < f64::MIN_POSITIVE {
+                0.0
+            } else {
+                value
+            };
         }
+        std::mem::swap(&mut pmf, &mut next);
     }
     let mean: f64 = pmf.iter().enumerate().map(|(c, &p)| c as f64 * p).sum();
     let central = |power: i32| -> f64 {
