@@ -820,6 +820,41 @@ fn power_searches_stdin_and_files() {
     assert!(String::from_utf8_lossy(&output.stdout).contains("not caught"));
 }
 
+/// `power --word` narrows the word lanes: glibc random()'s low 16 bits, caught at 4 KiB in a
+/// 16-bit lane, are caught later through the 32-bit lanes alone (and the failing tests say so);
+/// the controls are shown, not judged, so a later catch is no failure of the command.
+#[test]
+fn power_narrows_word_lanes() {
+    let first_fail = |word: &[&str]| {
+        let output = rngaudit()
+            .args(["power", "ctl_glibc_random_lo16", "--max", "1M", "--json"])
+            .args(word)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0), "{output:?}");
+        let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        let detection = document["detections"][0].clone();
+        (
+            detection["fails_at_bytes"].as_u64().unwrap(),
+            detection["first_failing_tests"].to_string(),
+        )
+    };
+    let (every, every_tests) = first_fail(&[]);
+    let (only_16, _) = first_fail(&["--word", "16"]);
+    let (only_32, tests_32) = first_fail(&["--word", "32"]);
+    assert_eq!(every, 4096, "{every_tests}");
+    assert_eq!(only_16, every);
+    assert!(only_32 > every, "{only_32}");
+    assert!(
+        tests_32.contains("/32") || tests_32.contains("32-bit"),
+        "{tests_32}"
+    );
+    assert!(!tests_32.contains("16"), "{tests_32}");
+    // A size that is not a word size is a usage error.
+    let output = rngaudit().args(["power", "--word", "12"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+}
+
 /// A JSON report without what differs between runs of the same work: when and how it ran.
 fn results_only(stdout: &[u8]) -> serde_json::Value {
     let mut document: serde_json::Value = serde_json::from_slice(stdout).expect("JSON");

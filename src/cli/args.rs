@@ -221,6 +221,11 @@ pub struct PowerArgs {
     /// Worker threads (default: one per core). Results do not depend on it.
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
+    /// Narrow the tests that read words to words of this many bits (as for `run` and `file`).
+    /// The built-in controls are then shown, not judged: what catches them may be a lane
+    /// of another word size.
+    #[arg(long, value_name = "BITS", value_parser = parse_word_arg)]
+    pub word: Option<u32>,
 }
 
 #[derive(Args, Debug)]

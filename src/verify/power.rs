@@ -11,7 +11,7 @@
 //! twice; sources are searched in parallel.
 use super::log2_floor;
 use crate::audit::{checkpointed, LookPlan};
-use crate::battery::{find_battery, Battery, Consumes, Setup, Test};
+use crate::battery::{find_battery, Battery, Consumes, Params, Setup, Test};
 use crate::report::write_atomically;
 use crate::runner;
 use crate::second_level::checkpoints::is_checkpoint;
@@ -212,12 +212,33 @@ pub fn detect(
     master_seed: u64,
     threads: usize,
 ) -> Result<Vec<Detection>, Error> {
+    detect_with(
+        battery,
+        sources,
+        &Params::default(),
+        max_bytes,
+        master_seed,
+        threads,
+    )
+}
+
+/// [`detect`] with parameters for the tests' setups: overrides, or `--word`
+/// ([`Params::set_word_bits`]), which leaves the lanes of other word sizes out.
+pub fn detect_with(
+    battery: &'static Battery,
+    sources: &[&'static Source],
+    params: &Params,
+    max_bytes: u64,
+    master_seed: u64,
+    threads: usize,
+) -> Result<Vec<Detection>, Error> {
     let max_bytes = checked_max(max_bytes)?;
     let search_one = |source: &&'static Source, threads| {
         let seed = stream_seed(master_seed, source.name, 0);
         let mut stream = (source.open)(seed);
-        search(
-            battery,
+        search_with(
+            (battery.name, &battery.tests.iter().collect::<Vec<_>>()),
+            params,
             stream.as_mut(),
             (source.name, source.kind, source.alphabet),
             max_bytes,
@@ -329,6 +350,7 @@ pub fn judge(
             let mut stream = (source.open)(seed);
             Some(search_with(
                 (battery.name, &others),
+                &Params::default(),
                 stream.as_mut(),
                 (source.name, source.kind, source.alphabet),
                 max_bytes,
@@ -392,13 +414,40 @@ pub fn search(
     max_bytes: u64,
     threads: usize,
 ) -> Result<Detection, Error> {
+    search_params(
+        battery,
+        &Params::default(),
+        stream,
+        source,
+        max_bytes,
+        threads,
+    )
+}
+
+/// [`search`] with parameters for the tests' setups (as [`detect_with`]).
+pub fn search_params(
+    battery: &'static Battery,
+    params: &Params,
+    stream: &mut dyn SymbolStream,
+    source: (&str, Kind, u16),
+    max_bytes: u64,
+    threads: usize,
+) -> Result<Detection, Error> {
     let tests: Vec<&'static Test> = battery.tests.iter().collect();
-    search_with((battery.name, &tests), stream, source, max_bytes, threads)
+    search_with(
+        (battery.name, &tests),
+        params,
+        stream,
+        source,
+        max_bytes,
+        threads,
+    )
 }
 
 /// [`search`] with a list of tests rather than a whole battery.
 fn search_with(
     (battery, tests): (&'static str, &[&'static Test]),
+    params: &Params,
     stream: &mut dyn SymbolStream,
     (name, kind, alphabet): (&str, Kind, u16),
     max_bytes: u64,
@@ -416,7 +465,10 @@ fn search_with(
         (name, kind),
         max_bytes,
         tests,
-        &Setup::new(alphabet, None),
+        &Setup {
+            params: params.clone(),
+            ..Setup::new(alphabet, None)
+        },
         &mut plan,
     )?;
     // Power speaks of doublings: the end of an input shorter than the maximum is not one.
