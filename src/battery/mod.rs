@@ -35,6 +35,7 @@ pub mod longest_run;
 pub mod mod3_tuples;
 pub mod monobit;
 pub mod nist;
+pub(crate) mod radix;
 pub mod runs;
 pub mod serial;
 pub mod serial_correlation;

@@ -59,14 +59,13 @@
 //! skipped blocks are not read. A defect that shows in every block (RANDU's planes) is seen in
 //! the first block; one that needs many blocks to show loses at most a factor 32 in length.
 //!
-//! Cost: two random accesses into the 2 MiB bitmap per triple of a counted block (set, then
-//! clear) and a hash of its bytes; one block in 32 from 48 MiB on.
+//! Cost: a radix sort of the cells of a counted block (two passes of 12 bits) and a hash of its
+//! bytes; one block in 32 from 48 MiB on.
 
 use super::chunk::{dispatch, fast_x86, kernel};
 use super::state::{Segment, Segmented};
 use super::{needs_bytes, Chunk, Outcome, Setup, Test};
 use crate::stats::normal;
-use std::cell::RefCell;
 use std::sync::OnceLock;
 
 /// The `triple_collisions` test's entry in the deep battery.
@@ -115,16 +114,6 @@ fn counted(block: u64) -> bool {
     // block / D lies in [2^(k−1), 2^k): k is its bit length.
     let k = u64::BITS - (block / DENSE_BLOCKS).leading_zeros();
     block.is_multiple_of(1u64 << k.min(LOG_MAX_STRIDE))
-}
-
-/// Slots of the hash set of cells taken ([`block_collisions`]): 2^15, twice a block's triples.
-const SLOT_BITS: u32 = 15;
-const SLOTS: usize = 1 << SLOT_BITS;
-const _: () = assert!(SLOTS as u64 >= 2 * BLOCK_TRIPLES);
-
-thread_local! {
-    /// The cells taken by the block being counted ([`block_collisions`]), empty between blocks.
-    static TAKEN: RefCell<Vec<u32>> = const { RefCell::new(Vec::new()) };
 }
 
 #[derive(Clone, serde::Serialize, serde::Deserialize)]
@@ -244,39 +233,15 @@ fn cell(triple: &[u8]) -> usize {
 
 /// Collisions among the triples of `block` (whole triples; a block's length is a multiple of 3):
 /// the triples whose cell an earlier triple of the block took.
-///
-/// The cells taken are kept in an open-addressing hash set of [`SLOTS`] slots (128 KiB, about
-/// twice the block's triples), which stays in the core's cache where a bitmap of all 2^24
-/// cells (2 MiB) would miss it on most triples. A slot holds its cell + 1 (0: empty); the
-/// slot is the top bits of the cell times an odd constant (Fibonacci hashing), then the next
-/// free one (linear probing).
 fn block_collisions(block: &[u8]) -> u32 {
-    TAKEN.with(|taken| {
-        let mut taken = taken.borrow_mut();
-        if taken.is_empty() {
-            taken.resize(SLOTS, 0);
-        }
-        let taken: &mut [u32; SLOTS] = (&mut taken[..]).try_into().expect("SLOTS slots");
-        let mut collisions = 0u32;
-        for triple in block.chunks_exact(3) {
-            let key = cell(triple) as u32 + 1;
-            let mut slot = (key.wrapping_mul(0x9E37_79B1) >> (32 - SLOT_BITS)) as usize;
-            loop {
-                let held = taken[slot];
-                if held == key {
-                    collisions += 1;
-                    break;
-                }
-                if held == 0 {
-                    taken[slot] = key;
-                    break;
-                }
-                slot = (slot + 1) & (SLOTS - 1);
-            }
-        }
-        taken.fill(0);
-        collisions
-    })
+    // Collisions are the triples less the distinct cells: sorted, the repeats of a cell sit
+    // next to each other. Sorting 2^14 cells by two radix passes of 12 bits is branch-free and
+    // cache-resident; a table of the 2^24 cells (or a hash set of them) costs a cache miss or
+    // a mispredicted branch a triple.
+    let mut cells: Vec<u32> = block.chunks_exact(3).map(|t| cell(t) as u32).collect();
+    let mut scratch = vec![0u32; cells.len()];
+    super::radix::radix_sort::<4096, 2>(&mut cells, &mut scratch);
+    cells.windows(2).filter(|pair| pair[0] == pair[1]).count() as u32
 }
 
 /// A hash of a block's bytes, 8 at a time, finished by splitmix64's finalizer.
@@ -324,8 +289,13 @@ fn block_law(balls: u64, urns: u64, top: usize) -> BlockLaw {
     let collided: Vec<f64> = (0..=top).map(|c| c as f64).collect();
     pmf[0] = 1.0;
     let mut beyond = 0.0;
+    // Every pmf[c] and next[c] beyond `reach` is 0 (and stays 0: both neighbours of such a c are
+    // 0), so the loop stops there. Early on most of [0, top] is 0: far more collisions than
+    // i²/2k are below the smallest double. Never lowered, so neither buffer holds a stale value
+    // beyond it.
+    let mut reach = 0;
     for i in 0..balls {
-        let highest = (i as usize).min(top);
+        let highest = (i as usize).min(top).min(reach + 1);
         beyond += pmf[top] * (i.saturating_sub(top as u64) as f64 * per_urn);
         let balls_in = i as f64;
         next[0] = pmf[0] * (1.0 - balls_in * per_urn);
@@ -343,6 +313,12 @@ fn block_law(balls: u64, urns: u64, top: usize) -> BlockLaw {
                 value
             };
         }
+        reach = reach.max(
+            next[..=highest]
+                .iter()
+                .rposition(|&p| p != 0.0)
+                .unwrap_or(0),
+        );
         std::mem::swap(&mut pmf, &mut next);
     }
     let mean: f64 = pmf.iter().enumerate().map(|(c, &p)| c as f64 * p).sum();
@@ -422,6 +398,9 @@ fn convolution(blocks: u64) -> std::sync::Arc<Vec<f64>> {
     for c in (0..terms.len()).rev() {
         beyond[c] = beyond[c + 1] + terms[c];
     }
+    // The block law between CONVOLVE_LANES zeros on either side, for `convolve`.
+    let mut padded = vec![0.0f64; terms.len() + 2 * CONVOLVE_LANES];
+    padded[CONVOLVE_LANES..CONVOLVE_LANES + terms.len()].copy_from_slice(terms);
     let fast = fast_x86();
     while (cache.len() as u64) < blocks {
         // distribution[t] = P(S = t) for t ≤ its followed range, then the mass beyond.
@@ -431,29 +410,100 @@ fn convolution(blocks: u64) -> std::sync::Arc<Vec<f64>> {
         };
         let over = followed(cache.len() + 1) + 1;
         let before = distribution.len() - 1;
+        // Totals below 1e-290 are left out (weight 0): all of them together change a tail by
+        // less than 1e-280.
+        let weights: Vec<f64> = distribution[..before]
+            .iter()
+            .map(|&p| if p < 1e-290 { 0.0 } else { p })
+            .collect();
         let mut next = vec![0.0f64; over + 1];
+        // Totals t + c below `over` one by one, the rest pooled. Only the totals between the
+        // first and the last weight kept are convolved: the left-out far tails are half the
+        // range, and the outputs below the first are 0.
+        if let (Some(lowest), Some(highest)) = (
+            weights.iter().position(|&p| p != 0.0),
+            weights.iter().rposition(|&p| p != 0.0),
+        ) {
+            dispatch!(
+                fast,
+                convolve(
+                    &mut next[lowest..over],
+                    &weights[lowest..=highest],
+                    &padded,
+                    terms.len()
+                )
+            );
+        }
         next[over] = distribution[before];
-        for (t, &p) in distribution[..before].iter().enumerate() {
-            // Totals below 1e-290 are left out: all of them together change a tail by less
-            // than 1e-280, and skipping them halves the work.
-            if p < 1e-290 {
-                continue;
+        for (t, &p) in weights.iter().enumerate() {
+            if p != 0.0 {
+                next[over] += p * beyond[(over - t).min(terms.len())];
             }
-            // Totals t + c below `over` one by one, the rest pooled.
-            let fit = (over - t).min(terms.len());
-            dispatch!(fast, add_scaled(&mut next[t..t + fit], &terms[..fit], p));
-            next[over] += p * beyond[fit];
         }
         cache.push(Arc::new(next));
     }
     Arc::clone(&cache[blocks as usize - 1])
 }
 
+/// Outputs of [`convolve`] summed at once, in registers: eight vectors of four, so that eight
+/// additions are in flight (each output's own additions form a chain that cannot be split).
+const CONVOLVE_LANES: usize = 32;
+
 kernel! {
-    /// `into[i] += scale · from[i]`.
-    add_scaled(into: &mut [f64], from: &[f64], scale: f64) {
-        for (x, &y) in into.iter_mut().zip(from) {
-            *x += scale * y;
+    /// `out[s] = Σ_t weights[t] · law[s − t]` over the t with 0 ≤ s − t < `len`, added in
+    /// ascending t from 0: each output the same additions in the same order as adding
+    /// `weights[t] · law` into the outputs for t = 0, 1, ... would make (so the same bits),
+    /// but [`CONVOLVE_LANES`] outputs at a time are kept in registers instead of being read
+    /// and written once per term. `padded` is the law of `len` terms between
+    /// [`CONVOLVE_LANES`] zeros on either side: a lane whose s − t lies outside the law adds
+    /// weight · 0 = +0, which leaves its sum as it is.
+    convolve(out: &mut [f64], weights: &[f64], padded: &[f64], len: usize) {
+        const LANES: usize = CONVOLVE_LANES;
+        debug_assert_eq!(padded.len(), len + 2 * LANES);
+        // Past the last weight's reach the outputs stay 0.
+        let reach = out.len().min(weights.len() + len - 1);
+        // Weights from which no product with a term of the law is subnormal, and for the
+        // smaller ones the least term whose product is normal.
+        let least_term = padded[LANES..LANES + len]
+            .iter()
+            .copied()
+            .filter(|&term| term > 0.0)
+            .fold(f64::INFINITY, f64::min);
+        let safe = f64::MIN_POSITIVE / least_term;
+        let smallest: Vec<f64> = weights
+            .iter()
+            .map(|&weight| f64::MIN_POSITIVE / weight)
+            .collect();
+        let mut first = 0;
+        while first < reach {
+            let mut sums = [0.0f64; LANES];
+            // Every t that some lane's s = first + j reaches.
+            let low = first.saturating_sub(len - 1);
+            let high = (first + LANES).min(weights.len());
+            for t in low..high {
+                let weight = weights[t];
+                // law[first + j − t] sits at padded[LANES + first + j − t]; t < first + LANES.
+                let law = &padded[LANES + first - t..][..LANES];
+                if weight >= safe {
+                    for (sum, &term) in sums.iter_mut().zip(law) {
+                        *sum += weight * term;
+                    }
+                } else {
+                    // Products below the smallest normal double are left out: a subnormal
+                    // result costs the CPU a microcode assist of about a hundred cycles, and
+                    // the far tails of the weights times those of the law make many. All of
+                    // them together are below 1e-305: no output above 1e-289 changes but by
+                    // a rounding.
+                    let smallest = smallest[t];
+                    for (sum, &term) in sums.iter_mut().zip(law) {
+                        let term = if term >= smallest { term } else { 0.0 };
+                        *sum += weight * term;
+                    }
+                }
+            }
+            let lanes = LANES.min(out.len() - first);
+            out[first..first + lanes].copy_from_slice(&sums[..lanes]);
+            first += LANES;
         }
     }
 }
@@ -687,11 +737,9 @@ mod tests {
         assert_eq!(merged[0].p_value(), one_pass[0].p_value());
     }
 
-    /// The schedule: every block below 64, then every second, fourth, ... by absolute index,
-    /// every 16th from block 512 on, every 32nd from 1024.
-    /// The hash set counts what a sort of the block's cells counts (triples minus distinct
-    /// cells), on random blocks, on blocks with many repeats, on a counter and on one cell,
-    /// whose keys crowd the probing.
+    /// The radix-sorted count counts what a comparison sort and dedup of the block's cells
+    /// count (triples minus distinct cells), on random blocks, on blocks with many repeats, on
+    /// a counter and on one cell.
     #[test]
     fn collisions_match_a_sorted_count() {
         let by_sort = |block: &[u8]| {
@@ -731,6 +779,37 @@ mod tests {
         assert_eq!(block_collisions(&blocks[6]), BLOCK_TRIPLES as u32 - 1);
     }
 
+    /// The register-blocked convolution gives the very bits of adding each weight times the
+    /// law into the outputs in turn (the same additions in the same order), for outputs that
+    /// are not a multiple of the lanes, laws longer and shorter than them, and zero weights
+    /// (no product here is below the smallest normal double, which `convolve` leaves out).
+    #[test]
+    fn convolve_matches_scaled_additions_bit_for_bit() {
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(5);
+        for (len, weights_len, outputs) in [(200, 300, 450), (3, 20, 21), (13, 5, 17), (1, 9, 9)] {
+            let law: Vec<f64> = (0..len).map(|_| rng.random::<f64>() * 1e-3).collect();
+            let weights: Vec<f64> = (0..weights_len)
+                .map(|t| if t % 7 == 3 { 0.0 } else { rng.random::<f64>() })
+                .collect();
+            let mut expected = vec![0.0f64; outputs];
+            for (t, &w) in weights.iter().enumerate() {
+                for (c, &term) in law.iter().enumerate() {
+                    if let Some(slot) = expected.get_mut(t + c) {
+                        *slot += w * term;
+                    }
+                }
+            }
+            let mut padded = vec![0.0f64; len + 2 * CONVOLVE_LANES];
+            padded[CONVOLVE_LANES..CONVOLVE_LANES + len].copy_from_slice(&law);
+            let mut out = vec![0.0f64; outputs];
+            convolve::portable(&mut out, &weights, &padded, len);
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&out), bits(&expected), "len {len}");
+        }
+    }
+
+    /// The schedule: every block below 64, then every second, fourth, ... by absolute index,
+    /// every 16th from block 512 on, every 32nd from 1024.
     #[test]
     fn schedule_by_position() {
         assert!((0..DENSE_BLOCKS).all(counted));
