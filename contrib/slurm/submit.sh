@@ -67,8 +67,8 @@ mkdir -p "$state_dir"
 state_dir=$(cd "$state_dir" && pwd)
 out=${out:-$state_dir/report}
 if [[ $bin == */* ]]; then
+    [[ -f $bin && -x $bin ]] || fail "$bin is not an executable"
     bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
-    [[ -x $bin ]] || fail "$bin is not an executable"
 fi
 
 # The job ids of `sbatch --parsable`: "id" or "id;cluster".
