@@ -73,6 +73,7 @@ pub mod report;
 pub mod runner;
 pub mod second_level;
 pub mod seeds;
+pub mod shard;
 pub mod size;
 pub mod source;
 pub mod stats;
