@@ -168,8 +168,34 @@ pub(crate) fn analyse_on_states(
     look: Option<StatesLook<'_>>,
     progress: &(dyn Fn(u64) + Sync),
 ) -> std::io::Result<(u64, States)> {
-    if pool.current_num_threads() > 1 && all_merge(tests, setup) {
-        analyse_segments(pool, stream, setup, tests, limit, look, progress)
+    let threads = pool.current_num_threads();
+    if threads > 1 && all_merge(tests, setup) {
+        analyse_segments(pool, stream, setup, tests, (limit, threads), look, progress)
+    } else {
+        analyse_serial_states(stream, setup, tests, limit, look, progress)
+    }
+}
+
+/// The thread count a shard's segments are sized for, whatever its pool: a test's state may
+/// keep its buffers differently after different cuts (the same outcomes, other bytes), and a
+/// shard run again, on a machine of another size too, must write the same state.
+const SHARD_SPREAD: usize = 16;
+
+/// [`analyse_on_states`] for a shard: the stretch is always cut into the segments a pool of
+/// [`SHARD_SPREAD`] threads would get, and merged in order, so the states do not depend on the
+/// threads this machine has.
+pub(crate) fn analyse_shard_states(
+    pool: &rayon::ThreadPool,
+    stream: &mut dyn SymbolStream,
+    setup: &Setup,
+    tests: &[&'static Test],
+    limit: u64,
+    look: Option<StatesLook<'_>>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> std::io::Result<(u64, States)> {
+    if all_merge(tests, setup) {
+        let spread = (limit, SHARD_SPREAD);
+        analyse_segments(pool, stream, setup, tests, spread, look, progress)
     } else {
         analyse_serial_states(stream, setup, tests, limit, look, progress)
     }
@@ -363,7 +389,7 @@ fn analyse_segments(
     stream: &mut dyn SymbolStream,
     setup: &Setup,
     tests: &[&'static Test],
-    mut limit: u64,
+    (mut limit, spread): (u64, usize),
     mut look: Option<StatesLook<'_>>,
     progress: &(dyn Fn(u64) + Sync),
 ) -> std::io::Result<(u64, States)> {
@@ -378,8 +404,8 @@ fn analyse_segments(
         }
         None => SEGMENT_SYMBOLS as u64,
     };
-    let threads = pool.current_num_threads();
-    let most_in_flight = 2 * threads;
+    // Segments are sized for `spread` threads; at most two per thread of the pool are in flight.
+    let most_in_flight = 2 * pool.current_num_threads();
     let mut merged_states = start_states(tests, setup);
     let (done, finished) = std::sync::mpsc::channel::<Analysed>();
     let mut buffers: Vec<Vec<u8>> = Vec::new();
@@ -422,7 +448,7 @@ fn analyse_segments(
             }
             if failure.is_none() && !ended && !stopped && read < limit && in_flight < most_in_flight
             {
-                let want = segment_length(base + read, base + limit, threads, longest_segment);
+                let want = segment_length(base + read, base + limit, spread, longest_segment);
                 let segment_setup = Setup {
                     offset: base + read,
                     ..setup.clone()

@@ -679,7 +679,7 @@ fn stretch(
         None
     };
     let (read, states) =
-        runner::analyse_on_states(pool, stream, &setup, tests, end - start, look, run.progress)
+        runner::analyse_shard_states(pool, stream, &setup, tests, end - start, look, run.progress)
             .map_err(|source| Error::Read {
                 what: name.to_string(),
                 source,

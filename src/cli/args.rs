@@ -77,10 +77,10 @@ pub struct RunArgs {
     /// its partial state to --state-out instead of a report; `rngaudit merge` makes the report.
     /// With several streams a shard runs a range of them; with one, a stretch of each stream
     /// (sources that can seek only).
-    #[arg(long, value_name = "I/N", requires = "state_out")]
+    #[arg(long, value_name = "I/N")]
     pub shard: Option<String>,
     /// Where a shard writes its partial state (written whole or not at all).
-    #[arg(long, value_name = "FILE", requires = "shard")]
+    #[arg(long, value_name = "FILE")]
     pub state_out: Option<PathBuf>,
     #[command(flatten)]
     pub nist: NistArgs,
@@ -121,10 +121,10 @@ pub struct FileArgs {
     /// its partial state to --state-out instead of a report; `rngaudit merge` makes the report.
     /// With several streams a shard runs a range of them; with one, a stretch of each stream
     /// (sources that can seek only).
-    #[arg(long, value_name = "I/N", requires = "state_out")]
+    #[arg(long, value_name = "I/N")]
     pub shard: Option<String>,
     /// Where a shard writes its partial state (written whole or not at all).
-    #[arg(long, value_name = "FILE", requires = "shard")]
+    #[arg(long, value_name = "FILE")]
     pub state_out: Option<PathBuf>,
     #[command(flatten)]
     pub nist: NistArgs,
@@ -179,7 +179,7 @@ pub struct DumpArgs {
     pub bytes: Option<u64>,
     /// Start this many bytes into the stream, without generating them (sources that can seek:
     /// see the README); the bytes are those of the dump without --skip from there on.
-    #[arg(long, value_parser = parse_size_arg, allow_hyphen_values = true)]
+    #[arg(long, value_parser = parse_skip_arg, allow_hyphen_values = true)]
     pub skip: Option<u64>,
 }
 
@@ -346,6 +346,14 @@ fn format_parser() -> clap::builder::PossibleValuesParser {
             .iter()
             .map(|sink| clap::builder::PossibleValue::new(sink.name()).help(sink.summary())),
     )
+}
+
+/// `--skip`'s value: a size, or 0 (no skip).
+fn parse_skip_arg(text: &str) -> Result<u64, String> {
+    if text.trim() == "0" {
+        return Ok(0);
+    }
+    parse_size_arg(text)
 }
 
 fn parse_size_arg(text: &str) -> Result<u64, String> {

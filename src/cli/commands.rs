@@ -112,9 +112,11 @@ fn run(args: RunArgs) -> Result<ExitCode> {
             .collect::<Result<Vec<_>, _>>()?
     };
     let battery = battery::find_battery(&args.battery)?;
-    if args.shard.is_some() {
-        check_shard_flags(&args.common)?;
-    }
+    check_shard_flags(
+        args.shard.as_deref(),
+        args.state_out.as_deref(),
+        &args.common,
+    )?;
     let audit = Audit::sources(sources.iter().map(|s| s.name))
         .battery(battery.name)
         .bytes(args.bytes)

@@ -90,8 +90,23 @@ pub(super) fn run_shard(
     Ok(ExitCode::from(EXIT_OK))
 }
 
-/// A shard writes a state, not a report: flags that ask for a report are refused with it.
-pub(super) fn check_shard_flags(common: &CommonArgs) -> Result<()> {
+/// A shard writes a state, not a report: flags that ask for a report are refused with it, and
+/// `--shard` and `--state-out` come together.
+pub(super) fn check_shard_flags(
+    shard: Option<&str>,
+    state_out: Option<&std::path::Path>,
+    common: &CommonArgs,
+) -> Result<()> {
+    match (shard, state_out) {
+        (None, None) => return Ok(()),
+        (Some(_), None) => {
+            anyhow::bail!("--shard I/N needs --state-out FILE, where the shard's state goes")
+        }
+        (None, Some(_)) => {
+            anyhow::bail!("--state-out FILE needs --shard I/N: only a shard writes a state")
+        }
+        (Some(_), Some(_)) => {}
+    }
     if common.out.is_some() || !common.formats.is_empty() || common.json {
         anyhow::bail!(
             "--shard writes a partial state (--state-out), not a report; give --out, --format \

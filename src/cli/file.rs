@@ -21,9 +21,11 @@ pub fn run(args: FileArgs) -> Result<ExitCode> {
         InputFormatArg::Ascii01 => Format::Ascii01,
     };
     let battery = battery::find_battery(&args.battery)?;
-    if args.shard.is_some() {
-        check_shard_flags(&args.common)?;
-    }
+    check_shard_flags(
+        args.shard.as_deref(),
+        args.state_out.as_deref(),
+        &args.common,
+    )?;
     let input = ExternalInput::open(&args.path, format)?;
     let mut audit = Audit::external(input)
         .battery(battery.name)
