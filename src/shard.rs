@@ -1119,6 +1119,60 @@ mod tests {
         assert_eq!(a.difference(&b).as_deref(), Some("seed 2, not 1"));
     }
 
+    /// Through the library: shards of one stream written, read back and merged in any order give
+    /// the report of [`crate::Audit::run`]; a state file read back is refused once its body no
+    /// longer parses, though its checksum is right, or once it is cut short.
+    #[test]
+    fn states_written_read_and_merged_give_the_one_machine_outcomes() {
+        let audit = || {
+            crate::Audit::source("pcg64")
+                .streams(1)
+                .bytes((3 << 20) + 100)
+                .seed(9)
+                .checkpoints(true)
+                .threads(2)
+        };
+        let one = audit().run().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let mut states = Vec::new();
+        for index in [2, 0, 1] {
+            let state = audit().run_shard(Shard { index, count: 3 }).unwrap();
+            let path = dir.path().join(format!("{index}.json"));
+            state.write(&path).unwrap();
+            let back = ShardState::read(&path).unwrap();
+            states.push((path.display().to_string(), back));
+        }
+        let merged = merge(states, 2).unwrap();
+        assert_eq!(
+            battery::exact(&merged.results[0].outcomes),
+            battery::exact(&one.results[0].outcomes)
+        );
+        assert_eq!(merged.results[0].bytes, one.results[0].bytes);
+        let looks = |report: &Report| -> Vec<(u64, u32, String)> {
+            report
+                .checkpoints
+                .iter()
+                .map(|c| (c.bytes, c.look, c.verdict.as_str().to_string()))
+                .collect()
+        };
+        assert_eq!(looks(&merged), looks(&one));
+        assert_eq!(merged.sources[0].verdict, one.sources[0].verdict);
+
+        let path = dir.path().join("odd.json");
+        let body = b"{\"plan\": 1}";
+        let mut bytes = header(checksum(body)).into_bytes();
+        bytes.extend_from_slice(body);
+        bytes.extend_from_slice(b"}\n");
+        std::fs::write(&path, &bytes).unwrap();
+        let error = ShardState::read(&path).unwrap_err().to_string();
+        assert!(error.contains("odd.json: is damaged"), "{error}");
+        std::fs::write(&path, &bytes[..bytes.len() - 1]).unwrap();
+        let error = ShardState::read(&path).unwrap_err().to_string();
+        assert!(error.contains("cut short or altered"), "{error}");
+        let error = merge(Vec::new(), 1).unwrap_err().to_string();
+        assert!(error.contains("no shard state"), "{error}");
+    }
+
     #[test]
     fn outcomes_round_trip_exactly() {
         let tests: Vec<&'static Test> = battery::DEFAULT.iter().collect();
