@@ -535,6 +535,11 @@ fn analyse_segments(
     if let Some(error) = failure {
         return Err(error);
     }
+    if positioned.is_some() {
+        // The workers read past the stream's position; a caller reading on (the next of
+        // `file --streams K`'s segments) must start after what they read.
+        stream.advance_past(merged);
+    }
     Ok((merged, merged_states))
 }
 

@@ -1519,3 +1519,57 @@ fn dump_skip_starts_the_stream_where_it_says() {
         "mt19937 cannot start its stream at a position",
     );
 }
+
+/// `file --streams K` on a regular file analyses its K consecutive segments, each its own: the
+/// workers read each segment at its position (they read the first K times before), exactly as
+/// the same bytes piped in are read forward.
+#[test]
+fn file_streams_of_a_regular_file_are_its_consecutive_segments() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = dump("chacha20", "1", "2M");
+    bytes.extend(dump("ctl_bias52", "1", "2M"));
+    let data = dir.path().join("ab.bin");
+    std::fs::write(&data, &bytes).unwrap();
+    let rows = |args: &[&str], stdin: Option<Vec<u8>>, out: &str| -> Vec<String> {
+        let out = dir.path().join(out);
+        let mut command = rngaudit();
+        command
+            .args(["file"])
+            .args(args)
+            .args([
+                "--streams",
+                "2",
+                "--battery",
+                "default",
+                "--format",
+                "csv",
+                "--out",
+            ])
+            .arg(&out);
+        if let Some(stdin) = stdin {
+            command.write_stdin(stdin);
+        }
+        command.output().unwrap();
+        let text = std::fs::read_to_string(out.join("results.csv")).unwrap();
+        // Everything but the source's name, which is the path or stdin.
+        text.lines()
+            .map(|line| {
+                line.split_once(',')
+                    .map_or("", |(_, rest)| rest)
+                    .to_string()
+            })
+            .collect()
+    };
+    let from_file = rows(&[data.to_str().unwrap()], None, "file");
+    let from_pipe = rows(&["-", "--bytes", "4M"], Some(bytes), "pipe");
+    assert_eq!(from_file, from_pipe);
+    let monobit: Vec<&String> = from_file
+        .iter()
+        .filter(|r| r.contains(",monobit,"))
+        .collect();
+    assert_eq!(monobit.len(), 2);
+    assert!(
+        monobit[0].ends_with(",pass") && monobit[1].ends_with(",fail"),
+        "{monobit:?}"
+    );
+}

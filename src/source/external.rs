@@ -37,6 +37,9 @@ pub struct ExternalInput {
     file: Option<Arc<File>>,
     /// Whether anything has been read forward: positioned reads count from the start.
     started: bool,
+    /// Bytes read through positioned reads so far ([`SymbolStream::advance_past`]): the next
+    /// positioned read, or forward read, starts after them.
+    passed: u64,
     format: Format,
     packer: Ascii01Packer,
     raw: Vec<u8>,
@@ -97,6 +100,7 @@ impl ExternalInput {
             reader: Box::new(reader),
             file: None,
             started: false,
+            passed: 0,
             format,
             packer: Ascii01Packer::new(),
             raw: vec![0u8; READ_CHUNK],
@@ -235,12 +239,12 @@ impl SymbolStream for ExternalInput {
             return None;
         }
         let file = Arc::clone(self.file.as_ref()?);
-        let length = self.file_bytes?;
+        let length = self.file_bytes?.saturating_sub(self.passed);
         #[cfg(unix)]
         {
             Some(Arc::new(PositionedFile {
                 file,
-                start: 0,
+                start: self.passed,
                 length,
                 stop: self.stop.clone(),
             }))
@@ -249,6 +253,21 @@ impl SymbolStream for ExternalInput {
         {
             let _ = (file, length);
             None
+        }
+    }
+
+    fn advance_past(&mut self, symbols: u64) {
+        self.passed += symbols;
+        // The forward reader shares the file's offset: it moves past them too.
+        if let Some(file) = &self.file {
+            use std::io::Seek;
+            if (&**file)
+                .seek(std::io::SeekFrom::Start(self.passed))
+                .is_err()
+            {
+                // A file that cannot seek is read forward no more: positioned reads go on.
+                self.ended = true;
+            }
         }
     }
 }

@@ -30,6 +30,11 @@ pub trait SymbolStream {
     fn positioned(&mut self) -> Option<std::sync::Arc<dyn PositionedSymbols>> {
         None
     }
+
+    /// Told that `symbols` were read through [`SymbolStream::positioned`]: the stream now stands
+    /// after them, so the next read (forward or positioned) starts there, as it would had they
+    /// been read forward (`file --streams K` reads its segments one after another).
+    fn advance_past(&mut self, _symbols: u64) {}
 }
 
 /// A stream's symbols read at any position, from any thread ([`SymbolStream::positioned`]).
