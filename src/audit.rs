@@ -493,9 +493,10 @@ impl Audit {
                 crate::shard::run_sources(run(plan), sources)
             }
             Input::External(input) => {
-                if streams != 1 || !self.checkpoints {
+                if streams == 1 && !self.checkpoints {
                     return Err(ShardError::NotShardable(format!(
-                        "{} can be cut into shards only as one stream judged at every checkpoint, not cut into several streams",
+                        "{} can be cut into shards as one stream only when it is judged at \
+                         every checkpoint",
                         input.name
                     ))
                     .into());
@@ -512,6 +513,18 @@ impl Audit {
                 };
                 if total == 0 {
                     return Err(nothing_to_test(&input.name, input.format()));
+                }
+                if streams > 1 {
+                    // Cut as one machine cuts it: `streams` segments of total / streams bytes.
+                    let segment = total / u64::from(streams);
+                    if segment == 0 {
+                        return Err(Error::TooShortToCut {
+                            bytes: total,
+                            streams,
+                        });
+                    }
+                    let plan = plan(PlanInput::File(input.name.clone()), segment, false);
+                    return crate::shard::run_file_streams(run(plan), input);
                 }
                 let plan = plan(PlanInput::File(input.name.clone()), total, true);
                 crate::shard::run_file(run(plan), input)

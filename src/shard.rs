@@ -638,6 +638,71 @@ pub(crate) fn run_file(
     })
 }
 
+/// Runs a shard of a plan of one regular file cut into several streams: its range of the
+/// file's consecutive segments, each read at its position, as `file --streams K` reads them.
+pub(crate) fn run_file_streams(
+    run: ShardRun<'_>,
+    input: &crate::source::external::ExternalInput,
+) -> Result<ShardState, Error> {
+    let (start, end) = run.plan.cover(run.index);
+    let segment = run.plan.bytes;
+    let setup = Setup {
+        alphabet: 256,
+        length: Some(segment),
+        params: run.params.clone(),
+        offset: 0,
+    };
+    let pool = runner::thread_pool(run.threads)?;
+    let mut parts = Vec::new();
+    for job in start..end {
+        let mut window = input
+            .window(job * segment, (job + 1) * segment)
+            .ok_or_else(|| {
+                ShardError::NotShardable(format!(
+                    "{} is not a regular file of raw bytes: only such a file can be cut into \
+                     shards",
+                    input.name
+                ))
+            })?;
+        let (bytes, outcomes) = runner::analyse_on(
+            &pool,
+            &mut window,
+            &setup,
+            &run.tests,
+            segment,
+            None,
+            &|_| {},
+        )
+        .map_err(|source| Error::Read {
+            what: input.name.clone(),
+            source,
+        })?;
+        (run.progress)(bytes);
+        if bytes < segment {
+            return Err(ShardError::NotShardable(format!(
+                "{} ended {bytes} bytes into its stream {job} of {segment}: it is shorter than \
+                 the plan",
+                input.name
+            ))
+            .into());
+        }
+        parts.push(StreamPart {
+            source: input.name.clone(),
+            stream: job as u32,
+            seed: None,
+            bytes,
+            outcomes: save_outcomes(&outcomes),
+        });
+    }
+    Ok(ShardState {
+        plan: run.plan,
+        index: run.index,
+        start,
+        end,
+        parts: Parts::Streams(parts),
+    })
+}
+
 /// Analyses bytes `start..end` of one stream (standing at `start`), keeping the looks inside.
 fn stretch(
     run: &ShardRun<'_>,

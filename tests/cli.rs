@@ -1242,7 +1242,8 @@ fn shards_of_many_streams_merge_to_the_one_machine_report() {
 }
 
 /// (g) A regular file read as one stream, cut into shards (its length not a multiple of the
-/// shards' boundary, nor a power of two), merges to what `file FILE` writes.
+/// shards' boundary, nor a power of two), merges to what `file FILE` writes; so does one cut
+/// into several streams (`--streams 5`), sharded by streams.
 #[test]
 fn file_shards_merge_to_the_file_report() {
     let dir = tempfile::tempdir().unwrap();
@@ -1257,6 +1258,11 @@ fn file_shards_merge_to_the_file_report() {
     assert_shards_merge_to_one_machine(
         &["file", path, "--battery", "default", "--bytes", "2M"],
         &[2],
+    );
+    // Cut into several streams, a range of them per shard.
+    assert_shards_merge_to_one_machine(
+        &["file", path, "--battery", "default", "--streams", "5"],
+        &[3, 5],
     );
 }
 
