@@ -789,13 +789,20 @@ pub fn merge(states: Vec<(String, ShardState)>, threads: usize) -> Result<Report
         }
         .into()
     };
-    let Some((first_path, first)) = states.first() else {
+    // The plan most states share is the audit's: a stray state is named, whichever comes first.
+    let shared = |plan: &ShardPlan| states.iter().filter(|(_, s)| &s.plan == plan).count();
+    let Some((first_path, plan)) = states
+        .iter()
+        .rev()
+        .max_by_key(|(_, state)| shared(&state.plan))
+        .map(|(path, state)| (path.clone(), state.plan.clone()))
+    else {
         return Err(ShardError::Incomplete("no shard state given".to_string()).into());
     };
+    let first_path = first_path.as_str();
     let version = env!("CARGO_PKG_VERSION");
-    let plan = first.plan.clone();
     let mut by_index: Vec<Option<(String, ShardState)>> = vec![None; plan.shards as usize];
-    for (path, state) in states.iter().cloned() {
+    for (path, state) in states {
         if state.plan.rngaudit != version {
             return Err(bad(
                 &path,

@@ -1352,7 +1352,12 @@ fn bad_shard_sets_are_refused_and_nothing_is_written() {
         ),
         (
             vec![&four[0], &four[1], &four[2], &other_seed],
-            "seed 2, not 1",
+            "s1-0-of-4.json: seed 2, not 1",
+        ),
+        // The stray state is named though it comes first: the plan most states share rules.
+        (
+            vec![&other_seed, &four[0], &four[1], &four[2]],
+            "s2-3-of-4.json: belongs to another plan",
         ),
         (
             vec![&four[0], &four[1], &old_version, &four[3]],
