@@ -19,8 +19,9 @@
 //!   end states of the shards before it and the shard's own state there, judges the looks in
 //!   order exactly as one machine does (stopping at the first failure unless the plan keeps
 //!   going), and the stream's final state from every end state. The first shard's looks need
-//!   no merge, so it keeps their outcomes rather than states: every other shard holds at most
-//!   one checkpoint inside its stretch, so a shard's state holds at most two sets of states.
+//!   no merge, so it keeps their outcomes rather than states; a later stretch ends about twice
+//!   as far into the stream as it starts at most, so it holds one checkpoint or two, and its
+//!   state two or three sets of states.
 //!
 //! The state file is JSON: a fixed prefix with the format version and an FNV-1a checksum of
 //! the body, then the body. It holds no time, host or path of its own, so a shard run again
@@ -1056,7 +1057,7 @@ fn merge_stream(
             let outcomes = match (&look.outcomes, &look.states) {
                 (Some(outcomes), _) => restore_outcomes(tests, outcomes).map_err(damaged)?,
                 (None, Some(states)) => {
-                    let mut states_there = match &merged {
+                    let states_there = match &merged {
                         Some(before) => {
                             let mut copy = copy_states(tests, before, alphabet).map_err(damaged)?;
                             let own = restore_states(tests, states, alphabet).map_err(damaged)?;
@@ -1065,9 +1066,7 @@ fn merge_stream(
                         }
                         None => restore_states(tests, states, alphabet).map_err(damaged)?,
                     };
-                    let outcomes = runner::snapshot(tests, &states_there);
-                    states_there.clear();
-                    outcomes
+                    runner::snapshot(tests, &states_there)
                 }
                 (None, None) => return Err(damaged("a look holds nothing".to_string())),
             };
