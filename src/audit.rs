@@ -22,6 +22,7 @@ use crate::runner::{
 use crate::second_level::checkpoints::{is_checkpoint, Checkpoint};
 use crate::second_level::Verdict;
 use crate::seeds::stream_seed;
+use crate::shard::{PlanInput, Shard, ShardError, ShardPlan, ShardRun, ShardState};
 use crate::source::external::{ExternalInput, Format};
 use crate::source::{self, Kind, SymbolStream};
 use crate::Error;
@@ -413,6 +414,126 @@ impl Audit {
         }?;
         report.interrupted = stop.is_some_and(|flag| flag.load(Ordering::Relaxed));
         Ok(report)
+    }
+
+    /// Runs shard `shard` of this audit instead of all of it, and returns the shard's partial
+    /// state ([`crate::shard`]): write it with [`ShardState::write`] and merge the states of
+    /// every shard with [`crate::shard::merge`] into the report [`Audit::run`] would give.
+    /// Built-in sources (several streams per source, or one stream of sources that seek) and
+    /// a regular file read as one stream can be cut into shards; a shard judges nothing.
+    pub fn run_shard(mut self, shard: Shard) -> Result<ShardState, Error> {
+        let battery = find_battery(&self.battery)?;
+        if battery.consumes != Consumes::Streams {
+            return Err(ShardError::NotShardable(format!(
+                "the {} battery does not read streams of symbols; only batteries of stream tests (default, deep) can be cut into shards",
+                battery.name
+            ))
+            .into());
+        }
+        let tests: Vec<&'static Test> = match &self.tests {
+            None => battery.tests.iter().collect(),
+            Some(names) => battery::select_names(battery, names.iter().map(String::as_str))?,
+        };
+        if let Some(bits) = self.word {
+            self.params.set_word_bits(bits)?;
+        }
+        self.params.check(&tests)?;
+        let streams = self.stream_count();
+        if streams == 0 {
+            return Err(Error::InvalidSetting {
+                setting: "streams",
+                reason: "must be at least 1".to_string(),
+            });
+        }
+        let progress = self.progress.take().unwrap_or_else(|| Box::new(|_| {}));
+        let plan = |input, bytes, looks| ShardPlan {
+            rngaudit: env!("CARGO_PKG_VERSION").to_string(),
+            battery: battery.name.to_string(),
+            tests: tests.iter().map(|t| t.name.to_string()).collect(),
+            params: self.params.0.clone(),
+            input,
+            bytes,
+            streams,
+            master_seed: self.seed,
+            looks,
+            keep_going: self.keep_going,
+            shards: shard.count,
+        };
+        let run = |plan| ShardRun {
+            plan,
+            index: shard.index,
+            tests: tests.clone(),
+            params: self.params.clone(),
+            threads: self.threads,
+            progress: progress.as_ref(),
+        };
+        match &self.input {
+            Input::Sources(names) => {
+                let sources = names
+                    .iter()
+                    .map(|n| source::find(n))
+                    .collect::<Result<Vec<_>, _>>()?;
+                if let Some(source) = sources.first() {
+                    if !sources
+                        .iter()
+                        .any(|s| tests.iter().any(|t| (t.applies_to)(s.alphabet).is_ok()))
+                    {
+                        return Err(not_applicable(
+                            battery,
+                            source.name,
+                            &tests,
+                            source.alphabet,
+                        ));
+                    }
+                }
+                let input =
+                    PlanInput::Sources(sources.iter().map(|s| s.name.to_string()).collect());
+                let looks = self.checkpoints && streams == 1;
+                let plan = plan(input, self.stream_bytes(), looks);
+                crate::shard::run_sources(run(plan), sources)
+            }
+            Input::External(input) => {
+                if streams == 1 && !self.checkpoints {
+                    return Err(ShardError::NotShardable(format!(
+                        "{} can be cut into shards as one stream only when it is judged at \
+                         every checkpoint",
+                        input.name
+                    ))
+                    .into());
+                }
+                let total = match (input.format(), input.file_bytes) {
+                    (Format::Bin, Some(_)) => external_total(input, self.bytes).unwrap_or(0),
+                    _ => {
+                        return Err(ShardError::NotShardable(format!(
+                            "{} is not a regular file of raw bytes: only such a file can be cut into shards",
+                            input.name
+                        ))
+                        .into())
+                    }
+                };
+                if total == 0 {
+                    return Err(nothing_to_test(&input.name, input.format()));
+                }
+                if streams > 1 {
+                    // Cut as one machine cuts it: `streams` segments of total / streams bytes.
+                    let segment = total / u64::from(streams);
+                    if segment == 0 {
+                        return Err(Error::TooShortToCut {
+                            bytes: total,
+                            streams,
+                        });
+                    }
+                    let plan = plan(PlanInput::File(input.name.clone()), segment, false);
+                    return crate::shard::run_file_streams(run(plan), input);
+                }
+                let plan = plan(PlanInput::File(input.name.clone()), total, true);
+                crate::shard::run_file(run(plan), input)
+            }
+            Input::Stream(_) | Input::Seeded(_) => Err(ShardError::NotShardable(
+                "only built-in sources and regular files can be cut into shards".to_string(),
+            )
+            .into()),
+        }
     }
 
     /// ENT's figures of each source's first stream (of each input), read once.

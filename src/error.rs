@@ -104,6 +104,15 @@ pub enum Error {
         /// Why not.
         reason: String,
     },
+    /// A source whose stream cannot be started at a position without generating what comes
+    /// before it (no jump-ahead formula), asked to start there.
+    #[error("{name} cannot start its stream at a position (it has no jump ahead); the sources that can: {seekable}")]
+    CannotSeek {
+        /// The source.
+        name: String,
+        /// The sources that can, comma-separated.
+        seekable: String,
+    },
     /// A count of the plan is zero or otherwise unusable.
     #[error("{setting} {reason}")]
     InvalidSetting {
@@ -162,6 +171,9 @@ pub enum Error {
     /// A test's saved streaming state that cannot be restored or merged.
     #[error(transparent)]
     State(#[from] crate::battery::StateError),
+    /// Shards that cannot be run or merged ([`crate::shard`]).
+    #[error(transparent)]
+    Shard(crate::shard::ShardError),
 }
 
 #[cfg(test)]
@@ -171,7 +183,7 @@ mod tests {
     /// How many variants there are; `position` gives each its own index below it, with an
     /// exhaustive match, so a new variant does not compile until it gets the next index, and
     /// the test fails until this count and `samples` include it.
-    const VARIANTS: usize = 18;
+    const VARIANTS: usize = 20;
 
     fn position(error: &Error) -> usize {
         match error {
@@ -193,6 +205,8 @@ mod tests {
             Error::TooShortForSequence { .. } => 14,
             Error::NothingToTest { .. } => 15,
             Error::State(_) => 17,
+            Error::CannotSeek { .. } => 18,
+            Error::Shard(_) => 19,
         }
     }
 
@@ -274,6 +288,14 @@ mod tests {
                 test: "serial",
                 expected: 1,
                 found: 2,
+            }),
+            Error::CannotSeek {
+                name: "mt19937".into(),
+                seekable: "chacha20, pcg64".into(),
+            },
+            Error::Shard(crate::shard::ShardError::BadState {
+                path: "shard-1.json".into(),
+                problem: "is damaged: cut short or altered (checksum mismatch)".into(),
             }),
         ]
     }

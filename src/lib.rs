@@ -6,6 +6,9 @@
 //! [`report`] sink writes them in one format. Each layer knows nothing of the layers around it
 //! except the small types in between (`SymbolStream`, `Outcome`, `CellSummary`).
 //!
+//! An audit too long for one machine is cut into parts by [`shard`], run anywhere, and their
+//! partial states merged into the report one machine would have written.
+//!
 //! Statistical tests find non-randomness; they never prove a generator secure.
 //!
 //! # Auditing a generator from Rust
@@ -73,6 +76,7 @@ pub mod report;
 pub mod runner;
 pub mod second_level;
 pub mod seeds;
+pub mod shard;
 pub mod size;
 pub mod source;
 pub mod stats;

@@ -69,7 +69,7 @@ pub const SEGMENT_SYMBOLS: usize = 4 << 20;
 const MIN_SEGMENT_SYMBOLS: u64 = 1 << 18;
 
 /// Each test's state on one stream or segment, or why the test does not apply.
-type States = Vec<Result<Box<dyn TestState>, String>>;
+pub(crate) type States = Vec<Result<Box<dyn TestState>, String>>;
 
 /// Reads up to `limit` symbols of `stream` once, feeding every test, and returns the number of
 /// symbols read and the tests' outcomes in `tests` order. Tests that do not apply to the
@@ -132,15 +132,77 @@ pub(crate) fn analyse_on(
     look: Option<Look<'_>>,
     progress: &(dyn Fn(u64) + Sync),
 ) -> std::io::Result<(u64, Vec<Outcome>)> {
-    if pool.current_num_threads() > 1 && all_merge(tests, setup) {
-        analyse_segments(pool, stream, setup, tests, limit, look, progress)
+    let (read, states) = match look {
+        Some(look) => {
+            let mut look_at_states =
+                |read: u64, states: &States| look(read, snapshot(tests, states));
+            analyse_on_states(
+                pool,
+                stream,
+                setup,
+                tests,
+                limit,
+                Some(&mut look_at_states),
+                progress,
+            )?
+        }
+        None => analyse_on_states(pool, stream, setup, tests, limit, None, progress)?,
+    };
+    Ok((read, finish(tests, states)))
+}
+
+/// A look at the tests' states themselves at each checkpoint (the symbols read from the start
+/// of the stream, and the states); returns true to stop reading there.
+pub(crate) type StatesLook<'a> = &'a mut dyn FnMut(u64, &States) -> bool;
+
+/// [`analyse_on`] from the position `setup.offset` of a stream (a shard's part of it, the
+/// stream standing there): reads up to `limit` symbols, shows `look` the states at every
+/// checkpoint reached (counted from the start of the stream), and returns the symbols read and
+/// the states, unfinished, to be saved or merged.
+pub(crate) fn analyse_on_states(
+    pool: &rayon::ThreadPool,
+    stream: &mut dyn SymbolStream,
+    setup: &Setup,
+    tests: &[&'static Test],
+    limit: u64,
+    look: Option<StatesLook<'_>>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> std::io::Result<(u64, States)> {
+    let threads = pool.current_num_threads();
+    if threads > 1 && all_merge(tests, setup) {
+        analyse_segments(pool, stream, setup, tests, (limit, threads), look, progress)
     } else {
-        analyse_serial(stream, setup, tests, limit, look, progress)
+        analyse_serial_states(stream, setup, tests, limit, look, progress)
+    }
+}
+
+/// The thread count a shard's segments are sized for, whatever its pool: a test's state may
+/// keep its buffers differently after different cuts (the same outcomes, other bytes), and a
+/// shard run again, on a machine of another size too, must write the same state.
+const SHARD_SPREAD: usize = 16;
+
+/// [`analyse_on_states`] for a shard: the stretch is always cut into the segments a pool of
+/// [`SHARD_SPREAD`] threads would get, and merged in order, so the states do not depend on the
+/// threads this machine has.
+pub(crate) fn analyse_shard_states(
+    pool: &rayon::ThreadPool,
+    stream: &mut dyn SymbolStream,
+    setup: &Setup,
+    tests: &[&'static Test],
+    limit: u64,
+    look: Option<StatesLook<'_>>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> std::io::Result<(u64, States)> {
+    if all_merge(tests, setup) {
+        let spread = (limit, SHARD_SPREAD);
+        analyse_segments(pool, stream, setup, tests, spread, look, progress)
+    } else {
+        analyse_serial_states(stream, setup, tests, limit, look, progress)
     }
 }
 
 /// Starts every test on the stream or segment `setup` describes.
-fn start_states(tests: &[&'static Test], setup: &Setup) -> States {
+pub(crate) fn start_states(tests: &[&'static Test], setup: &Setup) -> States {
     tests
         .iter()
         .map(|test| (test.applies_to)(setup.alphabet).map(|()| (test.start)(setup)))
@@ -165,7 +227,7 @@ fn feed(states: &mut States, symbols: &[u8], workspace: &mut Workspace) {
 }
 
 /// The tests' outcomes on what `states` have read, in `tests` order, leaving them to read on.
-fn snapshot(tests: &[&'static Test], states: &States) -> Vec<Outcome> {
+pub(crate) fn snapshot(tests: &[&'static Test], states: &States) -> Vec<Outcome> {
     tests
         .iter()
         .zip(states)
@@ -177,7 +239,7 @@ fn snapshot(tests: &[&'static Test], states: &States) -> Vec<Outcome> {
 }
 
 /// The tests' final outcomes, in `tests` order.
-fn finish(tests: &[&'static Test], states: States) -> Vec<Outcome> {
+pub(crate) fn finish(tests: &[&'static Test], states: States) -> Vec<Outcome> {
     tests
         .iter()
         .zip(states)
@@ -190,7 +252,7 @@ fn finish(tests: &[&'static Test], states: States) -> Vec<Outcome> {
 
 /// Whether every test that applies merges states of segments: a test that cannot yet refuses
 /// to merge even two empty states, and then the stream is read in one piece.
-fn all_merge(tests: &[&'static Test], setup: &Setup) -> bool {
+pub(crate) fn all_merge(tests: &[&'static Test], setup: &Setup) -> bool {
     tests
         .iter()
         .filter(|test| (test.applies_to)(setup.alphabet).is_ok())
@@ -203,19 +265,48 @@ fn analyse_serial(
     setup: &Setup,
     tests: &[&'static Test],
     limit: u64,
-    mut look: Option<Look<'_>>,
+    look: Option<Look<'_>>,
     progress: &(dyn Fn(u64) + Sync),
 ) -> std::io::Result<(u64, Vec<Outcome>)> {
+    let (read, states) = match look {
+        Some(look) => {
+            let mut look_at_states =
+                |read: u64, states: &States| look(read, snapshot(tests, states));
+            analyse_serial_states(
+                stream,
+                setup,
+                tests,
+                limit,
+                Some(&mut look_at_states),
+                progress,
+            )?
+        }
+        None => analyse_serial_states(stream, setup, tests, limit, None, progress)?,
+    };
+    Ok((read, finish(tests, states)))
+}
+
+/// [`analyse_serial`] from `setup.offset` on, leaving the states unfinished; positions the look
+/// sees count from the start of the stream.
+fn analyse_serial_states(
+    stream: &mut dyn SymbolStream,
+    setup: &Setup,
+    tests: &[&'static Test],
+    limit: u64,
+    mut look: Option<StatesLook<'_>>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> std::io::Result<(u64, States)> {
+    let base = setup.offset;
     let mut states = start_states(tests, setup);
     let mut workspace = Workspace::new();
     let mut buffer = vec![0u8; CHUNK_SYMBOLS];
     let mut read = 0u64;
-    let mut checkpoint = next_checkpoint(0);
+    let mut checkpoint = next_checkpoint(base);
     while read < limit {
         let mut want = (limit - read).min(CHUNK_SYMBOLS as u64);
         if look.is_some() {
             // A chunk ends at the next checkpoint, so that the look sees exactly 2^k symbols.
-            want = want.min(checkpoint - read);
+            want = want.min(checkpoint - (base + read));
         }
         let got = stream.fill(&mut buffer[..want as usize])?;
         if got == 0 {
@@ -224,16 +315,16 @@ fn analyse_serial(
         feed(&mut states, &buffer[..got], &mut workspace);
         read += got as u64;
         progress(got as u64);
-        if read == checkpoint {
-            checkpoint = next_checkpoint(read);
+        if base + read == checkpoint {
+            checkpoint = next_checkpoint(base + read);
             if let Some(look) = look.as_mut() {
-                if look(read, snapshot(tests, &states)) {
+                if look(base + read, &states) {
                     break;
                 }
             }
         }
     }
-    Ok((read, finish(tests, states)))
+    Ok((read, states))
 }
 
 /// A segment analysed by a worker: its index in the stream, the symbols it was to hold and those
@@ -298,10 +389,13 @@ fn analyse_segments(
     stream: &mut dyn SymbolStream,
     setup: &Setup,
     tests: &[&'static Test],
-    mut limit: u64,
-    mut look: Option<Look<'_>>,
+    (mut limit, spread): (u64, usize),
+    mut look: Option<StatesLook<'_>>,
     progress: &(dyn Fn(u64) + Sync),
-) -> std::io::Result<(u64, Vec<Outcome>)> {
+) -> std::io::Result<(u64, States)> {
+    // Counts below are from where the stream stands; checkpoints and the tests' offsets count
+    // from the start of the stream, `base` symbols before (a shard's part of a stream).
+    let base = setup.offset;
     let positioned = stream.positioned();
     let longest_segment = match &positioned {
         Some(symbols) => {
@@ -310,8 +404,8 @@ fn analyse_segments(
         }
         None => SEGMENT_SYMBOLS as u64,
     };
-    let threads = pool.current_num_threads();
-    let most_in_flight = 2 * threads;
+    // Segments are sized for `spread` threads; at most two per thread of the pool are in flight.
+    let most_in_flight = 2 * pool.current_num_threads();
     let mut merged_states = start_states(tests, setup);
     let (done, finished) = std::sync::mpsc::channel::<Analysed>();
     let mut buffers: Vec<Vec<u8>> = Vec::new();
@@ -321,7 +415,7 @@ fn analyse_segments(
     // Symbols handed to the pool, and merged into the stream's states.
     let (mut read, mut merged) = (0u64, 0u64);
     let (mut ended, mut stopped) = (false, false);
-    let mut look_at = next_checkpoint(0);
+    let mut look_at = next_checkpoint(base);
     let mut failure: Option<std::io::Error> = None;
     pool.in_place_scope(|scope| -> std::io::Result<()> {
         loop {
@@ -345,18 +439,18 @@ fn analyse_segments(
                 if length < asked {
                     (ended, stopped) = (true, true);
                 }
-                if merged == look_at {
-                    look_at = next_checkpoint(merged);
+                if base + merged == look_at {
+                    look_at = next_checkpoint(base + merged);
                     if let Some(look) = look.as_mut() {
-                        stopped |= look(merged, snapshot(tests, &merged_states));
+                        stopped |= look(base + merged, &merged_states);
                     }
                 }
             }
             if failure.is_none() && !ended && !stopped && read < limit && in_flight < most_in_flight
             {
-                let want = segment_length(read, limit, threads, longest_segment);
+                let want = segment_length(base + read, base + limit, spread, longest_segment);
                 let segment_setup = Setup {
-                    offset: read,
+                    offset: base + read,
                     ..setup.clone()
                 };
                 let (index, done) = (next_index, done.clone());
@@ -441,7 +535,12 @@ fn analyse_segments(
     if let Some(error) = failure {
         return Err(error);
     }
-    Ok((merged, finish(tests, merged_states)))
+    if positioned.is_some() {
+        // The workers read past the stream's position; a caller reading on (the next of
+        // `file --streams K`'s segments) must start after what they read.
+        stream.advance_past(merged);
+    }
+    Ok((merged, merged_states))
 }
 
 /// The length of the segment starting at `read`: it ends at the next checkpoint (so that a look
@@ -475,6 +574,17 @@ fn fill_all(stream: &mut dyn SymbolStream, buffer: &mut [u8]) -> std::io::Result
 
 /// Runs the plan. `progress` is called with the number of symbols each finished job analysed.
 pub fn run(plan: &Plan, progress: &(dyn Fn(u64) + Sync)) -> Result<Vec<StreamReport>, Error> {
+    let jobs = plan.sources.len() as u64 * u64::from(plan.streams);
+    run_jobs(plan, 0..jobs, progress)
+}
+
+/// The jobs `range` of the plan (job `k` is stream `k % streams` of source `k / streams`), as
+/// [`run`] runs them: a shard's part of a plan of several streams.
+pub(crate) fn run_jobs(
+    plan: &Plan,
+    range: std::ops::Range<u64>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Vec<StreamReport>, Error> {
     if plan.streams == 0 {
         return Err(Error::InvalidSetting {
             setting: "streams",
@@ -485,6 +595,8 @@ pub fn run(plan: &Plan, progress: &(dyn Fn(u64) + Sync)) -> Result<Vec<StreamRep
         .sources
         .iter()
         .flat_map(|&source| (0..plan.streams).map(move |index| (source, index)))
+        .skip(range.start as usize)
+        .take(range.end.saturating_sub(range.start) as usize)
         .collect();
     let pool = thread_pool(plan.threads)?;
     let job = |&(source, index): &(&'static Source, u32), segments: Option<&rayon::ThreadPool>| {

@@ -1103,3 +1103,484 @@ fn power_with_the_deep_battery_catches_xorshift32_beside_practrand() {
         "{text}"
     );
 }
+
+// Issue #13 §1: shards and merge.
+
+/// Runs `args` once on one machine (`--out`) and as `shards` shards (`--shard I/N
+/// --state-out`), merges each set given in reverse order, and asserts that the merged
+/// results.csv, summary.csv, stdout and exit status are those of the one machine. Returns the
+/// directory and the paths of the states of the last set.
+fn assert_shards_merge_to_one_machine(
+    args: &[&str],
+    shards: &[u32],
+) -> (tempfile::TempDir, Vec<std::path::PathBuf>) {
+    let dir = tempfile::tempdir().unwrap();
+    let one = dir.path().join("one");
+    let alone = rngaudit()
+        .args(args)
+        .arg("--out")
+        .arg(&one)
+        .output()
+        .unwrap();
+    assert!(matches!(alone.status.code(), Some(0 | 1)), "{alone:?}");
+    let mut last = Vec::new();
+    for &count in shards {
+        let mut states = Vec::new();
+        for index in 0..count {
+            let state = dir.path().join(format!("shard-{index}-of-{count}.json"));
+            let output = rngaudit()
+                .args(args)
+                .args(["--shard", &format!("{index}/{count}"), "--state-out"])
+                .arg(&state)
+                .output()
+                .unwrap();
+            assert_eq!(output.status.code(), Some(0), "{output:?}");
+            let said = String::from_utf8_lossy(&output.stderr);
+            assert!(
+                said.contains(&format!("shard {index}/{count} covered")),
+                "{said}"
+            );
+            states.push(state);
+        }
+        let merged = dir.path().join(format!("merged-{count}"));
+        let output = rngaudit()
+            .arg("merge")
+            .args(states.iter().rev())
+            .arg("--out")
+            .arg(&merged)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), alone.status.code(), "{output:?}");
+        for file in ["results.csv", "summary.csv"] {
+            let expected = std::fs::read(one.join(file)).unwrap();
+            let got = std::fs::read(merged.join(file)).unwrap();
+            assert!(expected == got, "{count} shards: {file} differs");
+        }
+        assert_eq!(
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&alone.stdout),
+            "{count} shards: stdout differs"
+        );
+        last = states;
+    }
+    (dir, last)
+}
+
+/// (a) One long stream of chacha20 (32 MiB, so that N = 3 puts a checkpoint inside a shard
+/// that does not start the stream), default and deep battery, 4 and 3 shards: the merge
+/// writes byte for byte the one machine's results.csv and summary.csv, and its table.
+#[test]
+fn shards_of_one_stream_merge_to_the_one_machine_report() {
+    for battery in ["default", "deep"] {
+        let args = [
+            "run",
+            "chacha20",
+            "--streams",
+            "1",
+            "--bytes",
+            "32M",
+            "--seed",
+            "1",
+            "--battery",
+            battery,
+        ];
+        assert_shards_merge_to_one_machine(&args, &[4, 3]);
+    }
+}
+
+/// One stream that fails early: the one machine stops at its first failing look and the merge
+/// does too, though later shards read on; with --keep-going both judge every look.
+#[test]
+fn shards_past_the_first_failure_are_merged_as_one_machine_stops() {
+    for keep_going in [false, true] {
+        let mut args = vec![
+            "run",
+            "ctl_bias52",
+            "chacha20",
+            "--streams",
+            "1",
+            "--bytes",
+            "3M",
+            "--seed",
+            "4",
+        ];
+        if keep_going {
+            args.push("--keep-going");
+        }
+        assert_shards_merge_to_one_machine(&args, &[3]);
+    }
+}
+
+/// (b) Several streams: 64 streams of two sources, N = 4 and N = 3.
+#[test]
+fn shards_of_many_streams_merge_to_the_one_machine_report() {
+    let args = [
+        "run",
+        "chacha20",
+        "pcg32",
+        "--streams",
+        "64",
+        "--bytes",
+        "16K",
+        "--seed",
+        "1",
+    ];
+    assert_shards_merge_to_one_machine(&args, &[4, 3]);
+    let deep = [
+        "run",
+        "pcg64",
+        "--streams",
+        "12",
+        "--bytes",
+        "256K",
+        "--seed",
+        "2",
+        "--battery",
+        "deep",
+    ];
+    assert_shards_merge_to_one_machine(&deep, &[4]);
+}
+
+/// (g) A regular file read as one stream, cut into shards (its length not a multiple of the
+/// shards' boundary, nor a power of two), merges to what `file FILE` writes; so does one cut
+/// into several streams (`--streams 5`), sharded by streams.
+#[test]
+fn file_shards_merge_to_the_file_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data.bin");
+    std::fs::write(
+        &data,
+        dump("chacha20", "3", &((3 << 20) + 12_345).to_string()),
+    )
+    .unwrap();
+    let path = data.to_str().unwrap();
+    assert_shards_merge_to_one_machine(&["file", path], &[4, 3]);
+    assert_shards_merge_to_one_machine(
+        &["file", path, "--battery", "default", "--bytes", "2M"],
+        &[2],
+    );
+    // Cut into several streams, a range of them per shard.
+    assert_shards_merge_to_one_machine(
+        &["file", path, "--battery", "default", "--streams", "5"],
+        &[3, 5],
+    );
+}
+
+/// FNV-1a 64, as the state file's checksum, to forge a state that is whole but foreign.
+fn fnv1a64(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xCBF2_9CE4_8422_2325, |hash, &byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01B3)
+    })
+}
+
+/// (c) A set of states that is not every shard of one plan once is refused with one line that
+/// names the file (or the missing shard) and the problem, exit 2, and no output directory.
+#[test]
+fn bad_shard_sets_are_refused_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let shard = |seed: &str, spec: &str| {
+        let path = dir
+            .path()
+            .join(format!("s{seed}-{}.json", spec.replace('/', "-of-")));
+        let output = rngaudit()
+            .args([
+                "run",
+                "chacha20",
+                "--streams",
+                "1",
+                "--bytes",
+                "1M",
+                "--seed",
+                seed,
+            ])
+            .args(["--shard", spec, "--state-out"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0), "{output:?}");
+        path
+    };
+    let four: Vec<_> = (0..4).map(|i| shard("1", &format!("{i}/4"))).collect();
+    let other_n = shard("1", "1/2");
+    let other_seed = shard("2", "3/4");
+    let write = |name: &str, bytes: &[u8]| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    };
+    let whole = std::fs::read(&four[2]).unwrap();
+    let truncated = write("truncated.json", &whole[..whole.len() / 2]);
+    let mut flipped = whole.clone();
+    let middle = flipped.len() / 2;
+    flipped[middle] ^= 1;
+    let altered = write("altered.json", &flipped);
+    let garbage = write("garbage.json", b"{\"hello\": 1}\n");
+    // Another version's state, whole and with a right checksum: foreign all the same.
+    let text = String::from_utf8(whole.clone()).unwrap();
+    let version = format!("\"rngaudit\":\"{}\"", env!("CARGO_PKG_VERSION"));
+    assert!(text.contains(&version));
+    let body_start = text.find("\"body\":").unwrap() + "\"body\":".len();
+    let body = text[body_start..text.len() - 2].replace(&version, "\"rngaudit\":\"0.0.1\"");
+    let forged = format!(
+        "{}{:016x}\",\"body\":{body}}}\n",
+        &text[..text.find("fnv1a64:").unwrap() + "fnv1a64:".len()],
+        fnv1a64(body.as_bytes())
+    );
+    let old_version = write("old-version.json", forged.as_bytes());
+
+    let cases: Vec<(Vec<&std::path::Path>, &str)> = vec![
+        (vec![&four[0], &four[1], &four[3]], "missing shard 2/4"),
+        (
+            vec![&four[0], &four[1], &four[1], &four[2], &four[3]],
+            "repeats shard 1/4",
+        ),
+        (
+            vec![&four[0], &other_n, &four[1], &four[2], &four[3]],
+            "overlap",
+        ),
+        (
+            vec![&four[0], &four[1], &truncated, &four[3]],
+            "truncated.json: is damaged",
+        ),
+        (
+            vec![&four[0], &four[1], &altered, &four[3]],
+            "altered.json: is damaged",
+        ),
+        (
+            vec![&four[0], &four[1], &garbage, &four[3]],
+            "garbage.json: is not a shard state",
+        ),
+        (
+            vec![&four[0], &four[1], &four[2], &other_seed],
+            "s1-0-of-4.json: seed 2, not 1",
+        ),
+        // The stray state is named though it comes first: the plan most states share rules.
+        (
+            vec![&other_seed, &four[0], &four[1], &four[2]],
+            "s2-3-of-4.json: belongs to another plan",
+        ),
+        (
+            vec![&four[0], &four[1], &old_version, &four[3]],
+            "written by rngaudit 0.0.1",
+        ),
+    ];
+    for (states, mentions) in cases {
+        let out = dir.path().join("merged");
+        assert_usage_error(
+            rngaudit().arg("merge").args(&states).arg("--out").arg(&out),
+            mentions,
+        );
+        assert!(!out.exists(), "{mentions}: the output directory was made");
+    }
+    // The forged file is otherwise whole: with its version put back it merges.
+    let mut all: Vec<&std::path::Path> = four.iter().map(|p| p.as_path()).collect();
+    all.reverse();
+    let output = rngaudit().arg("merge").args(&all).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+}
+
+/// (d) A shard run again writes a byte-identical state (a failed array task is resubmitted),
+/// for a stretch of one stream (deep battery, a checkpoint inside) and a range of streams.
+#[test]
+fn a_shard_run_again_writes_the_same_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, args) in [
+        (
+            "stretch",
+            vec![
+                "run",
+                "chacha20",
+                "--streams",
+                "1",
+                "--bytes",
+                "12M",
+                "--battery",
+                "deep",
+            ],
+        ),
+        (
+            "streams",
+            vec![
+                "run",
+                "pcg64",
+                "--streams",
+                "16",
+                "--bytes",
+                "64K",
+                "--battery",
+                "deep",
+            ],
+        ),
+    ] {
+        let states: Vec<Vec<u8>> = ["1", "2"]
+            .iter()
+            .map(|threads| {
+                let path = dir.path().join(format!("{name}-{threads}.json"));
+                let output = rngaudit()
+                    .args(&args)
+                    .args([
+                        "--seed",
+                        "7",
+                        "--shard",
+                        "1/3",
+                        "--threads",
+                        threads,
+                        "--state-out",
+                    ])
+                    .arg(&path)
+                    .output()
+                    .unwrap();
+                assert_eq!(output.status.code(), Some(0), "{output:?}");
+                std::fs::read(&path).unwrap()
+            })
+            .collect();
+        assert!(states[0] == states[1], "{name}: the states differ");
+        // No temporary file is left beside the state.
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().contains("tmp"))
+            .collect();
+        assert!(left.is_empty(), "{left:?}");
+    }
+}
+
+/// (e) A source that cannot seek cannot be cut into stretches of one stream: one line, exit 2,
+/// no state; by streams it can. Nor can stdin, nor can a shard write a report.
+#[test]
+fn shards_that_cannot_be_cut_are_one_line_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    let one_stream = ["run", "ctl_xorshift32", "--streams", "1", "--bytes", "1M"];
+    assert_usage_error(
+        rngaudit()
+            .args(one_stream)
+            .args(["--shard", "0/2", "--state-out"])
+            .arg(&state),
+        "ctl_xorshift32 cannot start its stream at a position",
+    );
+    assert!(!state.exists());
+    let by_streams = ["run", "ctl_xorshift32", "--streams", "4", "--bytes", "16K"];
+    rngaudit()
+        .args(by_streams)
+        .args(["--shard", "0/2", "--state-out"])
+        .arg(&state)
+        .assert()
+        .code(0);
+    assert_usage_error(
+        rngaudit()
+            .args(["file", "-", "--shard", "0/2", "--state-out"])
+            .arg(dir.path().join("stdin.json"))
+            .write_stdin(vec![0u8; 4096]),
+        "stdin is not a regular file",
+    );
+    for (spec, mentions) in [
+        ("4/4", "below N"),
+        ("1", "expected I/N"),
+        ("a/2", "whole numbers"),
+    ] {
+        assert_usage_error(
+            rngaudit()
+                .args(one_stream)
+                .args(["--shard", spec, "--state-out"])
+                .arg(dir.path().join("x.json")),
+            mentions,
+        );
+    }
+    assert_usage_error(
+        rngaudit()
+            .args(["run", "chacha20", "--shard", "0/2", "--state-out"])
+            .arg(dir.path().join("y.json"))
+            .arg("--out")
+            .arg(dir.path().join("out")),
+        "not a report",
+    );
+    assert_usage_error(
+        rngaudit().args(["run", "chacha20", "--shard", "0/2"]),
+        "--state-out",
+    );
+}
+
+/// (f) `dump --skip X` is the dump from byte X on, at any X (inside a word too), without
+/// generating the bytes before; a source that cannot seek says so.
+#[test]
+fn dump_skip_starts_the_stream_where_it_says() {
+    let whole = dump("chacha20", "5", "300000");
+    for skip in [0usize, 1, 3, 4, 65_536, 65_539, 200_001] {
+        let output = rngaudit()
+            .args([
+                "dump", "chacha20", "--seed", "5", "--bytes", "70000", "--skip",
+            ])
+            .arg(skip.to_string())
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0));
+        assert!(output.stdout == whole[skip..skip + 70_000], "skip {skip}");
+    }
+    let pcg = dump("pcg64", "5", "100000");
+    let skipped = rngaudit()
+        .args([
+            "dump", "pcg64", "--seed", "5", "--bytes", "1000", "--skip", "12345",
+        ])
+        .output()
+        .unwrap();
+    assert!(skipped.stdout == pcg[12_345..13_345]);
+    assert_usage_error(
+        rngaudit().args(["dump", "mt19937", "--skip", "8", "--bytes", "8"]),
+        "mt19937 cannot start its stream at a position",
+    );
+}
+
+/// `file --streams K` on a regular file analyses its K consecutive segments, each its own: the
+/// workers read each segment at its position (they read the first K times before), exactly as
+/// the same bytes piped in are read forward.
+#[test]
+fn file_streams_of_a_regular_file_are_its_consecutive_segments() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = dump("chacha20", "1", "2M");
+    bytes.extend(dump("ctl_bias52", "1", "2M"));
+    let data = dir.path().join("ab.bin");
+    std::fs::write(&data, &bytes).unwrap();
+    let rows = |args: &[&str], stdin: Option<Vec<u8>>, out: &str| -> Vec<String> {
+        let out = dir.path().join(out);
+        let mut command = rngaudit();
+        command
+            .args(["file"])
+            .args(args)
+            .args([
+                "--streams",
+                "2",
+                "--battery",
+                "default",
+                "--format",
+                "csv",
+                "--out",
+            ])
+            .arg(&out);
+        if let Some(stdin) = stdin {
+            command.write_stdin(stdin);
+        }
+        command.output().unwrap();
+        let text = std::fs::read_to_string(out.join("results.csv")).unwrap();
+        // Everything but the source's name, which is the path or stdin.
+        text.lines()
+            .map(|line| {
+                line.split_once(',')
+                    .map_or("", |(_, rest)| rest)
+                    .to_string()
+            })
+            .collect()
+    };
+    let from_file = rows(&[data.to_str().unwrap()], None, "file");
+    let from_pipe = rows(&["-", "--bytes", "4M"], Some(bytes), "pipe");
+    assert_eq!(from_file, from_pipe);
+    let monobit: Vec<&String> = from_file
+        .iter()
+        .filter(|r| r.contains(",monobit,"))
+        .collect();
+    assert_eq!(monobit.len(), 2);
+    assert!(
+        monobit[0].ends_with(",pass") && monobit[1].ends_with(",fail"),
+        "{monobit:?}"
+    );
+}

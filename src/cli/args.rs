@@ -34,6 +34,9 @@ pub enum Command {
     Power(PowerArgs),
     /// Run a battery on a file or on stdin (`-`).
     File(FileArgs),
+    /// Merge the partial states of every shard of one audit (`run`/`file` with --shard) into the
+    /// report one machine would have written.
+    Merge(MergeArgs),
     /// Measure what randomness costs: bulk GB/s, ns per 16-byte call or token, beside Python.
     Bench(BenchArgs),
     /// Analyse tokens, one per line (a file, or - for stdin): characters and bits per position,
@@ -70,6 +73,15 @@ pub struct RunArgs {
     /// Master seed: every stream's seed derives from it, the source and the stream index.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Do only part I of N of this audit (I from 0, as Slurm's $SLURM_ARRAY_TASK_ID) and write
+    /// its partial state to --state-out instead of a report; `rngaudit merge` makes the report.
+    /// With several streams a shard runs a range of them; with one, a stretch of each stream
+    /// (sources that can seek only).
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+    /// Where a shard writes its partial state (written whole or not at all).
+    #[arg(long, value_name = "FILE")]
+    pub state_out: Option<PathBuf>,
     #[command(flatten)]
     pub nist: NistArgs,
     #[command(flatten)]
@@ -105,6 +117,15 @@ pub struct FileArgs {
     /// For --battery ent: treat the input as bits, as `ent -b` does.
     #[arg(long)]
     pub bits: bool,
+    /// Do only part I of N of this audit (I from 0, as Slurm's $SLURM_ARRAY_TASK_ID) and write
+    /// its partial state to --state-out instead of a report; `rngaudit merge` makes the report.
+    /// With several streams a shard runs a range of them; with one, a stretch of each stream
+    /// (sources that can seek only).
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+    /// Where a shard writes its partial state (written whole or not at all).
+    #[arg(long, value_name = "FILE")]
+    pub state_out: Option<PathBuf>,
     #[command(flatten)]
     pub nist: NistArgs,
     #[command(flatten)]
@@ -156,6 +177,27 @@ pub struct DumpArgs {
     /// How many bytes to write (default: until stdout is closed).
     #[arg(long, value_parser = parse_size_arg, allow_hyphen_values = true)]
     pub bytes: Option<u64>,
+    /// Start this many bytes into the stream, without generating them (sources that can seek:
+    /// see the README); the bytes are those of the dump without --skip from there on.
+    #[arg(long, value_parser = parse_skip_arg, allow_hyphen_values = true)]
+    pub skip: Option<u64>,
+}
+
+#[derive(Args, Debug)]
+pub struct MergeArgs {
+    /// The shards' state files (--state-out), every shard of the plan once, in any order.
+    #[arg(required = true, value_name = "FILE")]
+    pub states: Vec<PathBuf>,
+    /// Print one JSON document on stdout instead of the table (as --format json does).
+    #[arg(long)]
+    pub json: bool,
+    /// A report format (repeatable), as for `run`.
+    #[arg(long = "format", value_name = "FORMAT", value_parser = format_parser())]
+    pub formats: Vec<String>,
+    /// Write report files into this directory, as `run --out` does (created only once every
+    /// state has been read and merged).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 /// What `calibrate`'s defaults cost, shown under its options so nobody starts it blind.
@@ -304,6 +346,14 @@ fn format_parser() -> clap::builder::PossibleValuesParser {
             .iter()
             .map(|sink| clap::builder::PossibleValue::new(sink.name()).help(sink.summary())),
     )
+}
+
+/// `--skip`'s value: a size, or 0 (no skip).
+fn parse_skip_arg(text: &str) -> Result<u64, String> {
+    if text.trim() == "0" {
+        return Ok(0);
+    }
+    parse_size_arg(text)
 }
 
 fn parse_size_arg(text: &str) -> Result<u64, String> {

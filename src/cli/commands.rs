@@ -3,7 +3,7 @@
 //! out as expected.
 
 use super::args::{Cli, Command, DumpArgs, ReportArgs, RunArgs};
-use super::execute::{configure, execute, exit_code, LookLines};
+use super::execute::{check_shard_flags, configure, execute, exit_code, run_shard, LookLines};
 use super::formats::Outputs;
 use super::output::{prepare_dir, print_stdout};
 use super::status::{EXIT_OK, EXIT_STATISTICAL_FAILURE};
@@ -47,6 +47,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Calibrate(args) => super::calibrate::run(args),
         Command::Power(args) => super::power::run(args),
         Command::File(args) => super::file::run(args),
+        Command::Merge(args) => super::merge::run(args),
         Command::Bench(args) => super::bench::run(args),
         Command::Tokens(args) => super::tokens::run(args),
     }
@@ -111,7 +112,11 @@ fn run(args: RunArgs) -> Result<ExitCode> {
             .collect::<Result<Vec<_>, _>>()?
     };
     let battery = battery::find_battery(&args.battery)?;
-    let outputs = Outputs::plan(&args.common, battery.consumes)?;
+    check_shard_flags(
+        args.shard.as_deref(),
+        args.state_out.as_deref(),
+        &args.common,
+    )?;
     let audit = Audit::sources(sources.iter().map(|s| s.name))
         .battery(battery.name)
         .bytes(args.bytes)
@@ -124,6 +129,10 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         .checkpoints(true)
         .keep_going(args.keep_going);
     let audit = configure(audit, args.tests.as_deref(), &args.common)?;
+    if let (Some(shard), Some(state_out)) = (&args.shard, &args.state_out) {
+        return run_shard(audit, shard, state_out);
+    }
+    let outputs = Outputs::plan(&args.common, battery.consumes)?;
     let lines = if outputs.shows_terminal() && args.streams == 1 {
         LookLines::Named
     } else {
@@ -238,7 +247,12 @@ fn report_command(args: ReportArgs) -> Result<ExitCode> {
 
 fn dump(args: DumpArgs) -> Result<ExitCode> {
     let source = source::find(&args.source)?;
-    let mut stream = (source.open)(args.seed);
+    // --skip starts the stream there through the source's jump ahead, never by generating and
+    // dropping the bytes before (a dump from 1 TiB on costs what a dump from 0 does).
+    let mut stream = match args.skip {
+        Some(skip) => source::open_at(source, args.seed, skip)?,
+        None => (source.open)(args.seed),
+    };
     let mut buffer = vec![0u8; 1 << 16];
     let mut remaining = args.bytes.unwrap_or(u64::MAX);
     let stdout = std::io::stdout();

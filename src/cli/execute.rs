@@ -72,9 +72,53 @@ pub(super) fn execute(audit: Audit, lines: LookLines) -> Result<Report> {
     Ok(report)
 }
 
+/// `--shard I/N --state-out FILE`: runs the audit's shard and writes its state; says on stderr
+/// what it covered. A shard judges nothing: its status is 0 once its state is written.
+pub(super) fn run_shard(
+    audit: Audit,
+    shard: &str,
+    state_out: &std::path::Path,
+) -> Result<ExitCode> {
+    let shard = rngaudit::shard::Shard::parse(shard)?;
+    let state = audit.run_shard(shard)?;
+    state.write(state_out)?;
+    eprintln!(
+        "rngaudit: {}; state written to {}",
+        state.summary(),
+        state_out.display()
+    );
+    Ok(ExitCode::from(EXIT_OK))
+}
+
+/// A shard writes a state, not a report: flags that ask for a report are refused with it, and
+/// `--shard` and `--state-out` come together.
+pub(super) fn check_shard_flags(
+    shard: Option<&str>,
+    state_out: Option<&std::path::Path>,
+    common: &CommonArgs,
+) -> Result<()> {
+    match (shard, state_out) {
+        (None, None) => return Ok(()),
+        (Some(_), None) => {
+            anyhow::bail!("--shard I/N needs --state-out FILE, where the shard's state goes")
+        }
+        (None, Some(_)) => {
+            anyhow::bail!("--state-out FILE needs --shard I/N: only a shard writes a state")
+        }
+        (Some(_), Some(_)) => {}
+    }
+    if common.out.is_some() || !common.formats.is_empty() || common.json {
+        anyhow::bail!(
+            "--shard writes a partial state (--state-out), not a report; give --out, --format \
+             or --json to `rngaudit merge`"
+        );
+    }
+    Ok(())
+}
+
 /// This process's command line as a shell would take it back: `rngaudit` and each argument,
 /// quoted where the shell would otherwise split or expand it.
-fn command_line() -> String {
+pub(super) fn command_line() -> String {
     let quote = |arg: String| {
         let plain = !arg.is_empty()
             && arg
@@ -141,6 +185,8 @@ fn library_error(error: rngaudit::Error) -> anyhow::Error {
         | Error::TooShortToCut { .. }
         | Error::NothingToTest { .. }
         // A saved test state: no flag reads one yet.
+        | Error::CannotSeek { .. }
+        | Error::Shard(_)
         | Error::State(_)) => error.into(),
     }
 }

@@ -3,7 +3,7 @@
 //! analysis, and with one stream the family-wise rule decides across the battery's tests.
 
 use super::args::{FileArgs, InputFormatArg};
-use super::execute::{configure, execute, exit_code, LookLines};
+use super::execute::{check_shard_flags, configure, execute, exit_code, run_shard, LookLines};
 use super::formats::Outputs;
 use super::status::EXIT_INTERRUPTED;
 use anyhow::Result;
@@ -21,7 +21,11 @@ pub fn run(args: FileArgs) -> Result<ExitCode> {
         InputFormatArg::Ascii01 => Format::Ascii01,
     };
     let battery = battery::find_battery(&args.battery)?;
-    let outputs = Outputs::plan(&args.common, battery.consumes)?;
+    check_shard_flags(
+        args.shard.as_deref(),
+        args.state_out.as_deref(),
+        &args.common,
+    )?;
     let input = ExternalInput::open(&args.path, format)?;
     let mut audit = Audit::external(input)
         .battery(battery.name)
@@ -36,6 +40,13 @@ pub fn run(args: FileArgs) -> Result<ExitCode> {
     if let Some(bytes) = args.bytes {
         audit = audit.bytes(bytes);
     }
+    if let (Some(shard), Some(state_out)) = (&args.shard, &args.state_out) {
+        // No Ctrl-C handling: a shard stopped early has no state to write, and the state is
+        // written whole or not at all.
+        let audit = configure(audit, args.tests.as_deref(), &args.common)?;
+        return run_shard(audit, shard, state_out);
+    }
+    let outputs = Outputs::plan(&args.common, battery.consumes)?;
     // Ctrl-C ends the input where it is (an endless pipe is the everyday case) and the report
     // covers what was read; a second Ctrl-C exits at once.
     let stop = Arc::new(AtomicBool::new(false));

@@ -8,6 +8,7 @@ mod commands;
 mod execute;
 mod file;
 mod formats;
+mod merge;
 mod output;
 mod power;
 mod status;

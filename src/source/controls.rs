@@ -3,7 +3,7 @@
 //!
 //! Each is seeded (from ChaCha8 where it needs randomness) so that CI sees the same streams.
 
-use super::{Kind, Source, SymbolStream};
+use super::{Kind, Seek, Source, SymbolStream};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -15,6 +15,17 @@ pub const RANDU: Source = Source {
     alphabet: 256,
     summary: "IBM's RANDU, x <- 65539·x mod 2^31, low byte of each output",
     caught_by: &[],
+    // x_n = 65539^n · x_0 mod 2^31: the state n bytes on is one modular power away.
+    seek: Some(Seek {
+        word_bytes: 1,
+        open_at_word: |seed, byte| {
+            let start = Randu::new(seed).state;
+            let jump = power_mod_2_32(65_539, byte);
+            Box::new(Randu {
+                state: start.wrapping_mul(jump) & 0x7FFF_FFFF,
+            })
+        },
+    }),
     open: |seed| Box::new(Randu::new(seed)),
 };
 
@@ -25,6 +36,11 @@ pub const COUNTER: Source = Source {
     alphabet: 256,
     summary: "an incrementing 32-bit counter, little-endian",
     caught_by: &[],
+    // Word n of the counter is the seed plus n.
+    seek: Some(Seek {
+        word_bytes: 4,
+        open_at_word: |seed, word| Box::new(Counter::new((seed as u32).wrapping_add(word as u32))),
+    }),
     open: |seed| Box::new(Counter::new(seed as u32)),
 };
 
@@ -36,6 +52,15 @@ pub const BIAS52: Source = Source {
     alphabet: 256,
     summary: "independent bits that are 1 with probability 0.52",
     caught_by: &[],
+    // Each byte takes eight ChaCha8 words, so byte n starts at word 8n of its keystream.
+    seek: Some(Seek {
+        word_bytes: 1,
+        open_at_word: |seed, byte| {
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            rng.set_word_pos(u128::from(byte) * 8);
+            Box::new(Biased { rng })
+        },
+    }),
     open: |seed| Box::new(Biased::new(seed)),
 };
 
@@ -46,6 +71,11 @@ pub const MODULO62: Source = Source {
     alphabet: 62,
     summary: "alphabet[byte % 62]: modulo-biased choice of 62 characters",
     caught_by: &[],
+    // One symbol per keystream byte: ChaCha8 started at the word.
+    seek: Some(Seek {
+        word_bytes: 4,
+        open_at_word: |seed, word| Box::new(Modulo62(chacha8_at(seed, word))),
+    }),
     open: |seed| Box::new(Modulo62(ChaCha8Rng::seed_from_u64(seed))),
 };
 
@@ -58,8 +88,33 @@ pub const NIBBLE: Source = Source {
     summary:
         "bytes drawn from only 16 values (0x00, 0x11, ..., 0xFF): balanced bits, 4 bits of entropy",
     caught_by: &[],
+    // One byte per keystream byte: ChaCha8 started at the word.
+    seek: Some(Seek {
+        word_bytes: 4,
+        open_at_word: |seed, word| Box::new(Nibble(chacha8_at(seed, word))),
+    }),
     open: |seed| Box::new(Nibble(ChaCha8Rng::seed_from_u64(seed))),
 };
+
+/// ChaCha8 from `seed`, started at keystream word `word`.
+fn chacha8_at(seed: u64, word: u64) -> ChaCha8Rng {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_word_pos(u128::from(word));
+    rng
+}
+
+/// `base^exponent mod 2^32`, by squaring: RANDU's jump ahead (its modulus 2^31 divides 2^32).
+fn power_mod_2_32(mut base: u32, mut exponent: u64) -> u32 {
+    let mut result = 1u32;
+    while exponent > 0 {
+        if exponent & 1 == 1 {
+            result = result.wrapping_mul(base);
+        }
+        base = base.wrapping_mul(base);
+        exponent >>= 1;
+    }
+    result
+}
 
 /// RANDU (IBM System/360 SSP, 1960s): every output is odd and the low bits have tiny periods.
 pub struct Randu {

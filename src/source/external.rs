@@ -37,6 +37,9 @@ pub struct ExternalInput {
     file: Option<Arc<File>>,
     /// Whether anything has been read forward: positioned reads count from the start.
     started: bool,
+    /// Bytes read through positioned reads so far ([`SymbolStream::advance_past`]): the next
+    /// positioned read, or forward read, starts after them.
+    passed: u64,
     format: Format,
     packer: Ascii01Packer,
     raw: Vec<u8>,
@@ -97,6 +100,7 @@ impl ExternalInput {
             reader: Box::new(reader),
             file: None,
             started: false,
+            passed: 0,
             format,
             packer: Ascii01Packer::new(),
             raw: vec![0u8; READ_CHUNK],
@@ -235,11 +239,12 @@ impl SymbolStream for ExternalInput {
             return None;
         }
         let file = Arc::clone(self.file.as_ref()?);
-        let length = self.file_bytes?;
+        let length = self.file_bytes?.saturating_sub(self.passed);
         #[cfg(unix)]
         {
             Some(Arc::new(PositionedFile {
                 file,
+                start: self.passed,
                 length,
                 stop: self.stop.clone(),
             }))
@@ -250,12 +255,88 @@ impl SymbolStream for ExternalInput {
             None
         }
     }
+
+    fn advance_past(&mut self, symbols: u64) {
+        self.passed += symbols;
+        // The forward reader shares the file's offset: it moves past them too.
+        if let Some(file) = &self.file {
+            use std::io::Seek;
+            if (&**file)
+                .seek(std::io::SeekFrom::Start(self.passed))
+                .is_err()
+            {
+                // A file that cannot seek is read forward no more: positioned reads go on.
+                self.ended = true;
+            }
+        }
+    }
+}
+
+impl ExternalInput {
+    /// Bytes `start..end` of a regular file of raw bytes, as a stream that can also be read at
+    /// any position (a shard's part of a file): nothing before `start` is read. `None` for
+    /// stdin, pipes, ASCII `0`/`1` input, or a file already read from.
+    pub(crate) fn window(&self, start: u64, end: u64) -> Option<FileWindow> {
+        if self.started || self.format != Format::Bin {
+            return None;
+        }
+        let file = Arc::clone(self.file.as_ref()?);
+        let size = self.file_bytes?;
+        #[cfg(unix)]
+        {
+            Some(FileWindow {
+                symbols: Arc::new(PositionedFile {
+                    file,
+                    start: start.min(size),
+                    length: end.min(size).saturating_sub(start),
+                    stop: self.stop.clone(),
+                }),
+                at: 0,
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = (file, size, start, end);
+            None
+        }
+    }
+}
+
+/// A stretch of a regular file ([`ExternalInput::window`]), read forward or, by the runner's
+/// workers, at any position.
+pub(crate) struct FileWindow {
+    #[cfg(unix)]
+    symbols: Arc<PositionedFile>,
+    /// Bytes of the stretch read forward so far.
+    at: u64,
+}
+
+#[cfg(unix)]
+impl SymbolStream for FileWindow {
+    fn fill(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let got = self.symbols.read_at(self.at, out)?;
+        self.at += got as u64;
+        Ok(got)
+    }
+
+    fn positioned(&mut self) -> Option<Arc<dyn PositionedSymbols>> {
+        (self.at == 0).then(|| Arc::clone(&self.symbols) as Arc<dyn PositionedSymbols>)
+    }
+}
+
+#[cfg(not(unix))]
+impl SymbolStream for FileWindow {
+    fn fill(&mut self, _out: &mut [u8]) -> std::io::Result<usize> {
+        Ok(0)
+    }
 }
 
 /// A regular file read at any position (`pread`), which threads can do at once.
 #[cfg(unix)]
 struct PositionedFile {
     file: Arc<File>,
+    /// Where the stretch read starts in the file (0: the whole file).
+    start: u64,
     /// The file's size when it was opened: a file that grows is read to that size only.
     length: u64,
     stop: Option<Arc<AtomicBool>>,
@@ -268,10 +349,10 @@ impl PositionedSymbols for PositionedFile {
         let wanted = self.length.saturating_sub(offset).min(out.len() as u64) as usize;
         let mut filled = 0;
         while filled < wanted {
-            match self
-                .file
-                .read_at(&mut out[filled..wanted], offset + filled as u64)
-            {
+            match self.file.read_at(
+                &mut out[filled..wanted],
+                self.start + offset + filled as u64,
+            ) {
                 Ok(0) => break,
                 Ok(got) => filled += got,
                 Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}

@@ -30,6 +30,11 @@ pub trait SymbolStream {
     fn positioned(&mut self) -> Option<std::sync::Arc<dyn PositionedSymbols>> {
         None
     }
+
+    /// Told that `symbols` were read through [`SymbolStream::positioned`]: the stream now stands
+    /// after them, so the next read (forward or positioned) starts there, as it would had they
+    /// been read forward (`file --streams K` reads its segments one after another).
+    fn advance_past(&mut self, _symbols: u64) {}
 }
 
 /// A stream's symbols read at any position, from any thread ([`SymbolStream::positioned`]).
@@ -106,8 +111,104 @@ pub struct Source {
     /// linearity). Empty: the kind's rule alone ([`Kind::expected_verdict`]). See
     /// [`expected_of_cell`] for how the list sets each cell's expectation.
     pub caught_by: &'static [&'static str],
+    /// How to start the stream at any position without generating what comes before it, for
+    /// sources whose state has a jump-ahead formula; `None` for those that cannot (a shard of
+    /// one long stream needs it, see [`open_at`]).
+    pub seek: Option<Seek>,
     /// Opens a stream; non-reproducible kinds ignore the seed.
     pub open: fn(seed: u64) -> Box<dyn SymbolStream>,
+}
+
+/// A source's jump ahead: its stream is a sequence of words of `word_bytes` bytes, written
+/// little-endian, and `open_at_word(seed, n)` opens the stream of `seed` at word `n`, as if
+/// `n` words had been generated and thrown away.
+pub struct Seek {
+    /// Bytes per word; a position inside a word is reached by dropping the word's first bytes.
+    pub word_bytes: u64,
+    /// Opens the stream of a seed at a word.
+    pub open_at_word: fn(seed: u64, word: u64) -> Box<dyn SymbolStream>,
+}
+
+impl Source {
+    /// Whether the source can start its stream at any position ([`open_at`]).
+    pub fn seeks(&self) -> bool {
+        self.seek.is_some()
+    }
+}
+
+/// Opens `source`'s stream of `seed` at symbol `offset`: the same symbols as symbols
+/// `offset..` of `(source.open)(seed)` read in requests of whole words (as the runner and `dump`
+/// read it), without generating the ones before. A source without a jump ahead is refused.
+pub fn open_at(source: &Source, seed: u64, offset: u64) -> Result<Box<dyn SymbolStream>, Error> {
+    let seek = source.seek.as_ref().ok_or_else(|| Error::CannotSeek {
+        name: source.name.to_string(),
+        seekable: SOURCES
+            .iter()
+            .filter(|s| s.seeks())
+            .map(|s| s.name)
+            .collect::<Vec<_>>()
+            .join(", "),
+    })?;
+    let word_bytes = seek.word_bytes.max(1);
+    let stream = (seek.open_at_word)(seed, offset / word_bytes);
+    let skip = (offset % word_bytes) as usize;
+    if skip == 0 && word_bytes == 1 {
+        return Ok(stream);
+    }
+    // Generators such as rand's drop the rest of a word at the end of a request: reading them
+    // in whole words, and keeping a word's unread bytes here, gives the canonical stream
+    // whatever the caller's requests are, and lets it start inside a word.
+    let mut words = WholeWords {
+        inner: stream,
+        word: vec![0; word_bytes as usize],
+        pending: 0,
+    };
+    words
+        .inner
+        .fill(&mut words.word)
+        .map_err(|error| Error::Read {
+            what: format!("source {}", source.name),
+            source: error,
+        })?;
+    words.pending = words.word.len() - skip;
+    Ok(Box::new(words))
+}
+
+/// A stream of words read in whole words only, so that a request ending inside a word does not
+/// lose the word's other bytes ([`open_at`]).
+struct WholeWords {
+    inner: Box<dyn SymbolStream>,
+    /// The last word read; its last `pending` bytes are not handed out yet.
+    word: Vec<u8>,
+    pending: usize,
+}
+
+impl SymbolStream for WholeWords {
+    fn fill(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let size = self.word.len();
+        let from_word = self.pending.min(out.len());
+        let start = size - self.pending;
+        out[..from_word].copy_from_slice(&self.word[start..start + from_word]);
+        self.pending -= from_word;
+        let rest = &mut out[from_word..];
+        let whole = rest.len() / size * size;
+        let mut filled = 0;
+        while filled < whole {
+            match self.inner.fill(&mut rest[filled..whole])? {
+                0 => return Ok(from_word + filled),
+                got => filled += got,
+            }
+        }
+        let tail = rest.len() - whole;
+        if tail > 0 {
+            if self.inner.fill(&mut self.word)? < size {
+                return Ok(from_word + whole);
+            }
+            rest[whole..].copy_from_slice(&self.word[..tail]);
+            self.pending = size - tail;
+        }
+        Ok(out.len())
+    }
 }
 
 impl std::fmt::Debug for Source {
@@ -243,6 +344,52 @@ mod tests {
         );
         assert_eq!(expected_of_cell(Kind::Control, &[], "runs"), "fail");
         assert_eq!(expected_of_cell(Kind::Seeded, &[], "runs"), "pass");
+    }
+
+    /// Issue #13: every source that seeks gives, from any position (inside a word included),
+    /// the bytes of its stream from the start, read in whole 64 KiB requests as `dump` reads it,
+    /// and whatever the requests from there are.
+    #[test]
+    fn sources_that_seek_give_the_bytes_of_the_stream_from_the_start() {
+        let seekable: Vec<&Source> = SOURCES.iter().filter(|s| s.seeks()).collect();
+        assert!(seekable.len() >= 11, "{} sources seek", seekable.len());
+        let names: Vec<&str> = seekable.iter().map(|s| s.name).collect();
+        for name in [
+            "chacha20",
+            "pcg32",
+            "pcg64",
+            "pcg64mcg",
+            "ctl_counter",
+            "ctl_randu",
+        ] {
+            assert!(names.contains(&name), "{name} seeks");
+        }
+        for source in seekable {
+            let mut whole = vec![0u8; 3 << 16];
+            let mut stream = (source.open)(11);
+            for piece in whole.chunks_mut(1 << 16) {
+                stream.fill(piece).unwrap();
+            }
+            for offset in [0u64, 1, 3, 4, 7, 8, 1023, 65_536, 65_541, 131_072 + 5] {
+                let mut stream = open_at(source, 11, offset).unwrap();
+                let mut got = Vec::new();
+                // Uneven requests: 1, 2, ... 9 bytes, then a large one.
+                for size in (1..10).chain([4096 + 3]) {
+                    let mut piece = vec![0u8; size];
+                    assert_eq!(stream.fill(&mut piece).unwrap(), size);
+                    got.extend_from_slice(&piece);
+                }
+                let at = offset as usize;
+                assert_eq!(
+                    got,
+                    whole[at..at + got.len()].to_vec(),
+                    "{} from {offset}",
+                    source.name
+                );
+            }
+        }
+        let refused = open_at(find("mt19937").unwrap(), 1, 8).err().unwrap();
+        assert!(refused.to_string().contains("mt19937"), "{refused}");
     }
 
     #[test]

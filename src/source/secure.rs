@@ -12,6 +12,7 @@ pub const OS: Source = Source {
     alphabet: 256,
     summary: "the OS generator via getrandom (Python's os.urandom, secrets, SystemRandom)",
     caught_by: &[],
+    seek: None,
     open: |_| Box::new(OsBytes),
 };
 
@@ -22,6 +23,7 @@ pub const THREADRNG: Source = Source {
     alphabet: 256,
     summary: "rand's ThreadRng (ChaCha12, reseeded from the OS)",
     caught_by: &[],
+    seek: None,
     open: |_| Box::new(RngBytes(rand::rng())),
 };
 

@@ -6,11 +6,14 @@
 //! significant first (Modules/_randommodule.c, `random_seed`), and emits each 32-bit output
 //! little-endian, which is `random.getrandbits(32).to_bytes(4, "little")`.
 
-use super::{Kind, RngBytes, Source, SymbolStream};
+use super::{Kind, RngBytes, Seek, Source, SymbolStream};
 use rand::SeedableRng;
 
 macro_rules! rand_source {
     ($constant:ident, $name:literal, $rng:ty, $summary:literal) => {
+        rand_source!($constant, $name, $rng, $summary, None);
+    };
+    ($constant:ident, $name:literal, $rng:ty, $summary:literal, $seek:expr) => {
         #[doc = concat!("`", $name, "`: ", $summary, ", seeded with `seed_from_u64`.")]
         pub const $constant: Source = Source {
             name: $name,
@@ -18,8 +21,38 @@ macro_rules! rand_source {
             alphabet: 256,
             summary: $summary,
             caught_by: &[],
+            seek: $seek,
             open: |seed| Box::new(RngBytes(<$rng>::seed_from_u64(seed))),
         };
+    };
+}
+
+/// ChaCha's keystream is a counter of 32-bit words: `set_word_pos` starts it at any word.
+macro_rules! chacha_seek {
+    ($rng:ty) => {
+        Some(Seek {
+            word_bytes: 4,
+            open_at_word: |seed, word| {
+                let mut rng = <$rng>::seed_from_u64(seed);
+                rng.set_word_pos(u128::from(word));
+                Box::new(RngBytes(rng))
+            },
+        })
+    };
+}
+
+/// A PCG is an LCG under its output function: `advance` jumps its state by any number of
+/// steps in O(log n) (Brown's jump-ahead), one step per word of output.
+macro_rules! pcg_seek {
+    ($rng:ty, $word_bytes:literal) => {
+        Some(Seek {
+            word_bytes: $word_bytes,
+            open_at_word: |seed, word| {
+                let mut rng = <$rng>::seed_from_u64(seed);
+                rng.advance(word.into());
+                Box::new(RngBytes(rng))
+            },
+        })
     };
 }
 
@@ -27,19 +60,22 @@ rand_source!(
     CHACHA8,
     "chacha8",
     rand_chacha::ChaCha8Rng,
-    "ChaCha with 8 rounds (rand_chacha)"
+    "ChaCha with 8 rounds (rand_chacha)",
+    chacha_seek!(rand_chacha::ChaCha8Rng)
 );
 rand_source!(
     CHACHA12,
     "chacha12",
     rand_chacha::ChaCha12Rng,
-    "ChaCha with 12 rounds (rand_chacha)"
+    "ChaCha with 12 rounds (rand_chacha)",
+    chacha_seek!(rand_chacha::ChaCha12Rng)
 );
 rand_source!(
     CHACHA20,
     "chacha20",
     rand_chacha::ChaCha20Rng,
-    "ChaCha with 20 rounds (rand_chacha)"
+    "ChaCha with 20 rounds (rand_chacha)",
+    chacha_seek!(rand_chacha::ChaCha20Rng)
 );
 rand_source!(
     STDRNG,
@@ -57,19 +93,22 @@ rand_source!(
     PCG32,
     "pcg32",
     rand_pcg::Pcg32,
-    "PCG XSH RR 64/32 (rand_pcg)"
+    "PCG XSH RR 64/32 (rand_pcg)",
+    pcg_seek!(rand_pcg::Pcg32, 4)
 );
 rand_source!(
     PCG64,
     "pcg64",
     rand_pcg::Pcg64,
-    "PCG XSL RR 128/64 (rand_pcg)"
+    "PCG XSL RR 128/64 (rand_pcg)",
+    pcg_seek!(rand_pcg::Pcg64, 8)
 );
 rand_source!(
     PCG64MCG,
     "pcg64mcg",
     rand_pcg::Pcg64Mcg,
-    "PCG XSL RR 128/64 MCG (rand_pcg)"
+    "PCG XSL RR 128/64 MCG (rand_pcg)",
+    pcg_seek!(rand_pcg::Pcg64Mcg, 8)
 );
 rand_source!(
     XOSHIRO256PP,
@@ -85,6 +124,7 @@ pub const MT19937: Source = Source {
     alphabet: 256,
     summary: "Mersenne Twister seeded as Python's random.Random(seed)",
     caught_by: &["lane_complexity"],
+    seek: None,
     open: |seed| Box::new(PythonMt::new(seed)),
 };
 

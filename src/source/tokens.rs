@@ -57,6 +57,7 @@ const fn token_source<T: TokenScheme>(
         alphabet,
         summary,
         caught_by: &[],
+        seek: None,
         open: |_| Box::new(TokenStream::<T, _>::new(OsBuffered::default())),
     }
 }

@@ -17,6 +17,7 @@ pub const XORSHIFT32: Source = Source {
     alphabet: 256,
     summary: "Marsaglia's xorshift32 (13/17/5), 32-bit words; PractRand's seed 2463534242",
     caught_by: &["brank"],
+    seek: None,
     open: xorshift32,
 };
 
@@ -28,6 +29,7 @@ pub const JAVA_RANDOM: Source = Source {
     alphabet: 256,
     summary: "java.util.Random's nextInt(), 32-bit words; PractRand's seed 42 (new Random(42))",
     caught_by: &["lag_differences", "lane_lags"],
+    seek: None,
     open: java_random,
 };
 
@@ -39,6 +41,7 @@ pub const GLIBC_RANDOM_LO16: Source = Source {
     alphabet: 256,
     summary: "glibc random() (TYPE_3), low 16 bits of each output; PractRand's seed 1 (srandom(1))",
     caught_by: &["lane_lags"],
+    seek: None,
     open: glibc_random_lo16,
 };
 
@@ -50,6 +53,7 @@ pub const LCG64_TOP32: Source = Source {
     summary:
         "64-bit LCG with Knuth's MMIX constants, top 32 bits of each state; PractRand's seed 1",
     caught_by: &["lag_differences"],
+    seek: None,
     open: lcg64_top32,
 };
 
@@ -60,6 +64,7 @@ pub const RANDU_TOP: Source = Source {
     alphabet: 256,
     summary: "IBM's RANDU, top byte of each 31-bit output; PractRand's seed 1",
     caught_by: &["lag_differences", "triple_collisions"],
+    seek: None,
     open: randu_top,
 };
 

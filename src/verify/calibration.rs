@@ -108,6 +108,7 @@ pub static CHACHA20_62: Source = Source {
     alphabet: 62,
     summary: "ChaCha20 bytes below 248, mod 62: unbiased symbols over 62 (calibration only)",
     caught_by: &[],
+    seek: None,
     open: |seed| {
         Box::new(Uniform62 {
             rng: rand_chacha::ChaCha20Rng::seed_from_u64(seed),

@@ -1,0 +1,52 @@
+//! `rngaudit merge FILE...`: the partial states of every shard of one audit (`run`/`file`
+//! with `--shard I/N --state-out FILE`) merged into the report one machine would have written,
+//! written as `run` writes it. The library checks the states and merges them
+//! ([`rngaudit::shard::merge`]); nothing is written unless every state belongs and merges.
+
+use super::args::{CommonArgs, MergeArgs};
+use super::execute::{command_line, exit_code};
+use super::formats::Outputs;
+use super::output::print_stdout;
+use anyhow::Result;
+use rngaudit::battery::Consumes;
+use rngaudit::shard::{PlanInput, ShardState};
+use std::process::ExitCode;
+
+pub fn run(args: MergeArgs) -> Result<ExitCode> {
+    let mut states = Vec::with_capacity(args.states.len());
+    for path in &args.states {
+        states.push((path.display().to_string(), ShardState::read(path)?));
+    }
+    let (by_file, one_stream) = states.first().map_or((false, false), |(_, state)| {
+        (
+            matches!(state.plan.input, PlanInput::File(_)),
+            state.plan.streams == 1 && state.plan.looks,
+        )
+    });
+    let mut report = rngaudit::shard::merge(states, 0)?;
+    report.command = Some(command_line());
+    // The output directory is made only now, once every state has been read and merged.
+    let common = CommonArgs {
+        threads: 0,
+        json: args.json,
+        formats: args.formats,
+        out: args.out,
+        params: Vec::new(),
+        word: None,
+    };
+    let outputs = Outputs::plan(&common, Consumes::Streams)?;
+    if outputs.shows_terminal() && one_stream {
+        // The lines one machine prints as it takes each look, before its table.
+        let mut lines = String::new();
+        for look in &report.checkpoints {
+            if by_file {
+                lines.push_str(&format!("{}\n", look.line()));
+            } else {
+                lines.push_str(&format!("{}: {}\n", look.source, look.line()));
+            }
+        }
+        print_stdout(&lines)?;
+    }
+    outputs.deliver(&report)?;
+    Ok(exit_code(&report))
+}
