@@ -346,42 +346,76 @@ impl ShardState {
     /// Reads a state [`ShardState::write`] wrote; a damaged file (cut short, altered, not a
     /// state at all) or one of another format version is refused, naming the file.
     pub fn read(path: &Path) -> Result<ShardState, Error> {
-        let name = path.display().to_string();
-        let bad = |problem: String| ShardError::BadState {
-            path: name.clone(),
-            problem,
-        };
-        let bytes = std::fs::read(path).map_err(|source| Error::Read {
-            what: name.clone(),
-            source,
-        })?;
-        let opening = format!("{{\"format\":\"{MAGIC}\",\"version\":");
-        let rest = bytes
-            .strip_prefix(opening.as_bytes())
-            .ok_or_else(|| bad("is not a shard state of rngaudit".to_string()))?;
-        let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
-        let version: u32 = std::str::from_utf8(&rest[..digits])
-            .ok()
-            .and_then(|text| text.parse().ok())
-            .ok_or_else(|| bad("is not a shard state of rngaudit".to_string()))?;
-        if version != FORMAT_VERSION {
-            return Err(bad(format!(
-                "has state format version {version}; this build reads version {FORMAT_VERSION}"
-            ))
-            .into());
-        }
-        let head = header(0);
-        let damaged = || bad("is damaged: cut short or altered (checksum mismatch)".to_string());
-        if bytes.len() < head.len() + 2 || !bytes.ends_with(b"}\n") {
-            return Err(damaged().into());
-        }
-        let body = &bytes[head.len()..bytes.len() - 2];
-        // The opening holds the body's checksum: it is the one this body would be written with.
-        if header(checksum(body)).as_bytes() != &bytes[..head.len()] {
-            return Err(damaged().into());
-        }
-        serde_json::from_slice(body).map_err(|error| bad(format!("is damaged: {error}")).into())
+        read_verified(path)
     }
+
+    /// The plan of the state at `path`, checked as [`ShardState::read`] checks the file, without
+    /// keeping what the shard found.
+    pub fn read_plan(path: &Path) -> Result<ShardPlan, Error> {
+        read_verified::<ShardHead>(path).map(|head| head.plan)
+    }
+}
+
+/// What [`merge`]'s first pass reads of a state: its plan and part, not what it found there
+/// (which the second pass reads one state at a time, so a merge holds one state in memory
+/// rather than every shard's).
+#[derive(Deserialize)]
+struct ShardHead {
+    plan: ShardPlan,
+    index: u32,
+    start: u64,
+    end: u64,
+}
+
+impl ShardHead {
+    fn of(state: &ShardState) -> ShardHead {
+        ShardHead {
+            plan: state.plan.clone(),
+            index: state.index,
+            start: state.start,
+            end: state.end,
+        }
+    }
+}
+
+/// Reads the body of the state file at `path` as `T` once its format, version and checksum
+/// are checked; a damaged file or one of another format version is refused, naming it.
+fn read_verified<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, Error> {
+    let name = path.display().to_string();
+    let bad = |problem: String| ShardError::BadState {
+        path: name.clone(),
+        problem,
+    };
+    let bytes = std::fs::read(path).map_err(|source| Error::Read {
+        what: name.clone(),
+        source,
+    })?;
+    let opening = format!("{{\"format\":\"{MAGIC}\",\"version\":");
+    let rest = bytes
+        .strip_prefix(opening.as_bytes())
+        .ok_or_else(|| bad("is not a shard state of rngaudit".to_string()))?;
+    let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+    let version: u32 = std::str::from_utf8(&rest[..digits])
+        .ok()
+        .and_then(|text| text.parse().ok())
+        .ok_or_else(|| bad("is not a shard state of rngaudit".to_string()))?;
+    if version != FORMAT_VERSION {
+        return Err(bad(format!(
+            "has state format version {version}; this build reads version {FORMAT_VERSION}"
+        ))
+        .into());
+    }
+    let head = header(0);
+    let damaged = || bad("is damaged: cut short or altered (checksum mismatch)".to_string());
+    if bytes.len() < head.len() + 2 || !bytes.ends_with(b"}\n") {
+        return Err(damaged().into());
+    }
+    let body = &bytes[head.len()..bytes.len() - 2];
+    // The opening holds the body's checksum: it is the one this body would be written with.
+    if header(checksum(body)).as_bytes() != &bytes[..head.len()] {
+        return Err(damaged().into());
+    }
+    serde_json::from_slice(body).map_err(|error| bad(format!("is damaged: {error}")).into())
 }
 
 /// The file's opening up to its body: format, version and the body's checksum, of fixed length.
@@ -783,6 +817,60 @@ fn checkpoints_inside(start: u64, end: u64) -> Vec<u64> {
 /// nothing is merged and the error names the file and the problem. `threads` is recorded in
 /// the report's provenance.
 pub fn merge(states: Vec<(String, ShardState)>, threads: usize) -> Result<Report, Error> {
+    let heads = states
+        .iter()
+        .map(|(path, state)| (path.clone(), ShardHead::of(state)))
+        .collect();
+    let (plan, order) = check_set(heads)?;
+    let mut given: Vec<Option<(String, ShardState)>> = states.into_iter().map(Some).collect();
+    merge_in_order(&plan, threads, |index| {
+        given[order[index as usize]]
+            .take()
+            .ok_or_else(|| ShardError::Incomplete(format!("shard {index} given twice")).into())
+    })
+}
+
+/// [`merge`] of the state files at `paths`, in any order, holding one state in memory at a
+/// time: a first pass reads every file's plan and part and checks the set (nothing of what
+/// the shards found is kept), a second reads the states in shard order and merges each into
+/// the report as it comes. A file that changed between the two passes (a shard run again
+/// meanwhile) is refused like a foreign one. The merge's memory is that of one state and the
+/// report, however many shards there are.
+pub fn merge_files(paths: &[std::path::PathBuf], threads: usize) -> Result<Report, Error> {
+    let heads = paths
+        .iter()
+        .map(|path| {
+            Ok((
+                path.display().to_string(),
+                read_verified::<ShardHead>(path)?,
+            ))
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    let expected: Vec<(u32, u64, u64)> = heads
+        .iter()
+        .map(|(_, head)| (head.index, head.start, head.end))
+        .collect();
+    let (plan, order) = check_set(heads)?;
+    merge_in_order(&plan, threads, |index| {
+        let position = order[index as usize];
+        let path = &paths[position];
+        let name = path.display().to_string();
+        let state = ShardState::read(path)?;
+        if state.plan != plan || (state.index, state.start, state.end) != expected[position] {
+            return Err(ShardError::BadState {
+                path: name,
+                problem: "changed while it was being merged".to_string(),
+            }
+            .into());
+        }
+        Ok((name, state))
+    })
+}
+
+/// Checks that `heads` (file names and what each state says it is) are every shard of one
+/// plan exactly once, of this rngaudit version; gives the plan and, for each shard index, the
+/// position of its state in `heads`.
+fn check_set(heads: Vec<(String, ShardHead)>) -> Result<(ShardPlan, Vec<usize>), Error> {
     let bad = |path: &str, problem: String| -> Error {
         ShardError::BadState {
             path: path.to_string(),
@@ -791,19 +879,19 @@ pub fn merge(states: Vec<(String, ShardState)>, threads: usize) -> Result<Report
         .into()
     };
     // The plan most states share is the audit's: a stray state is named, whichever comes first.
-    let shared = |plan: &ShardPlan| states.iter().filter(|(_, s)| &s.plan == plan).count();
-    let Some((first_path, plan)) = states
+    let shared = |plan: &ShardPlan| heads.iter().filter(|(_, h)| &h.plan == plan).count();
+    let Some((first_path, plan)) = heads
         .iter()
         .rev()
-        .max_by_key(|(_, state)| shared(&state.plan))
-        .map(|(path, state)| (path.clone(), state.plan.clone()))
+        .max_by_key(|(_, head)| shared(&head.plan))
+        .map(|(path, head)| (path.clone(), head.plan.clone()))
     else {
         return Err(ShardError::Incomplete("no shard state given".to_string()).into());
     };
     let first_path = first_path.as_str();
     let version = env!("CARGO_PKG_VERSION");
-    let mut by_index: Vec<Option<(String, ShardState)>> = vec![None; plan.shards as usize];
-    for (path, state) in states {
+    let mut by_index: Vec<Option<(String, usize)>> = vec![None; plan.shards as usize];
+    for (position, (path, state)) in heads.into_iter().enumerate() {
         if state.plan.rngaudit != version {
             return Err(bad(
                 &path,
@@ -847,7 +935,7 @@ pub fn merge(states: Vec<(String, ShardState)>, threads: usize) -> Result<Report
                 ),
             ));
         }
-        *slot = Some((path, state));
+        *slot = Some((path, position));
     }
     let missing: Vec<String> = by_index
         .iter()
@@ -871,15 +959,35 @@ pub fn merge(states: Vec<(String, ShardState)>, threads: usize) -> Result<Report
         ))
         .into());
     }
-    let shards: Vec<(String, ShardState)> = by_index.into_iter().flatten().collect();
-    let battery = battery::find_battery(&plan.battery)
-        .map_err(|error| bad(first_path, format!("names {error}")))?;
+    let order = by_index
+        .into_iter()
+        .flatten()
+        .map(|(_, position)| position)
+        .collect();
+    Ok((plan, order))
+}
+
+/// Merges the shards of `plan` that `next` gives by index, 0 first, into the report.
+fn merge_in_order(
+    plan: &ShardPlan,
+    threads: usize,
+    next: impl FnMut(u32) -> Result<(String, ShardState), Error>,
+) -> Result<Report, Error> {
+    let bad = |problem: String| -> Error {
+        ShardError::BadState {
+            path: "the shards' plan".to_string(),
+            problem,
+        }
+        .into()
+    };
+    let battery =
+        battery::find_battery(&plan.battery).map_err(|error| bad(format!("names {error}")))?;
     let tests = battery::select_names(battery, plan.tests.iter().map(String::as_str))
-        .map_err(|error| bad(first_path, format!("names {error}")))?;
+        .map_err(|error| bad(format!("names {error}")))?;
     if plan.by_streams() {
-        merge_streams(&plan, &tests, shards, threads)
+        merge_streams(plan, &tests, next, threads)
     } else {
-        merge_stretches(&plan, &tests, shards, threads)
+        merge_stretches(plan, &tests, next, threads)
     }
 }
 
@@ -894,13 +1002,14 @@ fn origin(plan: &ShardPlan, name: &str) -> Result<(Kind, u16), Error> {
 fn merge_streams(
     plan: &ShardPlan,
     tests: &[&'static Test],
-    shards: Vec<(String, ShardState)>,
+    mut next: impl FnMut(u32) -> Result<(String, ShardState), Error>,
     threads: usize,
 ) -> Result<Report, Error> {
     let sources = plan.sources();
     let streams = u64::from(plan.streams);
     let mut results = Vec::new();
-    for (path, shard) in shards {
+    for index in 0..plan.shards {
+        let (path, shard) = next(index)?;
         let damaged = |problem: String| -> Error {
             ShardError::BadState {
                 path: path.clone(),
@@ -949,12 +1058,16 @@ fn merge_streams(
 fn merge_stretches(
     plan: &ShardPlan,
     tests: &[&'static Test],
-    shards: Vec<(String, ShardState)>,
+    mut next: impl FnMut(u32) -> Result<(String, ShardState), Error>,
     threads: usize,
 ) -> Result<Report, Error> {
     let sources = plan.sources();
-    let mut pieces: Vec<Vec<(String, Stretch)>> = vec![Vec::new(); sources.len()];
-    for (path, shard) in shards {
+    let mut streams = sources
+        .iter()
+        .map(|name| StreamMerge::new(plan, name))
+        .collect::<Result<Vec<_>, Error>>()?;
+    for index in 0..plan.shards {
+        let (path, shard) = next(index)?;
         let damaged = |problem: &str| -> Error {
             ShardError::BadState {
                 path: path.clone(),
@@ -975,7 +1088,7 @@ fn merge_stretches(
         } else {
             Vec::new()
         };
-        for ((stretch, name), list) in stretches.into_iter().zip(&sources).zip(&mut pieces) {
+        for ((stretch, name), stream) in stretches.into_iter().zip(&sources).zip(&mut streams) {
             let looks_fit = stretch.looks.len() == expected.len()
                 && stretch.looks.iter().zip(&expected).all(|(look, &at)| {
                     look.at == at
@@ -985,13 +1098,13 @@ fn merge_stretches(
             if &stretch.source != name || !looks_fit {
                 return Err(damaged("its stretch is not the plan's"));
             }
-            list.push((path.clone(), stretch));
+            stream.take(plan, tests, index, &path, stretch)?;
         }
     }
-    let mut looked = Vec::new();
-    for (name, stretches) in sources.iter().zip(pieces) {
-        looked.push(merge_stream(plan, tests, name, stretches)?);
-    }
+    let mut looked: Vec<(StreamReport, Vec<Checkpoint>)> = streams
+        .into_iter()
+        .map(|stream| stream.finish(plan, tests))
+        .collect();
     let seed_of = |name: &str| crate::seeds::stream_seed(plan.master_seed, name, 0);
     for (result, _) in &mut looked {
         result.seed = result
@@ -1024,40 +1137,72 @@ fn merge_stretches(
     ))
 }
 
-/// One source's stream from its shards' stretches, in order: every look judged as one machine
-/// judges it, up to the first that fails unless the plan keeps going, and the stream's result
-/// where the reading stopped.
-fn merge_stream(
-    plan: &ShardPlan,
-    tests: &[&'static Test],
-    name: &str,
-    stretches: Vec<(String, Stretch)>,
-) -> Result<(StreamReport, Vec<Checkpoint>), Error> {
-    let (kind, alphabet) = origin(plan, name)?;
-    let mut looks: Vec<Checkpoint> = Vec::new();
-    // The one machine's look: judged in order; true when reading would stop there.
-    let judge = |bytes: u64, outcomes: Vec<Outcome>, looks: &mut Vec<Checkpoint>| {
-        let checkpoint = Checkpoint::judge(name, kind, bytes, looks.len() as u32 + 1, outcomes);
+/// One source's stream merged from its shards' stretches as they come, in order: every look
+/// judged as one machine judges it, up to the first that fails unless the plan keeps going
+/// (stretches after that are accepted and not read), then the stream's result where the
+/// reading stopped.
+struct StreamMerge<'a> {
+    name: &'a str,
+    kind: Kind,
+    alphabet: u16,
+    looks: Vec<Checkpoint>,
+    /// The states of every stretch taken so far, merged.
+    merged: Option<States>,
+    /// Where the reading stopped, and what was found there.
+    stop: Option<(u64, Vec<Outcome>)>,
+}
+
+impl<'a> StreamMerge<'a> {
+    fn new(plan: &ShardPlan, name: &'a str) -> Result<Self, Error> {
+        let (kind, alphabet) = origin(plan, name)?;
+        Ok(StreamMerge {
+            name,
+            kind,
+            alphabet,
+            looks: Vec::new(),
+            merged: None,
+            stop: None,
+        })
+    }
+
+    /// The one machine's look at `bytes`: judged in order; the reading stops there when it
+    /// fails, unless the plan keeps going.
+    fn judge(&mut self, plan: &ShardPlan, bytes: u64, outcomes: Vec<Outcome>) {
+        let look = self.looks.len() as u32 + 1;
+        let checkpoint = Checkpoint::judge(self.name, self.kind, bytes, look, outcomes.clone());
         let failed = checkpoint.verdict == Verdict::Fail;
-        looks.push(checkpoint);
-        failed && !plan.keep_going
-    };
-    let mut merged: Option<States> = None;
-    let mut stop: Option<(u64, Vec<Outcome>)> = None;
-    'shards: for (index, (path, stretch)) in stretches.into_iter().enumerate() {
+        self.looks.push(checkpoint);
+        if failed && !plan.keep_going {
+            self.stop = Some((bytes, outcomes));
+        }
+    }
+
+    /// Takes shard `index`'s stretch of this stream (read from `path`).
+    fn take(
+        &mut self,
+        plan: &ShardPlan,
+        tests: &[&'static Test],
+        index: u32,
+        path: &str,
+        stretch: Stretch,
+    ) -> Result<(), Error> {
+        if self.stop.is_some() {
+            return Ok(());
+        }
         let damaged = |problem: String| -> Error {
             ShardError::BadState {
-                path: path.clone(),
+                path: path.to_string(),
                 problem: format!("is damaged: {problem}"),
             }
             .into()
         };
-        let (start, end) = plan.cover(index as u32);
+        let alphabet = self.alphabet;
+        let (start, end) = plan.cover(index);
         for look in &stretch.looks {
             let outcomes = match (&look.outcomes, &look.states) {
                 (Some(outcomes), _) => restore_outcomes(tests, outcomes).map_err(damaged)?,
                 (None, Some(states)) => {
-                    let states_there = match &merged {
+                    let states_there = match &self.merged {
                         Some(before) => {
                             let mut copy = copy_states(tests, before, alphabet).map_err(damaged)?;
                             let own = restore_states(tests, states, alphabet).map_err(damaged)?;
@@ -1070,50 +1215,59 @@ fn merge_stream(
                 }
                 (None, None) => return Err(damaged("a look holds nothing".to_string())),
             };
-            if judge(look.at, outcomes.clone(), &mut looks) {
-                stop = Some((look.at, outcomes));
-                break 'shards;
+            self.judge(plan, look.at, outcomes);
+            if self.stop.is_some() {
+                return Ok(());
             }
         }
         let own = restore_states(tests, &stretch.states, alphabet).map_err(damaged)?;
-        match &mut merged {
+        match &mut self.merged {
             Some(states) => merge_states(states, own).map_err(damaged)?,
-            None => merged = Some(own),
+            None => self.merged = Some(own),
         }
         if plan.looks && end > start && is_checkpoint(end) {
-            let states = merged
+            let states = self
+                .merged
                 .as_ref()
                 .ok_or_else(|| damaged("no states".to_string()))?;
             let outcomes = runner::snapshot(tests, states);
-            if judge(end, outcomes.clone(), &mut looks) {
-                stop = Some((end, outcomes));
-                break;
-            }
+            self.judge(plan, end, outcomes);
         }
+        Ok(())
     }
-    let (bytes, outcomes) = match stop {
-        Some(stopped) => stopped,
-        None => {
-            let states =
-                merged.unwrap_or_else(|| runner::start_states(tests, &Setup::new(alphabet, None)));
-            let outcomes = runner::finish(tests, states);
-            let bytes = plan.bytes;
-            // The end is a look of its own unless it fell on a checkpoint, which was looked at.
-            if plan.looks && bytes > 0 && !is_checkpoint(bytes) {
-                judge(bytes, outcomes.clone(), &mut looks);
+
+    /// The stream's result, where the reading stopped or at its end, and its looks.
+    fn finish(
+        mut self,
+        plan: &ShardPlan,
+        tests: &[&'static Test],
+    ) -> (StreamReport, Vec<Checkpoint>) {
+        let (bytes, outcomes) = match self.stop.take() {
+            Some(stopped) => stopped,
+            None => {
+                let states = self.merged.take().unwrap_or_else(|| {
+                    runner::start_states(tests, &Setup::new(self.alphabet, None))
+                });
+                let outcomes = runner::finish(tests, states);
+                let bytes = plan.bytes;
+                // The end is a look of its own unless it fell on a checkpoint, which was
+                // looked at.
+                if plan.looks && bytes > 0 && !is_checkpoint(bytes) {
+                    self.judge(plan, bytes, outcomes.clone());
+                }
+                (bytes, outcomes)
             }
-            (bytes, outcomes)
-        }
-    };
-    let result = StreamReport {
-        source: name.to_string(),
-        kind,
-        stream: 0,
-        seed: None,
-        bytes,
-        outcomes,
-    };
-    Ok((result, looks))
+        };
+        let result = StreamReport {
+            source: self.name.to_string(),
+            kind: self.kind,
+            stream: 0,
+            seed: None,
+            bytes,
+            outcomes,
+        };
+        (result, self.looks)
+    }
 }
 
 #[cfg(test)]

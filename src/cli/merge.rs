@@ -13,17 +13,18 @@ use rngaudit::shard::{PlanInput, ShardState};
 use std::process::ExitCode;
 
 pub fn run(args: MergeArgs) -> Result<ExitCode> {
-    let mut states = Vec::with_capacity(args.states.len());
-    for path in &args.states {
-        states.push((path.display().to_string(), ShardState::read(path)?));
-    }
-    let (by_file, one_stream) = states.first().map_or((false, false), |(_, state)| {
-        (
-            matches!(state.plan.input, PlanInput::File(_)),
-            state.plan.streams == 1 && state.plan.looks,
-        )
-    });
-    let mut report = rngaudit::shard::merge(states, 0)?;
+    let (by_file, one_stream) = match args.states.first() {
+        Some(path) => {
+            let plan = ShardState::read_plan(path)?;
+            (
+                matches!(plan.input, PlanInput::File(_)),
+                plan.streams == 1 && plan.looks,
+            )
+        }
+        None => (false, false),
+    };
+    // One state in memory at a time: the library checks the set, then merges in shard order.
+    let mut report = rngaudit::shard::merge_files(&args.states, 0)?;
     report.command = Some(command_line());
     // The output directory is made only now, once every state has been read and merged.
     let common = CommonArgs {
