@@ -3,8 +3,9 @@
 
 Times `rngaudit file` (at the thread counts given), Debian's `ent` and PractRand's
 `RNG_test stdin` (its defaults: core tests, standard folding) on one file, round-robin, so
-that a busy machine slows every tool alike; prints each tool's median wall time, its MB/s and
-the ratios of the peers' medians to rngaudit's.
+that a busy machine slows every tool alike; prints each tool's median wall time, its MB/s, its
+median CPU seconds (user + system of its own process), the ratios of the peers' median wall
+times to rngaudit's, and, per core, of their median CPU seconds to one-thread rngaudit's.
 
 PractRand reads ahead and stops with "error reading standard input" at the end of a pipe, so
 it is fed the file twice and told to stop at the file's length (`-tlmax`): it analyses exactly
@@ -25,19 +26,25 @@ import time
 
 
 def timed(command, stdin_paths=None):
-    """Runs `command` (output discarded) and returns its wall time in seconds."""
+    """Runs `command` (output discarded) and returns its wall time and the CPU time (user +
+    system) of its own process, in seconds. The CPU time is what one core spends on the tool,
+    the feeding `cat` left out; it moves less than the wall time when other tenants load the
+    machine (a process waiting for a core accrues wall time, not CPU time)."""
     start = time.perf_counter()
-    if stdin_paths is None:
-        subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-    else:
+    cat = None
+    if stdin_paths is not None:
         # `cat` feeds the file(s) through a pipe, as `generator | RNG_test stdin` would.
         cat = subprocess.Popen(["cat", *stdin_paths], stdout=subprocess.PIPE)
-        subprocess.run(command, stdin=cat.stdout, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL, check=False)
+    tool = subprocess.Popen(command, stdin=cat.stdout if cat else None,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, _, usage = os.wait4(tool.pid, 0)
+    wall = time.perf_counter() - start
+    tool.returncode = 0
+    if cat is not None:
         cat.stdout.close()
         cat.kill()
         cat.wait()
-    return time.perf_counter() - start
+    return wall, usage.ru_utime + usage.ru_stime
 
 
 def practrand_length(size):
@@ -78,27 +85,39 @@ def main():
     # One untimed round brings the file into the page cache for everyone.
     subprocess.run(["cat", args.file], stdout=subprocess.DEVNULL, check=True)
     times = {name: [] for name, _, _ in tools}
+    cpu = {name: [] for name, _, _ in tools}
     for _ in range(args.repeats):
         for name, command, stdin_paths in tools:
-            times[name].append(timed(command, stdin_paths))
+            wall, used = timed(command, stdin_paths)
+            times[name].append(wall)
+            cpu[name].append(used)
 
     mib = size / (1 << 20)
     print(f"{size} bytes ({mib:.0f} MiB) of {args.file}, {args.repeats} rounds, round-robin; "
           f"battery {args.battery}")
-    print(f"{'tool':<28} {'median s':>9} {'min s':>7} {'max s':>7} {'MB/s':>8}")
+    print(f"{'tool':<28} {'median s':>9} {'min s':>7} {'max s':>7} {'MB/s':>8} {'CPU s':>7}")
     medians = {}
+    cpu_medians = {}
     for name, _, _ in tools:
         median = statistics.median(times[name])
         medians[name] = median
+        cpu_medians[name] = statistics.median(cpu[name])
         print(f"{name:<28} {median:9.3f} {min(times[name]):7.3f} {max(times[name]):7.3f} "
-              f"{size / 1e6 / median:8.0f}")
+              f"{size / 1e6 / median:8.0f} {cpu_medians[name]:7.3f}")
     for name, _, _ in tools:
         if not name.startswith("rngaudit"):
             continue
         ratios = ", ".join(f"{peer} {medians[peer] / medians[name]:.1f}x"
                            for peer, _, _ in tools if not peer.startswith("rngaudit"))
-        print(f"{name}: {ratios} faster")
-
+        print(f"{name}: {ratios} faster (median wall)")
+    # Per core: CPU seconds, for rngaudit on one thread (several threads spend more CPU
+    # seconds to finish sooner).
+    for name, _, _ in tools:
+        if name != "rngaudit file --threads 1":
+            continue
+        ratios = ", ".join(f"{peer} {cpu_medians[peer] / cpu_medians[name]:.1f}x"
+                           for peer, _, _ in tools if not peer.startswith("rngaudit"))
+        print(f"{name}: {ratios} less CPU time (median CPU seconds, one core each)")
 
 if __name__ == "__main__":
     main()
