@@ -132,21 +132,25 @@ pub(crate) fn analyse_on(
     look: Option<Look<'_>>,
     progress: &(dyn Fn(u64) + Sync),
 ) -> std::io::Result<(u64, Vec<Outcome>)> {
+    finished(tests, look, |look| {
+        analyse_on_states(pool, stream, setup, tests, limit, look, progress)
+    })
+}
+
+/// Runs `analyse` (a reader that leaves the states unfinished) with `look` shown the tests'
+/// outcomes at each checkpoint, and finishes the states it returns.
+fn finished(
+    tests: &[&'static Test],
+    look: Option<Look<'_>>,
+    analyse: impl FnOnce(Option<StatesLook<'_>>) -> std::io::Result<(u64, States)>,
+) -> std::io::Result<(u64, Vec<Outcome>)> {
     let (read, states) = match look {
         Some(look) => {
             let mut look_at_states =
                 |read: u64, states: &States| look(read, snapshot(tests, states));
-            analyse_on_states(
-                pool,
-                stream,
-                setup,
-                tests,
-                limit,
-                Some(&mut look_at_states),
-                progress,
-            )?
+            analyse(Some(&mut look_at_states))?
         }
-        None => analyse_on_states(pool, stream, setup, tests, limit, None, progress)?,
+        None => analyse(None)?,
     };
     Ok((read, finish(tests, states)))
 }
@@ -268,22 +272,9 @@ fn analyse_serial(
     look: Option<Look<'_>>,
     progress: &(dyn Fn(u64) + Sync),
 ) -> std::io::Result<(u64, Vec<Outcome>)> {
-    let (read, states) = match look {
-        Some(look) => {
-            let mut look_at_states =
-                |read: u64, states: &States| look(read, snapshot(tests, states));
-            analyse_serial_states(
-                stream,
-                setup,
-                tests,
-                limit,
-                Some(&mut look_at_states),
-                progress,
-            )?
-        }
-        None => analyse_serial_states(stream, setup, tests, limit, None, progress)?,
-    };
-    Ok((read, finish(tests, states)))
+    finished(tests, look, |look| {
+        analyse_serial_states(stream, setup, tests, limit, look, progress)
+    })
 }
 
 /// [`analyse_serial`] from `setup.offset` on, leaving the states unfinished; positions the look
