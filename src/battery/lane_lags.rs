@@ -197,6 +197,48 @@ fn lane_words_read(first: u64, count: u64) -> bool {
     power + count > farthest
 }
 
+/// The first lane word at or after `g` that [`word_read`] holds is read: `g` itself in the
+/// dense region or when it is read; otherwise, with m the next multiple of the stride s after
+/// g (no region ends between them), the words read before m are m − 2^j, and the nearest at or
+/// after g is m − 2^⌊log₂(m − g)⌋. So `lane_words_read(first, count)` is
+/// `next_read_word(first) < first + count`, and the blocks before the one holding this word
+/// can be passed over at once.
+fn next_read_word(g: u64) -> u64 {
+    if g < DENSE_WORDS {
+        return g;
+    }
+    let stride = stride(g);
+    let r = g & (stride - 1);
+    if r == 0 {
+        return g;
+    }
+    let gap = stride - r;
+    g + gap - (1u64 << (63 - gap.leading_zeros()))
+}
+
+/// Calls `each` with the counted lane words in `start..end` as ranges: the part of the dense
+/// region, then every multiple of the stride (single words, as strides are at least 2). A
+/// region ends at a multiple of every stride, so rounding up with the stride of the region a
+/// word is in never passes over a counted word of the next region.
+fn counted_runs(start: u64, end: u64, mut each: impl FnMut(std::ops::Range<u64>)) {
+    let mut g = start;
+    if g < DENSE_WORDS {
+        let dense_end = end.min(DENSE_WORDS);
+        if g < dense_end {
+            each(g..dense_end);
+        }
+        g = dense_end;
+    }
+    while g < end {
+        let next = g.next_multiple_of(stride(g));
+        if next >= end {
+            break;
+        }
+        each(next..next + 1);
+        g = next + 1;
+    }
+}
+
 /// Whether lane word `g` is read by a count: it is counted, or g + 2^j is counted for some
 /// j ≥ 0 (a superset of the words read, since lags stop at 2^LOG_LAG bits). Past the dense
 /// region, with r = g mod s for the stride s of g: the next counted word after g is the next
@@ -321,6 +363,22 @@ impl LaneLags {
         self.front_words() + 1
     }
 
+    /// Whole 512-byte blocks from the lanes' positions (at a block boundary) in which no lane
+    /// that is tried reads a word ([`next_read_word`]).
+    fn unread_blocks(&self, tried: [bool; 6]) -> usize {
+        self.lanes
+            .iter()
+            .zip(LANES)
+            .zip(tried)
+            .filter(|&(_, tried)| tried)
+            .map(|((lane, (_, per_word)), _)| {
+                let first = lane.start_word + lane.words;
+                ((next_read_word(first) - first) / u64::from(per_word)) as usize
+            })
+            .min()
+            .unwrap_or(usize::MAX)
+    }
+
     /// Adds `count` lane bits `bits` to each lane (`count[lane]` of them), finishing words.
     /// A lane left out (`tried`) keeps only its position.
     fn push(&mut self, bits: [u64; 6], count: [u32; 6], front_words: usize, tried: [bool; 6]) {
@@ -368,12 +426,31 @@ impl LaneLags {
             rest = &rest[64..];
         }
         // At a multiple of 512 bytes every lane is at a word boundary: whole words from 512.
-        let mut large = rest.chunks_exact(if self.lanes[3].fill == 0 {
-            512
+        let whole = if self.lanes[3].fill == 0 {
+            rest.len() / 512 * 512
         } else {
-            1 << 30
-        });
-        for block in &mut large {
+            0
+        };
+        let (whole_blocks, remainder) = rest.split_at(whole);
+        let mut large = whole_blocks.chunks_exact(512);
+        while large.len() > 0 {
+            // Blocks in which no lane reads a word are passed over together: past the dense
+            // region that is most of the stream, and one block at a time its bookkeeping cost
+            // more than the counts.
+            let unread = self.unread_blocks(tried).min(large.len());
+            if unread > 0 {
+                for ((lane, per_word), tried) in self.lanes.iter_mut().zip(per_word).zip(tried) {
+                    let words = per_word as usize * unread;
+                    if tried {
+                        lane.skip_words(words, front_words);
+                    } else {
+                        lane.words += words as u64;
+                    }
+                }
+                large.nth(unread - 1);
+                continue;
+            }
+            let Some(block) = large.next() else { break };
             // Words no counted word reads (most of them past the dense region) are not packed:
             // their place in the history holds 0, which no count reads.
             let mut read = [false; 6];
@@ -462,7 +539,7 @@ impl LaneLags {
                 bit63_64.words += 1;
             }
         }
-        let mut blocks = large.remainder().chunks_exact(64);
+        let mut blocks = remainder.chunks_exact(64);
         for block in &mut blocks {
             let block: &[u8; 64] = block.try_into().expect("64 bytes");
             let (low, high) = block_masks(block, fast);
@@ -670,14 +747,9 @@ impl Lane {
         }
         // The counted words among the later ones, in runs of consecutive words.
         let mut runs: Vec<std::ops::Range<usize>> = Vec::new();
-        for h in steady..len {
-            if counted(first + h as u64) {
-                match runs.last_mut() {
-                    Some(run) if run.end == h => run.end = h + 1,
-                    _ => runs.push(h..h + 1),
-                }
-            }
-        }
+        counted_runs(first + steady as u64, first + len as u64, |run| {
+            runs.push((run.start - first) as usize..(run.end - first) as usize);
+        });
         if runs.is_empty() {
             return;
         }
@@ -1312,6 +1384,30 @@ mod tests {
             .filter(|&g| word_read(g))
             .count();
         assert_eq!(read, 9 * 256);
+    }
+
+    /// `next_read_word` is the first word `word_read` holds, and `counted_runs` gives exactly
+    /// the counted words, across the dense region's end and the strides' region boundaries.
+    #[test]
+    fn next_read_and_counted_runs_match_the_definitions() {
+        for start in [0u64, DENSE_WORDS - 300, (1 << 20) - 4096, (1 << 30) - 4096] {
+            let end = start + (1 << 14);
+            let mut next = None;
+            for g in (start..end + 512).rev() {
+                if word_read(g) {
+                    next = Some(g);
+                }
+                if g < end {
+                    assert_eq!(Some(next_read_word(g)), next, "word {g}");
+                }
+            }
+            for (from, to) in [(start, end), (start + 1, end - 3), (start + 7, start + 9)] {
+                let mut runs = Vec::new();
+                counted_runs(from, to, |run| runs.extend(run));
+                let expected: Vec<u64> = (from..to).filter(|&g| counted(g)).collect();
+                assert_eq!(runs, expected, "{from}..{to}");
+            }
+        }
     }
 
     #[test]
