@@ -355,7 +355,7 @@ impl SizeState {
         }
         let law = self.law.get_or_init(|| deficiency_law(self.n));
         let chi_square = if matrices >= EXACT_BELOW {
-            class_chi_square(&self.deficiencies, matrices, &law)
+            class_chi_square(&self.deficiencies, matrices, law)
         } else {
             None
         };
@@ -377,7 +377,7 @@ impl SizeState {
                     _ => p,
                 };
                 let worst = *self.deficiencies.keys().next_back().expect("a matrix");
-                let p_worst = max_deficiency_p(worst, matrices, &law);
+                let p_worst = max_deficiency_p(worst, matrices, law);
                 let p = if p_worst < OVERRIDE_BELOW {
                     p_classes.min(p_worst)
                 } else {
@@ -394,7 +394,7 @@ impl SizeState {
                     .iter()
                     .map(|(&d, &c)| u64::from(d) * c)
                     .sum();
-                let p = total_deficiency_p(total, matrices, &law, u);
+                let p = total_deficiency_p(total, matrices, law, u);
                 Outcome::measured(TEST.name, total as f64, p)
                     .with_figure("matrices", matrices as f64)
             }
@@ -1133,6 +1133,7 @@ mod timing {
                 hash: 0,
                 scratch: Vec::new(),
                 table: Vec::new(),
+                law: std::sync::OnceLock::new(),
             };
             let start = std::time::Instant::now();
             for chunk in data.chunks(1 << 16) {
