@@ -183,6 +183,10 @@ impl GapLane {
 
     /// Takes in the lane of the segment that follows.
     fn absorb(&mut self, next: &GapLane) {
+        if next.n == 0 {
+            // Nothing seen (a segment past the lanes' limits): no occurrences, no gaps.
+            return;
+        }
         let own = self.n as u32;
         for v in 0..VALUES {
             let first = next.first[v];

@@ -1005,12 +1005,14 @@ impl Segment for LaneLags {
             let (lo, hi) = (64 * lane.start_word, 64 * next.start_word);
             for (index, &test) in tests.iter().enumerate() {
                 let reach = span(test).div_ceil(64).min(next.front.len() as u64);
-                for q in (0..reach).filter(|&q| counted(next.start_word + q)) {
-                    let (ones, trials) =
-                        masked_ones(&joined, first, next.start_word + q, test, lo, hi, u64::MAX);
-                    lane.ones[index] += ones;
-                    lane.trials[index] += trials;
-                }
+                let start = next.start_word;
+                counted_runs(start, start + reach, |run| {
+                    for g in run {
+                        let (ones, trials) = masked_ones(&joined, first, g, test, lo, hi, u64::MAX);
+                        lane.ones[index] += ones;
+                        lane.trials[index] += trials;
+                    }
+                });
             }
             for (ones, more) in lane.ones.iter_mut().zip(&next.ones) {
                 *ones += more;
