@@ -179,30 +179,14 @@ fn counted(g: u64) -> bool {
 /// reads itself and the words g − 2^j (j = 0 … LOG_LAG − 6); see [`word_read`]. `count` is
 /// the lane's words per 512 bytes of stream (1 to 8), and `first` a multiple of it.
 fn lane_words_read(first: u64, count: u64) -> bool {
-    if first < DENSE_WORDS {
-        return true;
-    }
-    let stride = stride(first);
-    if stride <= count {
-        return true;
-    }
-    // The words' distances to the next multiple of the stride: (s − r − count, s − r], r > 0;
-    // r = 0 is a counted word.
-    let r = first % stride;
-    if r == 0 {
-        return true;
-    }
-    let farthest = stride - r;
-    let power = 1u64 << (63 - farthest.leading_zeros());
-    power + count > farthest
+    next_read_word(first) < first + count
 }
 
 /// The first lane word at or after `g` that [`word_read`] holds is read: `g` itself in the
 /// dense region or when it is read; otherwise, with m the next multiple of the stride s after
 /// g (no region ends between them), the words read before m are m − 2^j, and the nearest at or
-/// after g is m − 2^⌊log₂(m − g)⌋. So `lane_words_read(first, count)` is
-/// `next_read_word(first) < first + count`, and the blocks before the one holding this word
-/// can be passed over at once.
+/// after g is m − 2^⌊log₂(m − g)⌋. So the blocks before the one holding this word can be
+/// passed over at once, and [`lane_words_read`] is a comparison with it.
 fn next_read_word(g: u64) -> u64 {
     if g < DENSE_WORDS {
         return g;
