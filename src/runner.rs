@@ -172,12 +172,8 @@ pub(crate) fn analyse_on_states(
     look: Option<StatesLook<'_>>,
     progress: &(dyn Fn(u64) + Sync),
 ) -> std::io::Result<(u64, States)> {
-    let threads = pool.current_num_threads();
-    if threads > 1 && all_merge(tests, setup) {
-        analyse_segments(pool, stream, setup, tests, (limit, threads), look, progress)
-    } else {
-        analyse_serial_states(stream, setup, tests, limit, look, progress)
-    }
+    let spread = pool.current_num_threads();
+    analyse_spread(pool, stream, setup, tests, (limit, spread), look, progress)
 }
 
 /// The thread count a shard's segments are sized for, whatever its pool: a test's state may
@@ -197,9 +193,31 @@ pub(crate) fn analyse_shard_states(
     look: Option<StatesLook<'_>>,
     progress: &(dyn Fn(u64) + Sync),
 ) -> std::io::Result<(u64, States)> {
-    if all_merge(tests, setup) {
-        let spread = (limit, SHARD_SPREAD);
-        analyse_segments(pool, stream, setup, tests, spread, look, progress)
+    analyse_spread(
+        pool,
+        stream,
+        setup,
+        tests,
+        (limit, SHARD_SPREAD),
+        look,
+        progress,
+    )
+}
+
+/// Up to `limit` symbols cut into the segments a pool of `spread` threads gets, analysed on
+/// `pool` and merged in order, when `spread` is above 1 and every test merges; else on this
+/// thread in one pass.
+fn analyse_spread(
+    pool: &rayon::ThreadPool,
+    stream: &mut dyn SymbolStream,
+    setup: &Setup,
+    tests: &[&'static Test],
+    (limit, spread): (u64, usize),
+    look: Option<StatesLook<'_>>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> std::io::Result<(u64, States)> {
+    if spread > 1 && all_merge(tests, setup) {
+        analyse_segments(pool, stream, setup, tests, (limit, spread), look, progress)
     } else {
         analyse_serial_states(stream, setup, tests, limit, look, progress)
     }
