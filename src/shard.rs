@@ -999,6 +999,16 @@ fn origin(plan: &ShardPlan, name: &str) -> Result<(Kind, u16), Error> {
     }
 }
 
+/// The error for the state file `path`, read whole and checked, whose content does not hold
+/// together: `problem` says how.
+fn damaged_state(path: &str, problem: &str) -> Error {
+    ShardError::BadState {
+        path: path.to_string(),
+        problem: format!("is damaged: {problem}"),
+    }
+    .into()
+}
+
 fn merge_streams(
     plan: &ShardPlan,
     tests: &[&'static Test],
@@ -1010,13 +1020,7 @@ fn merge_streams(
     let mut results = Vec::new();
     for index in 0..plan.shards {
         let (path, shard) = next(index)?;
-        let damaged = |problem: String| -> Error {
-            ShardError::BadState {
-                path: path.clone(),
-                problem: format!("is damaged: {problem}"),
-            }
-            .into()
-        };
+        let damaged = |problem: String| damaged_state(&path, &problem);
         let Parts::Streams(parts) = shard.parts else {
             return Err(damaged("it holds stretches of one stream".to_string()));
         };
@@ -1068,13 +1072,7 @@ fn merge_stretches(
         .collect::<Result<Vec<_>, Error>>()?;
     for index in 0..plan.shards {
         let (path, shard) = next(index)?;
-        let damaged = |problem: &str| -> Error {
-            ShardError::BadState {
-                path: path.clone(),
-                problem: format!("is damaged: {problem}"),
-            }
-            .into()
-        };
+        let damaged = |problem: &str| damaged_state(&path, problem);
         let Parts::Stretches(stretches) = shard.parts else {
             return Err(damaged("it holds whole streams"));
         };
@@ -1189,13 +1187,7 @@ impl<'a> StreamMerge<'a> {
         if self.stop.is_some() {
             return Ok(());
         }
-        let damaged = |problem: String| -> Error {
-            ShardError::BadState {
-                path: path.to_string(),
-                problem: format!("is damaged: {problem}"),
-            }
-            .into()
-        };
+        let damaged = |problem: String| damaged_state(path, &problem);
         let alphabet = self.alphabet;
         let (start, end) = plan.cover(index);
         for look in &stretch.looks {
