@@ -36,6 +36,9 @@ pub enum Command {
     File(FileArgs),
     /// Merge the partial states of every shard of one audit (`run`/`file` with --shard) into the
     /// report one machine would have written.
+    ///
+    /// The report goes where `run`'s would (--json, --format, --out); nothing is written, and
+    /// the --out directory is not created, unless every state has been read and merged.
     Merge(MergeArgs),
     /// Measure what randomness costs: bulk GB/s, ns per 16-byte call or token, beside Python.
     Bench(BenchArgs),
@@ -188,16 +191,9 @@ pub struct MergeArgs {
     /// The shards' state files (--state-out), every shard of the plan once, in any order.
     #[arg(required = true, value_name = "FILE")]
     pub states: Vec<PathBuf>,
-    /// Print one JSON document on stdout instead of the table (as --format json does).
-    #[arg(long)]
-    pub json: bool,
-    /// A report format (repeatable), as for `run`.
-    #[arg(long = "format", value_name = "FORMAT", value_parser = format_parser())]
-    pub formats: Vec<String>,
-    /// Write report files into this directory, as `run --out` does (created only once every
-    /// state has been read and merged).
-    #[arg(long)]
-    pub out: Option<PathBuf>,
+    // Where the merged report goes, as for `run`.
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// What `calibrate`'s defaults cost, shown under its options so nobody starts it blind.
@@ -288,12 +284,10 @@ pub struct BenchArgs {
     pub threads: usize,
 }
 
-/// Options shared by the commands that run a battery.
+/// Where a battery's report goes: the commands that run a battery and `merge`, which writes
+/// the report of shards' states, share these flags.
 #[derive(Args, Debug)]
-pub struct CommonArgs {
-    /// Worker threads (default: one per core). Results do not depend on it.
-    #[arg(long, default_value_t = 0)]
-    pub threads: usize,
+pub struct OutputArgs {
     /// Print one JSON document on stdout instead of the table (as --format json does).
     #[arg(long)]
     pub json: bool,
@@ -306,6 +300,16 @@ pub struct CommonArgs {
     /// (and STS's final_analysis.txt for nist).
     #[arg(long)]
     pub out: Option<PathBuf>,
+}
+
+/// Options shared by the commands that run a battery.
+#[derive(Args, Debug)]
+pub struct CommonArgs {
+    /// Worker threads (default: one per core). Results do not depend on it.
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    #[command(flatten)]
+    pub output: OutputArgs,
     /// Override a test parameter: TEST.NAME=VALUE (repeatable).
     #[arg(long = "param", value_name = "TEST.NAME=VALUE")]
     pub params: Vec<String>,

@@ -132,7 +132,7 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     if let (Some(shard), Some(state_out)) = (&args.shard, &args.state_out) {
         return run_shard(audit, shard, state_out);
     }
-    let outputs = Outputs::plan(&args.common, battery.consumes)?;
+    let outputs = Outputs::plan(&args.common.output, battery.consumes)?;
     let lines = if outputs.shows_terminal() && args.streams == 1 {
         LookLines::Named
     } else {

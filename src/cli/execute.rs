@@ -107,7 +107,8 @@ pub(super) fn check_shard_flags(
         }
         (Some(_), Some(_)) => {}
     }
-    if common.out.is_some() || !common.formats.is_empty() || common.json {
+    let output = &common.output;
+    if output.out.is_some() || !output.formats.is_empty() || output.json {
         anyhow::bail!(
             "--shard writes a partial state (--state-out), not a report; give --out, --format \
              or --json to `rngaudit merge`"

@@ -46,7 +46,7 @@ pub fn run(args: FileArgs) -> Result<ExitCode> {
         let audit = configure(audit, args.tests.as_deref(), &args.common)?;
         return run_shard(audit, shard, state_out);
     }
-    let outputs = Outputs::plan(&args.common, battery.consumes)?;
+    let outputs = Outputs::plan(&args.common.output, battery.consumes)?;
     // Ctrl-C ends the input where it is (an endless pipe is the everyday case) and the report
     // covers what was read; a second Ctrl-C exits at once.
     let stop = Arc::new(AtomicBool::new(false));

@@ -7,7 +7,7 @@
 //! (else CSV and the provenance, plus STS's text for nist) writes its files into DIR, and
 //! stdout still shows the battery's own text, or JSON with `--json`.
 
-use super::args::CommonArgs;
+use super::args::OutputArgs;
 use super::output::{prepare_dir, print_stdout};
 use anyhow::{bail, Result};
 use rngaudit::battery::Consumes;
@@ -22,9 +22,9 @@ pub(super) struct Outputs {
 
 impl Outputs {
     /// The outputs the flags ask for, for a battery that consumes its input this way.
-    pub(super) fn plan(common: &CommonArgs, consumes: Consumes) -> Result<Outputs> {
-        let named = &common.formats;
-        let stdout_name = match (common.json, &common.out, named.as_slice()) {
+    pub(super) fn plan(output: &OutputArgs, consumes: Consumes) -> Result<Outputs> {
+        let named = &output.formats;
+        let stdout_name = match (output.json, &output.out, named.as_slice()) {
             (true, None, [_, ..]) => {
                 bail!("--json and --format both choose what stdout shows; give one of them")
             }
@@ -51,7 +51,7 @@ impl Outputs {
                 stdout.name()
             );
         }
-        let files = match &common.out {
+        let files = match &output.out {
             None => None,
             Some(dir) => {
                 let mut names: Vec<&str> = if named.is_empty() {

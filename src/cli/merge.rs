@@ -3,7 +3,7 @@
 //! written as `run` writes it. The library checks the states and merges them
 //! ([`rngaudit::shard::merge`]); nothing is written unless every state belongs and merges.
 
-use super::args::{CommonArgs, MergeArgs};
+use super::args::MergeArgs;
 use super::execute::{command_line, exit_code};
 use super::formats::Outputs;
 use super::output::print_stdout;
@@ -27,15 +27,7 @@ pub fn run(args: MergeArgs) -> Result<ExitCode> {
     let mut report = rngaudit::shard::merge_files(&args.states, 0)?;
     report.command = Some(command_line());
     // The output directory is made only now, once every state has been read and merged.
-    let common = CommonArgs {
-        threads: 0,
-        json: args.json,
-        formats: args.formats,
-        out: args.out,
-        params: Vec::new(),
-        word: None,
-    };
-    let outputs = Outputs::plan(&common, Consumes::Streams)?;
+    let outputs = Outputs::plan(&args.output, Consumes::Streams)?;
     if outputs.shows_terminal() && one_stream {
         // The lines one machine prints as it takes each look, before its table.
         let mut lines = String::new();
